@@ -1,0 +1,14 @@
+"""Governance: cdk-nag baseline, the reviewed acknowledgement allowlist, the SageMaker rule pack."""
+
+from constructs_ml.governance.acknowledgements import ALLOWLIST, AllowedAcknowledgement, acknowledge
+from constructs_ml.governance.baseline import NAG_PACK_NAMES, VALIDATION_CONTEXT, apply_governance, nag_packs
+
+__all__ = [
+    "ALLOWLIST",
+    "NAG_PACK_NAMES",
+    "VALIDATION_CONTEXT",
+    "AllowedAcknowledgement",
+    "acknowledge",
+    "apply_governance",
+    "nag_packs",
+]

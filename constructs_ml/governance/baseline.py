@@ -1,0 +1,74 @@
+"""Governance baseline: the cdk-nag packs every constructs_ml app runs.
+
+Example::
+
+    app = App()
+    ...  # build stacks
+    apply_governance(app)
+    app.synth()  # fails on any unacknowledged finding
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import IPolicyValidationPluginBeta1, Stage, Validations
+from cdk_nag import (
+    AwsSolutionsChecks,
+    HIPAASecurityChecks,
+    NIST80053R5Checks,
+    PCIDSS321Checks,
+    ServerlessChecks,
+)
+
+#: Plugin names of the cdk-nag packs, as they appear in ``validation-report.json``.
+NAG_PACK_NAMES: tuple[str, ...] = (
+    "AwsSolutions",
+    "HIPAA.Security",
+    "NIST.800.53.R5",
+    "PCI.DSS.321",
+    "Serverless",
+)
+
+#: Context that makes CDK's built-in CloudFormation validation report errors as errors.
+VALIDATION_CONTEXT: dict[str, object] = {"@aws-cdk/core:validateAgainstDefaultRules": True}
+
+
+def nag_packs(stage: Stage, *, verbose: bool = True) -> list[IPolicyValidationPluginBeta1]:
+    """The five cdk-nag packs of the baseline, registered on ``stage``."""
+    return [
+        AwsSolutionsChecks(stage, verbose=verbose),
+        HIPAASecurityChecks(stage, verbose=verbose),
+        NIST80053R5Checks(stage, verbose=verbose),
+        PCIDSS321Checks(stage, verbose=verbose),
+        ServerlessChecks(stage, verbose=verbose),
+    ]
+
+
+def apply_governance(
+    stage: Stage,
+    *,
+    extra_plugins: Sequence[IPolicyValidationPluginBeta1] = (),
+    include_sagemaker_pack: bool = True,
+) -> None:
+    """Add the baseline packs (and our SageMaker pack) to ``stage`` (an ``App`` or ``Stage``).
+
+    Args:
+        stage: the app or stage whose stacks are checked at synth.
+        extra_plugins: further validation plugins to run alongside.
+        include_sagemaker_pack: also run :class:`constructs_ml.governance.SageMakerChecks` (when
+            available in this version of the library).
+    """
+    plugins: list[IPolicyValidationPluginBeta1] = nag_packs(stage)
+    if include_sagemaker_pack:
+        plugins.extend(_sagemaker_pack(stage))
+    plugins.extend(extra_plugins)
+    Validations.of(stage).add_plugins(*plugins)
+
+
+def _sagemaker_pack(stage: Stage) -> list[IPolicyValidationPluginBeta1]:
+    try:
+        from constructs_ml.governance.sagemaker_checks import SageMakerChecks
+    except ImportError:  # the pack ships with the governance issue; the baseline works without it
+        return []
+    return [SageMakerChecks(stage)]

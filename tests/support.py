@@ -1,0 +1,131 @@
+"""Shared test helpers: governed synth, the validation report, acknowledgements, cfn-lint.
+
+Synthesize once per test module (module-scoped fixtures) and assert many times.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Stack
+from aws_cdk.cx_api import CloudAssembly
+
+from constructs_ml.governance import apply_governance
+from constructs_ml.governance.acknowledgements import find_entry
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+ACCOUNT = "111111111111"
+REGION = "eu-west-1"
+
+#: Context for test apps: no bundling, CDK's CloudFormation validation as errors, and synth that
+#: does not throw on findings so tests can read the report and say exactly what failed.
+GOVERNED_CONTEXT: dict[str, Any] = {
+    "aws:cdk:bundling-stacks": [],
+    "@aws-cdk/core:validateAgainstDefaultRules": True,
+    "@aws-cdk/core:failSynthOnValidationErrors": False,
+}
+
+
+def new_app(*, governed: bool = True, validate_cfn: bool = True, **context: Any) -> App:
+    """A test app with a temporary outdir; ``governed`` adds the baseline packs.
+
+    ``validate_cfn=False`` turns CDK's built-in template validation off (it is most of the cost of a
+    synth); use it only in modules that assert on template shape and have a governed synth elsewhere.
+    """
+    ctx = dict(GOVERNED_CONTEXT)
+    ctx.update(context)
+    app = App(
+        context=ctx,
+        outdir=tempfile.mkdtemp(prefix="cdkout-"),
+        **({} if validate_cfn else {"builtin_cloud_formation_validation": False}),
+    )
+    if governed:
+        apply_governance(app)
+    return app
+
+
+@dataclass
+class GovernedSynth:
+    """The result of one governed synth: the assembly, the validation report, acknowledgements."""
+
+    assembly: CloudAssembly
+    outdir: Path
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def findings(self, plugin: str | None = None) -> list[tuple[str, str, str]]:
+        """Unacknowledged findings as (plugin, rule, construct path), optionally for one plugin."""
+        out: list[tuple[str, str, str]] = []
+        for rep in self.report.get("pluginReports", []):
+            if plugin is not None and rep.get("pluginName") != plugin:
+                continue
+            for v in rep.get("violations", []):
+                for c in v.get("violatingConstructs", []):
+                    out.append((rep.get("pluginName", ""), v.get("ruleName", ""), c.get("constructPath", "")))
+        return out
+
+    def failed_plugins(self) -> list[str]:
+        return [r["pluginName"] for r in self.report.get("pluginReports", []) if r.get("conclusion") == "failure"]
+
+    def acknowledgements(self) -> list[tuple[str, str, str]]:
+        """Every acknowledgement in the assembly as (construct path, rule id, reason)."""
+        out: list[tuple[str, str, str]] = []
+        for meta_file in self.outdir.glob("*.metadata.json"):
+            meta = json.loads(meta_file.read_text())
+            for entries in meta.values() if isinstance(meta, dict) else []:
+                for entry in entries if isinstance(entries, list) else []:
+                    if entry.get("type") != "aws:cdk:acknowledged-rules":
+                        continue
+                    for path, rules in entry.get("data", {}).items():
+                        for rule, reason in rules.items():
+                            out.append((path, rule.removeprefix("Annotation::"), reason))
+        return out
+
+    def unlisted_acknowledgements(self) -> list[tuple[str, str, str]]:
+        """Acknowledgements whose (rule, reason) is not in the reviewed allowlist."""
+        return [a for a in self.acknowledgements() if find_entry(a[1], a[2]) is None]
+
+    def template(self, stack: Stack | str) -> dict[str, Any]:
+        name = stack if isinstance(stack, str) else stack.artifact_id
+        return json.loads((self.outdir / f"{name}.template.json").read_text())
+
+    def templates(self) -> dict[str, dict[str, Any]]:
+        return {
+            p.name.removesuffix(".template.json"): json.loads(p.read_text())
+            for p in self.outdir.glob("*.template.json")
+        }
+
+
+def governed_synth(app: App) -> GovernedSynth:
+    """Synthesize ``app`` (built with :func:`new_app`) and read its validation report."""
+    assembly = app.synth()
+    outdir = Path(assembly.directory)
+    report_file = outdir / "validation-report.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    return GovernedSynth(assembly=assembly, outdir=outdir, report=report)
+
+
+def assert_governance_clean(result: GovernedSynth) -> None:
+    """No unacknowledged finding in any pack, and every acknowledgement is in the allowlist."""
+    findings = result.findings()
+    assert not findings, "unacknowledged findings:\n" + "\n".join(" ".join(f) for f in findings)
+    unlisted = result.unlisted_acknowledgements()
+    assert not unlisted, "acknowledgements not in the allowlist:\n" + "\n".join(map(str, unlisted))
+
+
+def cfn_lint_errors(template: dict[str, Any], region: str = REGION) -> list[str]:
+    """cfn-lint errors (not warnings or informational) on a template, as readable strings."""
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
+    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path or []))})" for m in matches if m.rule.id.startswith("E")]
+
+
+def resources_of(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:
+    """The resources of one type in a template, by logical id."""
+    return {k: v for k, v in template.get("Resources", {}).items() if v.get("Type") == type_name}
