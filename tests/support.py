@@ -75,15 +75,14 @@ class GovernedSynth:
     def acknowledgements(self) -> list[tuple[str, str, str]]:
         """Every acknowledgement in the assembly as (construct path, rule id, reason)."""
         out: list[tuple[str, str, str]] = []
-        for meta_file in self.outdir.glob("*.metadata.json"):
+        for meta_file in sorted(self.outdir.glob("*.metadata.json")):
             meta = json.loads(meta_file.read_text())
-            for entries in meta.values() if isinstance(meta, dict) else []:
-                for entry in entries if isinstance(entries, list) else []:
+            for path, entries in meta.items():
+                for entry in entries:
                     if entry.get("type") != "aws:cdk:acknowledged-rules":
                         continue
-                    for path, rules in entry.get("data", {}).items():
-                        for rule, reason in rules.items():
-                            out.append((path, rule.removeprefix("Annotation::"), reason))
+                    for rule, reason in entry.get("data", {}).items():
+                        out.append((path, rule.removeprefix("Annotation::"), reason))
         return out
 
     def unlisted_acknowledgements(self) -> list[tuple[str, str, str]]:

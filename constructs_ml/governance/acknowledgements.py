@@ -87,6 +87,16 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the access-log target bucket",
     ),
+    "permissions-boundary-ceiling": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::*]",),
+        reason=(
+            "Permissions boundary: a ceiling, not a grant. It is attached only as PermissionsBoundary, never "
+            "as an identity policy, so its NotAction/Resource * allow grants nothing by itself; effective "
+            "permissions are the intersection with each role's least-privilege customer-managed policy, and "
+            "the boundary denies escalation and tampering actions on every resource."
+        ),
+        scope="constructs_ml.foundation.PermissionsBoundary",
+    ),
 }
 
 

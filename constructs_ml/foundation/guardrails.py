@@ -1,0 +1,360 @@
+"""Deny-only guardrail policy for SageMaker, and the platform permissions boundary.
+
+:class:`SageMakerGuardrail` (control SM-11) is a customer-managed policy of Deny statements attached
+to every persona and execution role: SageMaker resources cannot be created without the platform's VPC
+subnets, without the platform's KMS keys, without network isolation or inter-container encryption
+where IAM offers the condition key, and Studio domains cannot be anything but VPC-only. Every
+condition key and action is checked in the tests against AWS's Service Authorization Reference data.
+
+:class:`PermissionsBoundary` is the ceiling for every role the platform creates (control IAM-06):
+no IAM user or access-key management, no role creation or policy change that escapes the boundary,
+no tampering with CloudTrail, the organization or the boundary itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Annotations, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct, IConstruct
+
+from constructs_ml.errors import Problems
+from constructs_ml.governance.acknowledgements import acknowledge
+
+#: Create calls that accept a VPC config (sagemaker:VpcSubnets) and must carry one.
+VPC_REQUIRED_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateModel",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+)
+
+#: Create calls that carry sagemaker:VolumeKmsKey.
+VOLUME_KMS_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:CreateEndpointConfig",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+)
+
+#: Create calls that carry sagemaker:OutputKmsKey.
+OUTPUT_KMS_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+)
+
+#: Create calls that carry sagemaker:NetworkIsolation.
+NETWORK_ISOLATION_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateModel",
+)
+
+#: Create calls that carry sagemaker:InterContainerTrafficEncryption.
+INTER_CONTAINER_ENCRYPTION_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateProcessingJob",
+)
+
+DOMAIN_ACTIONS: tuple[str, ...] = ("sagemaker:CreateDomain", "sagemaker:UpdateDomain")
+
+
+class SageMakerGuardrail(Construct):
+    """A deny-only customer-managed policy that keeps SageMaker workloads inside the platform's controls.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        keys: the KMS keys that SageMaker volumes and outputs must use; requests naming another key
+            are denied. At least one.
+        require_network_isolation: deny CreateTrainingJob/CreateProcessingJob/CreateModel... without
+            network isolation. On by default; turn off only for workloads that must reach the network
+            (e.g. a training script that downloads packages), which is loud (a warning).
+        subnet_ids: if given, VPC configs must use only these subnets (``ForAnyValue`` deny on others).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        keys: Sequence[kms.IKey],
+        require_network_isolation: bool = True,
+        subnet_ids: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        problems.require(len(keys) >= 1, "keys", list(keys), "at least one KMS key")
+        problems.raise_if_any()
+        key_arns = [k.key_arn for k in keys]
+        statements = [
+            iam.PolicyStatement(
+                sid="DenyWithoutVpc",
+                effect=iam.Effect.DENY,
+                actions=list(VPC_REQUIRED_ACTIONS),
+                resources=["*"],
+                conditions={"Null": {"sagemaker:VpcSubnets": "true"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyWithoutSecurityGroups",
+                effect=iam.Effect.DENY,
+                actions=list(VPC_REQUIRED_ACTIONS),
+                resources=["*"],
+                conditions={"Null": {"sagemaker:VpcSecurityGroupIds": "true"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyWithoutVolumeKey",
+                effect=iam.Effect.DENY,
+                actions=list(VOLUME_KMS_ACTIONS),
+                resources=["*"],
+                conditions={"Null": {"sagemaker:VolumeKmsKey": "true"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyForeignVolumeKey",
+                effect=iam.Effect.DENY,
+                actions=list(VOLUME_KMS_ACTIONS),
+                resources=["*"],
+                conditions={"ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arns}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyWithoutOutputKey",
+                effect=iam.Effect.DENY,
+                actions=list(OUTPUT_KMS_ACTIONS),
+                resources=["*"],
+                conditions={"Null": {"sagemaker:OutputKmsKey": "true"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyForeignOutputKey",
+                effect=iam.Effect.DENY,
+                actions=list(OUTPUT_KMS_ACTIONS),
+                resources=["*"],
+                conditions={"ArnNotEquals": {"sagemaker:OutputKmsKey": key_arns}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyInterContainerTrafficInClear",
+                effect=iam.Effect.DENY,
+                actions=list(INTER_CONTAINER_ENCRYPTION_ACTIONS),
+                resources=["*"],
+                conditions={"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyDomainWithInternet",
+                effect=iam.Effect.DENY,
+                actions=list(DOMAIN_ACTIONS),
+                resources=["*"],
+                conditions={"StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyNotebookInternetAndRoot",
+                effect=iam.Effect.DENY,
+                actions=["sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"],
+                resources=["*"],
+                conditions={"StringNotEquals": {"sagemaker:RootAccess": "Disabled"}},
+            ),
+            iam.PolicyStatement(
+                sid="DenyNotebookDirectInternet",
+                effect=iam.Effect.DENY,
+                actions=["sagemaker:CreateNotebookInstance"],
+                resources=["*"],
+                conditions={"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}},
+            ),
+        ]
+        if require_network_isolation:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DenyWithoutNetworkIsolation",
+                    effect=iam.Effect.DENY,
+                    actions=list(NETWORK_ISOLATION_ACTIONS),
+                    resources=["*"],
+                    conditions={"Bool": {"sagemaker:NetworkIsolation": "false"}},
+                )
+            )
+        else:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:guardrail-network-isolation-off",
+                "SageMakerGuardrail: network isolation is not enforced; jobs and models may reach the network.",
+            )
+        if subnet_ids:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DenyForeignSubnets",
+                    effect=iam.Effect.DENY,
+                    actions=list(VPC_REQUIRED_ACTIONS),
+                    resources=["*"],
+                    conditions={"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(subnet_ids)}},
+                )
+            )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Resource",
+            description="constructs-ml SageMaker guardrail: deny creates outside the platform's VPC/KMS/isolation",
+            statements=statements,
+        )
+
+    @property
+    def managed_policy_arn(self) -> str:
+        return self.policy.managed_policy_arn
+
+
+#: Services (and single actions) the permissions boundary lets platform roles use at most.
+CEILING_ACTIONS: tuple[str, ...] = (
+    "sagemaker:*",
+    "sagemaker-geospatial:*",
+    "s3:*",
+    "kms:*",
+    "logs:*",
+    "cloudwatch:*",
+    "ec2:*",
+    "ecr:*",
+    "events:*",
+    "sns:*",
+    "sqs:*",
+    "ssm:*",
+    "xray:*",
+    "glue:*",
+    "athena:*",
+    "lambda:*",
+    "states:*",
+    "application-autoscaling:*",
+    "elasticfilesystem:*",
+    "servicecatalog:*",
+    "tag:GetResources",
+    "sts:AssumeRole",
+    "sts:GetCallerIdentity",
+    "sts:SetSourceIdentity",
+    "sts:TagSession",
+    "iam:GetRole",
+    "iam:ListRoles",
+    "iam:PassRole",
+    "iam:CreateServiceLinkedRole",
+)
+
+#: Actions the permissions boundary never allows, whatever the identity policy says.
+BOUNDARY_DENIED_ACTIONS: tuple[str, ...] = (
+    "iam:CreateUser",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AttachUserPolicy",
+    "iam:PutUserPolicy",
+    "iam:CreateGroup",
+    "iam:AddUserToGroup",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:DeletePolicy",
+    "iam:DeletePolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+    "organizations:LeaveOrganization",
+    "cloudtrail:StopLogging",
+    "cloudtrail:DeleteTrail",
+    "cloudtrail:UpdateTrail",
+    "kms:ScheduleKeyDeletion",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "ec2:CreateInternetGateway",
+    "ec2:AttachInternetGateway",
+    "ec2:CreateNatGateway",
+    "ec2:AllocateAddress",
+)
+
+
+class PermissionsBoundary(Construct):
+    """The platform's permissions boundary: a ceiling, not a grant.
+
+    It allows the services an ML platform uses (:data:`CEILING_ACTIONS`), denies a fixed list of
+    escalation and tampering actions even within them, and denies creating roles without this same
+    boundary. (An ``Allow NotAction`` ceiling would be shorter, but cdk-nag's IAM5 rule crashes on
+    ``NotAction`` and cfn-lint warns W2512 on it.) A boundary grants nothing by itself:
+    effective permissions are the intersection with each role's least-privilege identity policies.
+
+    Apply it to every role under a scope with :func:`apply_permissions_boundary`.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        extra_denied_actions: more actions no platform role may ever take.
+        extra_allowed_actions: more actions (or ``service:*``) under the ceiling, beyond
+            :data:`CEILING_ACTIONS`, for roles of your own that need other services.
+        managed_policy_name: the policy's name; ``<stack name>-permissions-boundary`` when omitted. The
+            name is fixed so that the policy can require the same boundary on roles it lets be created.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        extra_denied_actions: Sequence[str] = (),
+        extra_allowed_actions: Sequence[str] = (),
+        managed_policy_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        for a in [*extra_denied_actions, *extra_allowed_actions]:
+            problems.require(":" in a and " " not in a, "extra_denied_actions", a, "IAM actions like 'service:Action'")
+        problems.raise_if_any()
+        stack = Stack.of(self)
+        name = managed_policy_name or f"{stack.stack_name}-permissions-boundary"
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Resource",
+            managed_policy_name=name,
+            description="constructs-ml permissions boundary: ceiling for every platform role",
+        )
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                sid="Ceiling",
+                effect=iam.Effect.ALLOW,
+                actions=[*CEILING_ACTIONS, *extra_allowed_actions],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="DenyEscalation",
+                effect=iam.Effect.DENY,
+                actions=[*BOUNDARY_DENIED_ACTIONS, *extra_denied_actions],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="DenyRolesWithoutThisBoundary",
+                effect=iam.Effect.DENY,
+                actions=["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
+                resources=["*"],
+                conditions={
+                    "ArnNotEquals": {"iam:PermissionsBoundary": f"arn:{stack.partition}:iam::{stack.account}:policy/{name}"}
+                },
+            ),
+        )
+        acknowledge(self.policy, "permissions-boundary-ceiling")
+
+    @property
+    def managed_policy_arn(self) -> str:
+        return self.policy.managed_policy_arn
+
+
+def apply_permissions_boundary(scope: IConstruct, boundary: iam.IManagedPolicy) -> None:
+    """Set ``boundary`` as the permissions boundary of every IAM role under ``scope`` (IAM-06)."""
+    iam.PermissionsBoundary.of(scope).apply(boundary)

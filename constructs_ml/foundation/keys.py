@@ -1,0 +1,160 @@
+"""Customer-managed KMS keys for the platform (controls KMS-01..03).
+
+Example::
+
+    keys = PlatformKeys(self, "Keys")
+    bucket = SecureBucket(self, "Data", encryption_key=keys.data)
+"""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+
+#: Services that may use the data key through kms:ViaService (S3 and SageMaker volumes/outputs, etc.).
+DATA_KEY_SERVICES: tuple[str, ...] = ("s3", "sagemaker", "glue", "elasticfilesystem", "ec2", "athena")
+
+#: Services that may use the messaging key through kms:ViaService.
+MESSAGING_KEY_SERVICES: tuple[str, ...] = ("sns", "sqs", "events")
+
+
+class PlatformKeys(Construct):
+    """The platform's customer-managed KMS keys, rotated and retained.
+
+    Three keys separate duties: ``data`` (S3 buckets, SageMaker volumes, outputs, feature store, Studio
+    EFS), ``logs`` (CloudWatch Logs: the logs service may use it only with an encryption context naming
+    a log group of this account and region), and ``messaging`` (SNS, SQS, EventBridge; CloudWatch
+    alarms and EventBridge may publish to encrypted topics/queues).
+
+    Key policies grant the account's IAM (so identity policies can grant use) and the named services,
+    through ``kms:ViaService`` in this region, or by service principal with conditions: no ``*``
+    principal without a condition.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        alias_prefix: alias prefix; aliases are ``alias/<prefix>/data`` etc.
+        removal_policy: what CloudFormation does with the keys on delete: retained by default
+            (destroying a key destroys all data encrypted with it).
+        pending_window_days: waiting period before deletion if the keys are ever scheduled for
+            deletion (7..30): 30 by default.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        alias_prefix: str = "constructs-ml",
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        pending_window_days: int = 30,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        problems.require(
+            bool(re.fullmatch(r"[a-zA-Z0-9/_-]{1,200}", alias_prefix)) and not alias_prefix.startswith("aws"),
+            "alias_prefix",
+            alias_prefix,
+            "1..200 of [a-zA-Z0-9/_-], not starting with 'aws'",
+        )
+        problems.require_range("pending_window_days", pending_window_days, 7, 30)
+        problems.raise_if_any()
+        if removal_policy != RemovalPolicy.RETAIN:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:keys-not-retained",
+                f"PlatformKeys: removal_policy={removal_policy}; deleting the stack can destroy every key and "
+                "make all data encrypted with it unreadable.",
+            )
+        stack = Stack.of(self)
+        self.data = self._key(
+            "DataKey",
+            f"{alias_prefix}/data",
+            "constructs-ml data key: S3, SageMaker volumes and outputs, feature store, Studio EFS",
+            removal_policy,
+            Duration.days(pending_window_days),
+        )
+        self._allow_via_services(self.data, DATA_KEY_SERVICES, "AllowUseViaPlatformServices")
+        self.logs = self._key(
+            "LogsKey",
+            f"{alias_prefix}/logs",
+            "constructs-ml logs key: CloudWatch Logs log groups of this account and region",
+            removal_policy,
+            Duration.days(pending_window_days),
+        )
+        self.logs.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsForThisAccount",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": (
+                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                        )
+                    }
+                },
+            )
+        )
+        self.messaging = self._key(
+            "MessagingKey",
+            f"{alias_prefix}/messaging",
+            "constructs-ml messaging key: SNS topics, SQS queues, EventBridge",
+            removal_policy,
+            Duration.days(pending_window_days),
+        )
+        self._allow_via_services(self.messaging, MESSAGING_KEY_SERVICES, "AllowUseViaMessagingServices")
+        self.messaging.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAlarmsAndEventsToPublish",
+                principals=[
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                    iam.ServicePrincipal("events.amazonaws.com"),
+                ],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+            )
+        )
+
+    def _key(
+        self, construct_id: str, alias: str, description: str, removal_policy: RemovalPolicy, window: Duration
+    ) -> kms.Key:
+        return kms.Key(
+            self,
+            construct_id,
+            alias=alias,
+            description=description,
+            enable_key_rotation=True,
+            removal_policy=removal_policy,
+            pending_window=window,
+        )
+
+    def _allow_via_services(self, key: kms.Key, services: tuple[str, ...], sid: str) -> None:
+        stack = Stack.of(self)
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[iam.AccountPrincipal(stack.account)],
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
+                         "kms:CreateGrant"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {
+                        "kms:ViaService": [f"{s}.{stack.region}.amazonaws.com" for s in services],
+                        "kms:CallerAccount": stack.account,
+                    }
+                },
+            )
+        )
+
+    @property
+    def all_keys(self) -> list[kms.Key]:
+        """The data, logs and messaging keys."""
+        return [self.data, self.logs, self.messaging]

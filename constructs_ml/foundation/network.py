@@ -1,0 +1,375 @@
+"""MlNetwork: an isolated VPC for SageMaker with the endpoints it needs (controls NET-01..11).
+
+Example::
+
+    keys = PlatformKeys(self, "Keys")
+    network = MlNetwork(self, "Network", logs_key=keys.logs)
+    # SageMaker jobs, models and Studio use:
+    network.vpc, network.subnet_selection, network.workload_security_group
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from aws_cdk import Annotations, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+from constructs_ml.foundation.roles import ManagedPolicyRole
+
+
+class EndpointService(enum.Enum):
+    """VPC interface endpoints MlNetwork can create; value = the CDK service."""
+
+    SAGEMAKER_API = "sagemaker.api"
+    SAGEMAKER_RUNTIME = "sagemaker.runtime"
+    SAGEMAKER_STUDIO = "studio"
+    SAGEMAKER_FEATURESTORE_RUNTIME = "sagemaker.featurestore-runtime"
+    STS = "sts"
+    LOGS = "logs"
+    MONITORING = "monitoring"
+    ECR_API = "ecr.api"
+    ECR_DKR = "ecr.dkr"
+    KMS = "kms"
+    EVENTS = "events"
+    SSM = "ssm"
+    GLUE = "glue"
+    SERVICE_CATALOG = "servicecatalog"
+
+    def aws_service(self) -> ec2.InterfaceVpcEndpointAwsService:
+        return {
+            EndpointService.SAGEMAKER_API: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
+            EndpointService.SAGEMAKER_RUNTIME: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
+            EndpointService.SAGEMAKER_STUDIO: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_STUDIO,
+            EndpointService.SAGEMAKER_FEATURESTORE_RUNTIME: (
+                ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_FEATURESTORE_RUNTIME
+            ),
+            EndpointService.STS: ec2.InterfaceVpcEndpointAwsService.STS,
+            EndpointService.LOGS: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+            EndpointService.MONITORING: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
+            EndpointService.ECR_API: ec2.InterfaceVpcEndpointAwsService.ECR,
+            EndpointService.ECR_DKR: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+            EndpointService.KMS: ec2.InterfaceVpcEndpointAwsService.KMS,
+            EndpointService.EVENTS: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+            EndpointService.SSM: ec2.InterfaceVpcEndpointAwsService.SSM,
+            EndpointService.GLUE: ec2.InterfaceVpcEndpointAwsService.GLUE,
+            EndpointService.SERVICE_CATALOG: ec2.InterfaceVpcEndpointAwsService.SERVICE_CATALOG,
+        }[self]
+
+
+#: The endpoints a VPC-only SageMaker platform needs (the S3 gateway endpoint is always created).
+DEFAULT_ENDPOINTS: tuple[EndpointService, ...] = (
+    EndpointService.SAGEMAKER_API,
+    EndpointService.SAGEMAKER_RUNTIME,
+    EndpointService.SAGEMAKER_STUDIO,
+    EndpointService.STS,
+    EndpointService.LOGS,
+    EndpointService.MONITORING,
+    EndpointService.ECR_API,
+    EndpointService.ECR_DKR,
+    EndpointService.KMS,
+    EndpointService.EVENTS,
+    EndpointService.SSM,
+)
+
+#: Endpoint services that do not accept a VPC endpoint policy (the default full-access policy stays).
+_NO_ENDPOINT_POLICY = {EndpointService.SAGEMAKER_STUDIO}
+
+#: S3 actions allowed through the gateway endpoint on platform buckets.
+S3_ENDPOINT_ACTIONS: tuple[str, ...] = (
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:ListBucket",
+    "s3:GetBucketLocation",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+    "s3:ListBucketMultipartUploads",
+)
+
+
+class MlNetwork(Construct):
+    """An isolated VPC (no internet gateway, no NAT) for SageMaker, or an existing VPC, made ready for it.
+
+    Creates: private isolated subnets across ``max_azs`` AZs, the interface endpoints in ``endpoints``
+    with private DNS and an endpoint security group that admits only HTTPS from the platform's
+    security groups (``open=False``), the S3 gateway endpoint (its policy limited to the buckets named
+    with :meth:`allow_s3_buckets`), VPC flow logs (all traffic) to a KMS-encrypted log group with
+    retention, the default security group closed, and a workload security group for SageMaker jobs,
+    models and Studio whose rules are exactly those SageMaker needs: traffic between its members
+    (Studio apps, distributed training, inter-container encryption) incl. NFS 2049 for Studio's EFS,
+    HTTPS to the endpoints and, when ``s3_prefix_list_id`` is given, HTTPS to S3 through the gateway.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        logs_key: KMS key for the flow-log group (``PlatformKeys.logs``).
+        vpc: an existing VPC to use instead of a new one; its ``subnets`` must then be given too.
+        subnets: with ``vpc``: the private subnets SageMaker uses (at least two, in different AZs).
+        cidr: the new VPC's CIDR block: ``10.20.0.0/16``.
+        max_azs: AZs of the new VPC (2..6): 2.
+        endpoints: interface endpoints to create: :data:`DEFAULT_ENDPOINTS`.
+        create_endpoints: create endpoints in an existing VPC too (turn off if it has them already).
+        flow_log_retention: retention of the flow-log group: one year.
+        s3_prefix_list_id: the region's S3 managed prefix list (``com.amazonaws.<region>.s3``,
+            ``pl-...``). Security groups cannot name the S3 gateway endpoint, so without this the
+            workload security group has no S3 egress (a warning says so) and jobs cannot read S3.
+        s3_endpoint_scope: what the S3 gateway endpoint lets this account's principals reach: ``"account"``
+            (default), buckets owned by this account (plus the AWS-owned ECR layer bucket); ``"buckets"``,
+            only the buckets later named with :meth:`allow_s3_buckets` (tighter; the buckets must be in the
+            same stack as the network, or cross-stack references would form a cycle).
+        removal_policy: for the flow-log group: retained.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        logs_key: kms.IKey,
+        vpc: ec2.IVpc | None = None,
+        subnets: Sequence[ec2.ISubnet] | None = None,
+        cidr: str = "10.20.0.0/16",
+        max_azs: int = 2,
+        endpoints: Sequence[EndpointService] = DEFAULT_ENDPOINTS,
+        create_endpoints: bool = True,
+        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        s3_prefix_list_id: str | None = None,
+        s3_endpoint_scope: str = "account",
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        problems.require_range("max_azs", max_azs, 2, 6)
+        if vpc is not None:
+            problems.require(subnets is not None, "subnets", subnets, "the private subnets of the given vpc")
+            if subnets is not None:
+                problems.require(len(subnets) >= 2, "subnets", [s.subnet_id for s in subnets], "at least two subnets")
+                azs = [s.availability_zone for s in subnets]
+                problems.require(
+                    len(set(azs)) >= 2 or any(isinstance(a, str) and "${Token" in a for a in azs),
+                    "subnets",
+                    azs,
+                    "subnets in at least two different availability zones",
+                )
+        elif subnets is not None:
+            problems.add("subnets", [s.subnet_id for s in subnets], "only together with vpc")
+        problems.unique("endpoints", [e.value for e in endpoints])
+        for e in endpoints:
+            problems.require(isinstance(e, EndpointService), "endpoints", e, "EndpointService members")
+        if s3_prefix_list_id is not None:
+            problems.require(
+                s3_prefix_list_id.startswith("pl-"), "s3_prefix_list_id", s3_prefix_list_id, "a prefix list id 'pl-...'"
+            )
+        problems.require_one_of("s3_endpoint_scope", s3_endpoint_scope, ("account", "buckets"))
+        problems.raise_if_any()
+
+        self.stack = Stack.of(self)
+        if vpc is None:
+            self.vpc: ec2.IVpc = ec2.Vpc(
+                self,
+                "Vpc",
+                ip_addresses=ec2.IpAddresses.cidr(cidr),
+                max_azs=max_azs,
+                nat_gateways=0,
+                restrict_default_security_group=True,
+                subnet_configuration=[
+                    ec2.SubnetConfiguration(name="ml", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=20)
+                ],
+            )
+            self.subnet_selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+            self.owns_vpc = True
+        else:
+            self.vpc = vpc
+            self.subnet_selection = ec2.SubnetSelection(subnets=list(subnets or []))
+            self.owns_vpc = False
+        self.subnets: list[ec2.ISubnet] = list(self.vpc.select_subnets(**_selection_kwargs(self.subnet_selection)).subnets)
+
+        # Flow logs: all traffic, to a KMS-encrypted log group with retention (NET-04, LOG-01).
+        self.flow_log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            encryption_key=logs_key,
+            retention=flow_log_retention,
+            removal_policy=removal_policy,
+        )
+        self.flow_log_role = ManagedPolicyRole(
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": self.stack.account}}
+            ),
+            description="VPC flow logs delivery to the platform's flow-log group",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    resources=[self.flow_log_group.log_group_arn],
+                )
+            ],
+        )
+        self.flow_log = ec2.FlowLog(
+            self,
+            "FlowLog",
+            resource_type=ec2.FlowLogResourceType.from_vpc(self.vpc),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                self.flow_log_group, self.flow_log_role.immutable_role
+            ),
+        )
+
+        # Security groups: workload (SageMaker) and endpoints.
+        self.workload_security_group = ec2.SecurityGroup(
+            self,
+            "WorkloadSecurityGroup",
+            vpc=self.vpc,
+            description="SageMaker jobs, models and Studio apps of the ML platform",
+            allow_all_outbound=False,
+        )
+        sg = self.workload_security_group
+        sg.add_ingress_rule(sg, ec2.Port.all_tcp(), "Studio apps and distributed jobs talk to each other")
+        sg.add_egress_rule(sg, ec2.Port.all_tcp(), "Studio apps and distributed jobs talk to each other")
+        sg.add_ingress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
+        sg.add_egress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
+        if s3_prefix_list_id is not None:
+            sg.add_egress_rule(
+                ec2.Peer.prefix_list(s3_prefix_list_id), ec2.Port.tcp(443), "HTTPS to S3 through the gateway endpoint"
+            )
+        else:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:network-no-s3-egress",
+                "MlNetwork: s3_prefix_list_id is not set, so the workload security group has no egress to S3 "
+                "through the gateway endpoint; SageMaker jobs in the VPC cannot read or write S3 until it is set "
+                "(find it with: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,"
+                "Values=com.amazonaws.<region>.s3).",
+            )
+
+        self.endpoint_security_group = ec2.SecurityGroup(
+            self,
+            "EndpointSecurityGroup",
+            vpc=self.vpc,
+            description="VPC interface endpoints of the ML platform: HTTPS from platform security groups only",
+            allow_all_outbound=False,
+        )
+        # An SG with no egress rule gets CDK's "disallow all" placeholder rule; keep it (no traffic out).
+        self.interface_endpoints: dict[EndpointService, ec2.InterfaceVpcEndpoint] = {}
+        self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
+        if self.owns_vpc or create_endpoints:
+            for service in endpoints:
+                ep = ec2.InterfaceVpcEndpoint(
+                    self,
+                    f"Endpoint-{service.name.replace('_', '-').lower()}",
+                    vpc=self.vpc,
+                    service=service.aws_service(),
+                    subnets=self.subnet_selection,
+                    security_groups=[self.endpoint_security_group],
+                    private_dns_enabled=True,
+                    open=False,
+                )
+                if service not in _NO_ENDPOINT_POLICY:
+                    ep.add_to_policy(
+                        iam.PolicyStatement(
+                            sid="OnlyThisAccountsPrincipals",
+                            principals=[iam.AnyPrincipal()],
+                            actions=["*"],
+                            resources=["*"],
+                            conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
+                        )
+                    )
+                self.interface_endpoints[service] = ep
+            self.s3_endpoint = ec2.GatewayVpcEndpoint(
+                self,
+                "S3Endpoint",
+                vpc=self.vpc,
+                service=ec2.GatewayVpcEndpointAwsService.S3,
+                subnets=[self.subnet_selection],
+            )
+        self.allow_endpoint_access(self.workload_security_group)
+        if self.s3_endpoint is not None:
+            # ECR image layers come from this AWS-owned bucket through the gateway endpoint.
+            layers = f"arn:{self.stack.partition}:s3:::prod-{self.stack.region}-starport-layer-bucket/*"
+            self.s3_endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="AwsOwnedImageLayers", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"], resources=[layers]
+                )
+            )
+            if s3_endpoint_scope == "account":
+                self.s3_endpoint.add_to_policy(
+                    iam.PolicyStatement(
+                        sid="OnlyThisAccountsBuckets",
+                        principals=[iam.AnyPrincipal()],
+                        actions=list(S3_ENDPOINT_ACTIONS),
+                        resources=["arn:" + self.stack.partition + ":s3:::*"],
+                        conditions={
+                            "StringEquals": {
+                                "aws:PrincipalAccount": self.stack.account,
+                                "aws:ResourceAccount": self.stack.account,
+                            }
+                        },
+                    )
+                )
+
+    # -- public API -------------------------------------------------------------------------------
+
+    @property
+    def vpc_id(self) -> str:
+        return self.vpc.vpc_id
+
+    @property
+    def subnet_ids(self) -> list[str]:
+        """The ids of the private subnets SageMaker uses."""
+        return [s.subnet_id for s in self.subnets]
+
+    def endpoint(self, service: EndpointService) -> ec2.InterfaceVpcEndpoint:
+        """The interface endpoint for ``service`` (KeyError if it was not created)."""
+        return self.interface_endpoints[service]
+
+    @property
+    def studio_endpoint_id(self) -> str | None:
+        """The Studio endpoint's id (for ``aws:SourceVpce`` conditions), if created."""
+        ep = self.interface_endpoints.get(EndpointService.SAGEMAKER_STUDIO)
+        return ep.vpc_endpoint_id if ep else None
+
+    @property
+    def api_endpoint_id(self) -> str | None:
+        """The SageMaker API endpoint's id (for ``aws:SourceVpce`` conditions), if created."""
+        ep = self.interface_endpoints.get(EndpointService.SAGEMAKER_API)
+        return ep.vpc_endpoint_id if ep else None
+
+    def allow_endpoint_access(self, peer: ec2.ISecurityGroup) -> None:
+        """Let members of ``peer`` reach the interface endpoints over HTTPS (and only that)."""
+        self.endpoint_security_group.add_ingress_rule(
+            peer, ec2.Port.tcp(443), f"HTTPS from {peer.node.path} to the VPC endpoints"
+        )
+        if isinstance(peer, ec2.SecurityGroup) and not peer.allow_all_outbound:
+            peer.add_egress_rule(self.endpoint_security_group, ec2.Port.tcp(443), "HTTPS to the VPC endpoints")
+
+    def allow_s3_buckets(self, *buckets: s3.IBucket) -> None:
+        """Let this account's principals reach ``buckets`` (and their objects) through the S3 gateway endpoint.
+
+        Meaningful with ``s3_endpoint_scope="buckets"``; with ``"account"`` the account's buckets are all
+        reachable already.
+        """
+        if self.s3_endpoint is None or not buckets:
+            return
+        arns = [b.bucket_arn for b in buckets]
+        self.s3_endpoint.add_to_policy(
+            iam.PolicyStatement(
+                principals=[iam.AnyPrincipal()],
+                actions=list(S3_ENDPOINT_ACTIONS),
+                resources=[*arns, *[f"{a}/*" for a in arns]],
+                conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
+            )
+        )
+
+
+def _selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, object]:
+    """``SubnetSelection`` as keyword arguments (jsii methods take struct fields as kwargs)."""
+    return {k: v for k, v in {"subnet_type": selection.subnet_type, "subnets": selection.subnets}.items() if v}

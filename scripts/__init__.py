@@ -1,0 +1,1 @@
+"""Project tooling: the main job (``python -m scripts.platform``) and its helpers."""
