@@ -16,7 +16,6 @@ from constructs_ml.governance.rules_base import (
     Status,
     equals,
     fail,
-    flatten_text,
     get,
     is_intrinsic,
     list_items,
@@ -258,4 +257,4 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-__all__ = ["RULES", "admin_role_status", "flatten_text"]
+__all__ = ["RULES", "admin_role_status"]

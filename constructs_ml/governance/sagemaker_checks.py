@@ -1,0 +1,265 @@
+"""``SageMakerChecks``: a cdk-nag 3 rule pack for SageMaker (Studio, hosting, pipelines, monitors, ...).
+
+Example::
+
+    from aws_cdk import App, Validations
+    from constructs_ml.governance import SageMakerChecks
+
+    app = App()
+    ...  # any stacks, with our constructs or raw L1s
+    Validations.of(app).add_plugins(SageMakerChecks(app))
+
+Findings appear in ``cdk.out/validation-report.json`` under the plugin name ``SageMaker`` with ids
+like ``SageMaker-DomainVpcOnly``; per-step pipeline findings carry the step name
+(``SageMaker-PipelineStepVpc[Train]``). A rule that cannot read a value at synth time (a parameter,
+an import from outside the app, a condition, a definition in S3) reports the warning
+``SageMaker-<Rule>[CannotVerify]`` instead of passing or crashing. Acknowledge any of these ids with
+``Validations.of(construct).acknowledge(Acknowledgment(id=..., reason=...))``.
+
+During a synth the pack reads each resource from the synthesized template (so property overrides
+and tags added by aspects are seen). ``validate_scope(scope)`` without a synth reads the L1
+properties from the construct tree instead; it does not see ``add_property_override`` values or
+tags that aspects add at synth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import jsii
+from aws_cdk import (
+    CfnResource,
+    IPolicyValidationContext,
+    PolicyValidationPluginReport,
+    Reference,
+    Stack,
+    Tokenization,
+)
+from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
+from constructs import IConstruct
+
+from constructs_ml.governance import rules_hosting, rules_pipeline, rules_studio
+from constructs_ml.governance.rules_base import (
+    CANNOT_VERIFY,
+    PACK_NAME,
+    Outcome,
+    ResourceView,
+    Rule,
+    Status,
+    evaluate,
+    get,
+)
+from constructs_ml.governance.template_view import TemplateSet
+
+#: Every rule of the pack, in documentation order.
+ALL_RULES: tuple[Rule, ...] = rules_studio.RULES + rules_hosting.RULES + rules_pipeline.RULES
+
+#: Rules by the CloudFormation type they apply to.
+RULES_BY_TYPE: dict[str, tuple[Rule, ...]] = {}
+for _rule in ALL_RULES:
+    for _type in _rule.resource_types:
+        RULES_BY_TYPE[_type] = (*RULES_BY_TYPE.get(_type, ()), _rule)
+
+#: Full rule ids (``SageMaker-...``).
+RULE_IDS: tuple[str, ...] = tuple(r.full_id for r in ALL_RULES)
+
+
+def cannot_verify_info(rule: Rule) -> str:
+    """The one-line finding of a rule's ``[CannotVerify]`` warning."""
+    return (
+        f"Cannot verify {rule.full_id} at synth: a value it reads is unknown until deploy "
+        "(parameter, import, condition or S3 definition). Check the deployed value, then fix it or "
+        f"acknowledge {rule.full_id}[{CANNOT_VERIFY}] with the reason."
+    )
+
+
+@jsii.implements(IApplyRule)
+class _AppliedRule:
+    """One finding handed to ``NagPack.applyRule``; the outcome was computed in Python already."""
+
+    def __init__(self, node: CfnResource, suffix: str, info: str, explanation: str,
+                 level: NagMessageLevel, result: NagRuleCompliance | list[str]) -> None:
+        self._node = node
+        self._suffix: str | None = suffix
+        self._info = info
+        self._explanation = explanation
+        self._level = level
+        self._result = result
+
+    @property
+    def node(self) -> CfnResource:
+        return self._node
+
+    @node.setter
+    def node(self, value: CfnResource) -> None:
+        self._node = value
+
+    @property
+    def rule_suffix_override(self) -> str | None:
+        return self._suffix
+
+    @rule_suffix_override.setter
+    def rule_suffix_override(self, value: str | None) -> None:
+        self._suffix = value
+
+    @property
+    def info(self) -> str:
+        return self._info
+
+    @info.setter
+    def info(self, value: str) -> None:
+        self._info = value
+
+    @property
+    def explanation(self) -> str:
+        return self._explanation
+
+    @explanation.setter
+    def explanation(self, value: str) -> None:
+        self._explanation = value
+
+    @property
+    def level(self) -> NagMessageLevel:
+        return self._level
+
+    @level.setter
+    def level(self, value: NagMessageLevel) -> None:
+        self._level = value
+
+    def rule(self, node: CfnResource) -> NagRuleCompliance | list[str]:
+        return self._result
+
+
+class SageMakerChecks(NagPack):
+    """cdk-nag 3 pack with the SageMaker rules of GOVERNANCE.md (plugin name ``SageMaker``).
+
+    Rules work on any CDK app: our constructs, L1 ``Cfn*`` classes and plain ``CfnResource``.
+    See ``docs/governance.md`` for every rule, what it checks and how to fix a finding.
+
+    Args:
+        scope: the app or stage the pack is registered on (needed for
+            ``write_suppressions_to_cloud_formation``).
+        verbose: add each rule's explanation and fix to the finding text.
+        write_suppressions_to_cloud_formation: also write acknowledgements into template metadata.
+        admin_role_names: role-name patterns (``fnmatch``, e.g. ``"*-platform-admin"``) that mark the
+            platform admin role, in addition to the tag ``constructs-ml:persona=platform-admin``;
+            none by default.
+    """
+
+    def __init__(
+        self,
+        scope: IConstruct | None = None,
+        *,
+        verbose: bool | None = None,
+        write_suppressions_to_cloud_formation: bool | None = None,
+        admin_role_names: Sequence[str] = (),
+    ) -> None:
+        super().__init__(
+            scope, verbose=verbose, write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation
+        )
+        self._pack_name = PACK_NAME
+        self._verbose = bool(verbose)
+        self._admin_role_names = tuple(admin_role_names)
+        self._templates: TemplateSet | None = None
+
+    @property
+    def name(self) -> str:
+        """The plugin name in the validation report."""
+        return PACK_NAME
+
+    def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
+        """Run the pack during synth, reading each resource from its synthesized template."""
+        self._templates = TemplateSet.from_paths(context.template_paths)
+        try:
+            return super().validate(context)
+        finally:
+            self._templates = None
+
+    def _check_resource(self, node: CfnResource) -> None:
+        rules = RULES_BY_TYPE.get(node.cfn_resource_type)
+        if not rules:
+            return
+        view = self.view_of(node)
+        for rule in rules:
+            self._report(node, rule, evaluate(rule, view))
+
+    def view_of(self, node: CfnResource) -> ResourceView:
+        """The rule input for one resource: from the synthesized template if available, else the tree."""
+        path = node.node.path
+        try:
+            stack = Stack.of(node)
+            if self._templates is not None:
+                name = stack.template_file.removesuffix(".template.json")
+                view = self._templates.view(
+                    name, str(stack.resolve(node.logical_id)), path=path, admin_role_names=self._admin_role_names
+                )
+                if view is not None:
+                    return view
+            props: Any = stack.resolve(node._render_properties(node._cfn_properties))
+        except Exception as err:  # unresolvable properties: every rule reports CannotVerify
+            props = f"<unreadable properties: {err}>"
+        return ResourceView(
+            type=node.cfn_resource_type, path=path, props=props if props is not None else {},
+            resolver=_TreeResolver(self, node), admin_role_names=self._admin_role_names,
+        )
+
+    def _report(self, node: CfnResource, rule: Rule, outcome: Outcome) -> None:
+        info = rule.info
+        explanation = f"{rule.explanation} Fix: {rule.fix}"
+        if outcome.status is Status.NON_COMPLIANT:
+            result: NagRuleCompliance | list[str] = (
+                list(outcome.findings) if rule.per_item and outcome.findings else NagRuleCompliance.NON_COMPLIANT
+            )
+            self._apply_rule(_AppliedRule(node, rule.id, info, explanation, NagMessageLevel.ERROR, result))
+        if outcome.status is Status.CANNOT_VERIFY or outcome.unverified:
+            self._apply_rule(
+                _AppliedRule(node, rule.id, cannot_verify_info(rule), explanation, NagMessageLevel.WARN,
+                             [CANNOT_VERIFY])
+            )
+
+
+class _TreeResolver:
+    """Follows tokens to the construct they reference (``validate_scope`` without templates)."""
+
+    def __init__(self, pack: SageMakerChecks, node: CfnResource) -> None:
+        self._pack = pack
+        self._node = node
+
+    def referenced(self, view: ResourceView, path: Sequence[str | int], value: Any) -> ResourceView | None:
+        try:
+            raw = get(self._node._render_properties(self._node._cfn_properties), *path)
+            target = _reference_target(raw)
+            if target is None:
+                target = _by_logical_id(self._node, value)
+            return None if target is None else self._pack.view_of(target)
+        except Exception:  # an unusual token: the rule reports CannotVerify
+            return None
+
+
+def _reference_target(raw: Any) -> CfnResource | None:
+    if not isinstance(raw, str):
+        return None
+    ref = Tokenization.reverse(raw)
+    target = ref.target if isinstance(ref, Reference) else None
+    return cast(CfnResource, target) if target is not None and CfnResource.is_cfn_resource(target) else None
+
+
+def _by_logical_id(node: CfnResource, value: Any) -> CfnResource | None:
+    if not isinstance(value, Mapping):
+        return None
+    att = value.get("Fn::GetAtt")
+    lid = value.get("Ref") or (att[0] if isinstance(att, list) and att else None)
+    if not isinstance(lid, str):
+        return None
+    stack = Stack.of(node)
+    for child in stack.node.find_all():
+        if not CfnResource.is_cfn_resource(child):
+            continue
+        res = cast(CfnResource, child)
+        if Stack.of(res).node.path == stack.node.path and stack.resolve(res.logical_id) == lid:
+            return res
+    return None
+
+
+__all__ = ["ALL_RULES", "RULES_BY_TYPE", "RULE_IDS", "SageMakerChecks", "cannot_verify_info"]
