@@ -1,0 +1,130 @@
+"""Parse the events deploy-on-approval accepts.
+
+- ``aws.sagemaker`` / ``SageMaker Model Package State Change``: a versioned package of the configured
+  group (same partition, region, account and group name as ``MODEL_PACKAGE_GROUP_ARN``; the
+  registry may be in another account) → :class:`PackageEvent`.
+- ``aws.sagemaker`` / ``SageMaker Endpoint State Change`` for the configured endpoint →
+  :class:`EndpointEvent` (used to reconcile the recorded package after a rollback).
+
+Anything else raises :class:`MalformedEvent`: the handler rejects it without a retry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Config
+
+PACKAGE_STATE_CHANGE = ("aws.sagemaker", "SageMaker Model Package State Change")
+ENDPOINT_STATE_CHANGE = ("aws.sagemaker", "SageMaker Endpoint State Change")
+
+PACKAGE_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"model-package/(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>[1-9][0-9]*)$"
+)
+
+
+class MalformedEvent(ValueError):
+    """The event is not one this function accepts; the message says why."""
+
+
+@dataclass(frozen=True)
+class PackageArn:
+    """A parsed versioned model package ARN."""
+
+    arn: str
+    partition: str
+    region: str
+    account: str
+    group: str
+    version: int
+
+    @classmethod
+    def parse(cls, arn: str) -> PackageArn | None:
+        """Parse ``arn``; None if it is not a versioned model package ARN."""
+        m = PACKAGE_ARN_RE.match(arn)
+        if m is None:
+            return None
+        return cls(arn, m["partition"], m["region"], m["account"], m["group"], int(m["version"]))
+
+    def in_group(self, config: Config) -> bool:
+        """True if this package belongs to the configured group (ARN names are compared case-insensitively)."""
+        return (
+            self.partition == config.group_arn.split(":")[1]
+            and self.region == config.group_region
+            and self.account == config.group_account
+            and self.group.lower() == config.group_name.lower()
+        )
+
+
+@dataclass(frozen=True)
+class PackageEvent:
+    """A model package state change of the configured group."""
+
+    event_id: str
+    package: PackageArn
+    approval_status: str
+
+
+@dataclass(frozen=True)
+class EndpointEvent:
+    """A state change of the configured endpoint."""
+
+    event_id: str
+    endpoint_status: str
+
+
+def event_id_of(event: Any) -> str | None:
+    """The event id if there is a usable one (for logging rejected events)."""
+    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
+        return str(event["id"])
+    return None
+
+
+def _str(obj: dict[str, Any], key: str, where: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedEvent(f"{where}.{key} must be a non-empty string (got {value!r})")
+    return value
+
+
+def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
+    """Turn an EventBridge event into a :class:`PackageEvent` or :class:`EndpointEvent`.
+
+    Args:
+        event: the Lambda event as received.
+        config: the configuration (group and endpoint to accept).
+
+    Returns:
+        The parsed event.
+
+    Raises:
+        MalformedEvent: missing fields, wrong detail-type, bad ARN, another group or endpoint.
+    """
+    if not isinstance(event, dict):
+        raise MalformedEvent(f"event must be a JSON object (got {type(event).__name__})")
+    event_id = _str(event, "id", "event")
+    source = _str(event, "source", "event")
+    detail_type = _str(event, "detail-type", "event")
+    detail = event.get("detail")
+    if not isinstance(detail, dict):
+        raise MalformedEvent(f"event.detail must be an object (got {type(detail).__name__})")
+    if (source, detail_type) == PACKAGE_STATE_CHANGE:
+        raw_arn = _str(detail, "ModelPackageArn", "detail")
+        package = PackageArn.parse(raw_arn)
+        if package is None:
+            raise MalformedEvent(f"detail.ModelPackageArn {raw_arn!r} is not a versioned model package ARN")
+        if not package.in_group(config):
+            raise MalformedEvent(f"model package {raw_arn!r} is not in the group {config.group_arn!r}")
+        version = detail.get("ModelPackageVersion")
+        if version is not None and str(version) != str(package.version):
+            raise MalformedEvent(f"detail.ModelPackageVersion {version!r} disagrees with the ARN {raw_arn!r}")
+        return PackageEvent(event_id, package, _str(detail, "ModelApprovalStatus", "detail"))
+    if (source, detail_type) == ENDPOINT_STATE_CHANGE:
+        name = _str(detail, "EndpointName", "detail")
+        if name != config.endpoint_name:
+            raise MalformedEvent(f"endpoint {name!r} is not the configured endpoint {config.endpoint_name!r}")
+        return EndpointEvent(event_id, _str(detail, "EndpointStatus", "detail"))
+    raise MalformedEvent(f"unsupported event source/detail-type {source!r}/{detail_type!r}")

@@ -1,0 +1,148 @@
+"""Lambda entry point of deploy-on-approval: parse, deploy or reconcile, log one JSON decision line.
+
+Handler: ``deploy_on_approval.handler.handler`` (the asset root is the ``lambdas`` folder).
+
+Environment contract (read and validated once per container; a bad value fails every invocation
+with a :class:`~deploy_on_approval.config.ConfigError` naming all problems):
+
+=====================================  ========  ======================================================
+Variable                               Required  Meaning
+=====================================  ========  ======================================================
+``ENDPOINT_NAME``                      yes       The endpoint to update (in the function's account).
+``MODEL_PACKAGE_GROUP_ARN``            yes       Group whose approvals deploy; may be in another
+                                                 account (its resource policy must allow this role
+                                                 ``sagemaker:DescribeModelPackage``).
+``EXECUTION_ROLE_ARN``                 yes       Execution role of the models created (needs access to
+                                                 the package's artifacts and images).
+``SUBNET_IDS``                         yes       Comma-separated, at least 2 (in different AZs).
+``SECURITY_GROUP_IDS``                 yes       Comma-separated, at least 1.
+``DEPLOYED_PACKAGE_PARAMETER``         yes       SSM parameter recording the deployed package (below).
+``ROLLBACK_ALARM_NAMES``               no        Comma-separated alarm names (at most 10) that roll the
+                                                 deployment back (``AutoRollbackConfiguration``).
+``TRAFFIC_ROUTING``                    no        ``ALL_AT_ONCE`` (default), ``CANARY`` or ``LINEAR``.
+``CANARY_PERCENT``                     no        Canary capacity percent, 1..50 (default 10).
+``LINEAR_STEP_PERCENT``                no        Linear step capacity percent, 1..50 (default 20).
+``WAIT_INTERVAL_SECONDS``              no        Wait between traffic shifts, 0..3600 (default 600).
+``TERMINATION_WAIT_SECONDS``           no        Baking time before the old fleet goes, 0..3600 (600).
+``MAXIMUM_EXECUTION_TIMEOUT_SECONDS``  no        Deployment timeout, 600..28800 (SageMaker's default).
+``VARIANT_NAMES``                      no        Variants that get the new model (default: all).
+``MODEL_NAME_PREFIX``                  no        Prefix of created model/config names (default: the
+                                                 endpoint name, cut to 40 characters).
+``ENABLE_NETWORK_ISOLATION``           no        ``true`` (default) or ``false``.
+=====================================  ========  ======================================================
+
+**The deployed-package parameter (contract with the serving stack).** After ``UpdateEndpoint`` is
+accepted, the function writes the ARN of the deployed package to the SSM parameter named by
+``DEPLOYED_PACKAGE_PARAMETER``: type ``String``, standard tier, the value exactly
+``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>``. When the endpoint
+is back ``IN_SERVICE`` (a "SageMaker Endpoint State Change" event routed to this function), the value
+is reconciled with the package actually serving, so a blue/green rollback is recorded too.
+So that the next ``cdk deploy`` does not silently revert the endpoint, the serving stack must take the
+model package ARN of its ``AWS::SageMaker::Model`` from this parameter *at deploy time*:
+``ssm.StringParameter.value_for_string_parameter(scope, name)`` (a CloudFormation parameter of type
+``AWS::SSM::Parameter::Value<String>``, resolved on every deploy), never ``value_from_lookup`` (cached
+in ``cdk.context.json`` at synth, it would revert). The parameter must exist before the serving stack
+is first deployed: create it with the initially approved package in a stack deployed earlier (and do
+not change that resource's value in the template afterwards: CloudFormation would overwrite the
+record on the next update of that stack), or seed it with ``aws ssm put-parameter``.
+
+Permissions the function needs: ``sagemaker:DescribeModelPackage`` on the group's packages;
+``sagemaker:DescribeEndpoint``, ``UpdateEndpoint`` on the endpoint; ``DescribeEndpointConfig``,
+``CreateEndpointConfig``, ``ListTags``, ``AddTags`` on the endpoint's configs; ``DescribeModel``,
+``CreateModel``, ``AddTags`` on ``model/<prefix>-*``; ``iam:PassRole`` of the execution role to
+``sagemaker.amazonaws.com``; ``ssm:GetParameter``/``PutParameter`` on the parameter; the alarms'
+``cloudwatch:DescribeAlarms`` is used by SageMaker itself. Run it with reserved concurrency 1 so
+that two approvals are handled one after the other.
+
+Outcomes (the ``decision`` field): ``deployed``, ``recorded``, ``duplicate``, ``out-of-order``,
+``not-approved``, ``reconciled``, ``unchanged`` (see :mod:`deploy_on_approval.deploy`);
+``ignored`` for ``Rejected``/``PendingManualApproval`` package events (logged, nothing done);
+``rejected`` for malformed events (missing detail, wrong detail-type, bad ARN, another group or
+endpoint): logged at ERROR and returned, not raised, since a retry cannot fix them; ``error`` when an
+AWS call fails or the endpoint is busy: logged and raised, so the invocation is retried and then
+lands in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
+
+from . import config as config_module
+from . import deploy, events, log
+
+
+@functools.cache
+def client(service: str) -> Any:
+    """A boto3 client per service, created once per container (standard retries)."""
+    return boto3.client(service, config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+
+
+@functools.cache
+def settings() -> config_module.Config:
+    """The validated configuration, read once per container."""
+    return config_module.load(os.environ)
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Handle one EventBridge event.
+
+    Args:
+        event: the EventBridge event.
+        context: the Lambda context.
+
+    Returns:
+        The decision as a dict (``decision``, ``event_id``, ``reason``, ...).
+
+    Raises:
+        ConfigError: the environment is invalid.
+        EndpointBusy: the endpoint is not ``InService`` (retry, then dead-letter queue).
+        botocore.exceptions.ClientError: an AWS call failed (retry, then dead-letter queue).
+    """
+    try:
+        config = settings()
+    except config_module.ConfigError as error:
+        log.emit("ERROR", "error", reason=str(error), problems=list(error.problems))
+        raise
+    request_id = getattr(context, "aws_request_id", None)
+    try:
+        parsed = events.parse(event, config)
+    except events.MalformedEvent as error:
+        rejected = deploy.Decision("rejected", events.event_id_of(event), f"malformed event: {error}")
+        log.emit("ERROR", **rejected.as_dict(), request_id=request_id)
+        return rejected.as_dict()
+    if isinstance(parsed, events.PackageEvent) and parsed.approval_status != "Approved":
+        ignored = deploy.Decision(
+            "ignored",
+            parsed.event_id,
+            f"package is {parsed.approval_status}; only Approved packages deploy",
+            model_package_arn=parsed.package.arn,
+            endpoint_name=config.endpoint_name,
+        )
+        log.emit("INFO", **ignored.as_dict(), request_id=request_id)
+        return ignored.as_dict()
+    try:
+        if isinstance(parsed, events.PackageEvent):
+            decision = deploy.deploy_package(
+                parsed.event_id, parsed.package, config, sagemaker=client("sagemaker"), ssm=client("ssm")
+            )
+        else:
+            decision = deploy.reconcile(
+                parsed.event_id, parsed.endpoint_status, config, sagemaker=client("sagemaker"), ssm=client("ssm")
+            )
+    except Exception as error:
+        log.emit(
+            "ERROR",
+            "error",
+            event_id=parsed.event_id,
+            endpoint_name=config.endpoint_name,
+            reason=f"{type(error).__name__}: {error}",
+            request_id=request_id,
+        )
+        raise
+    log.emit("INFO", **decision.as_dict(), request_id=request_id)
+    return decision.as_dict()

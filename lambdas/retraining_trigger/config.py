@@ -1,0 +1,169 @@
+"""Configuration of the retraining trigger, read from environment variables and validated once.
+
+See the module docstring of :mod:`retraining_trigger.handler` for the contract (names, meaning,
+defaults). Every problem is reported at once in one :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+PIPELINE_ARN_RE = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"pipeline/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})$"
+)
+ALARM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$")
+SCHEDULE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:monitoring-schedule/.+$")
+PARAMETER_NAME_RE = re.compile(r"^[A-Za-z0-9\-_]{1,256}$")
+TABLE_NAME_RE = re.compile(r"^[a-zA-Z0-9_.-]{3,255}$")
+
+#: Defaults of the optional variables.
+DEFAULT_COOLDOWN_SECONDS = 3600
+DEFAULT_IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
+DEFAULT_LEASE_SECONDS = 900
+DEFAULT_INPUT_DATA_PARAMETER = "InputDataUrl"
+DEFAULT_TRIGGER_REASON_PARAMETER = "TriggerReason"
+
+
+class ConfigError(ValueError):
+    """The function's environment is invalid; the message lists every problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("retraining-trigger configuration is invalid: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated configuration.
+
+    Attributes:
+        pipeline_arn: the pipeline to start.
+        pipeline_name: its name (last ARN segment).
+        pipeline_account: the account that owns it.
+        pipeline_region: its region.
+        table_name: the DynamoDB idempotency table.
+        cooldown_seconds: no new start within this many seconds of the pipeline's last start.
+        idempotency_ttl_seconds: how long a processed event id is remembered.
+        lease_seconds: how long an in-progress claim blocks a duplicate before a retry may take over.
+        data_bucket: S3 events must come from this bucket (None: any bucket the rule forwards).
+        data_prefix: S3 object keys must start with this prefix.
+        input_data_parameter: pipeline parameter that receives the new data's S3 URI (None: not passed).
+        trigger_reason_parameter: pipeline parameter that receives the trigger kind (None: not passed).
+        alarm_arns: alarms allowed to trigger (empty: any alarm the rule forwards).
+        monitoring_schedule_arns: monitoring schedules allowed to trigger (empty: any).
+    """
+
+    pipeline_arn: str
+    pipeline_name: str
+    pipeline_account: str
+    pipeline_region: str
+    table_name: str
+    cooldown_seconds: int = DEFAULT_COOLDOWN_SECONDS
+    idempotency_ttl_seconds: int = DEFAULT_IDEMPOTENCY_TTL_SECONDS
+    lease_seconds: int = DEFAULT_LEASE_SECONDS
+    data_bucket: str | None = None
+    data_prefix: str = ""
+    input_data_parameter: str | None = DEFAULT_INPUT_DATA_PARAMETER
+    trigger_reason_parameter: str | None = DEFAULT_TRIGGER_REASON_PARAMETER
+    alarm_arns: frozenset[str] = frozenset()
+    monitoring_schedule_arns: frozenset[str] = frozenset()
+
+    def pipeline_ref(self, own_account: str | None, own_region: str | None) -> str:
+        """The ``PipelineName`` to pass to SageMaker: the name in our own account and region, else the ARN."""
+        if own_account == self.pipeline_account and own_region == self.pipeline_region:
+            return self.pipeline_name
+        return self.pipeline_arn
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.append(f"{name} must be an integer (got {raw!r})")
+        return default
+    if not low <= value <= high:
+        problems.append(f"{name} must be between {low} and {high} (got {value})")
+    return value
+
+
+def _csv(env: Mapping[str, str], name: str) -> list[str]:
+    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+
+
+def _parameter_name(env: Mapping[str, str], name: str, default: str, problems: list[str]) -> str | None:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip()
+    if not value:
+        return None  # explicitly disabled
+    if not PARAMETER_NAME_RE.match(value):
+        problems.append(f"{name} must be a pipeline parameter name [A-Za-z0-9-_]{{1,256}} (got {value!r})")
+    return value
+
+
+def load(env: Mapping[str, str]) -> Config:
+    """Read and validate the configuration.
+
+    Args:
+        env: the environment (``os.environ``).
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigError: listing every missing or invalid variable.
+    """
+    problems: list[str] = []
+    pipeline_arn = env.get("PIPELINE_ARN", "").strip()
+    match = PIPELINE_ARN_RE.match(pipeline_arn)
+    if not pipeline_arn:
+        problems.append("PIPELINE_ARN is required (the ARN of the SageMaker pipeline to start)")
+    elif not match:
+        problems.append(
+            f"PIPELINE_ARN must be arn:<partition>:sagemaker:<region>:<account>:pipeline/<name> (got {pipeline_arn!r})"
+        )
+    table_name = env.get("IDEMPOTENCY_TABLE_NAME", "").strip()
+    if not table_name:
+        problems.append("IDEMPOTENCY_TABLE_NAME is required (the DynamoDB table of processed event ids)")
+    elif not TABLE_NAME_RE.match(table_name):
+        problems.append(f"IDEMPOTENCY_TABLE_NAME is not a valid DynamoDB table name (got {table_name!r})")
+    cooldown = _int(env, "COOLDOWN_SECONDS", DEFAULT_COOLDOWN_SECONDS, 0, 30 * 24 * 3600, problems)
+    ttl = _int(env, "IDEMPOTENCY_TTL_SECONDS", DEFAULT_IDEMPOTENCY_TTL_SECONDS, 3600, 365 * 24 * 3600, problems)
+    lease = _int(env, "IN_PROGRESS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 60, 3600, problems)
+    alarm_arns = _csv(env, "ALARM_ARNS")
+    problems.extend(f"ALARM_ARNS: {a!r} is not a CloudWatch alarm ARN" for a in alarm_arns if not ALARM_ARN_RE.match(a))
+    schedule_arns = _csv(env, "MONITORING_SCHEDULE_ARNS")
+    problems.extend(
+        f"MONITORING_SCHEDULE_ARNS: {s!r} is not a monitoring schedule ARN"
+        for s in schedule_arns
+        if not SCHEDULE_ARN_RE.match(s)
+    )
+    data_bucket = env.get("DATA_BUCKET", "").strip() or None
+    data_prefix = env.get("DATA_PREFIX", "").strip().lstrip("/")
+    input_param = _parameter_name(env, "INPUT_DATA_PARAMETER", DEFAULT_INPUT_DATA_PARAMETER, problems)
+    reason_param = _parameter_name(env, "TRIGGER_REASON_PARAMETER", DEFAULT_TRIGGER_REASON_PARAMETER, problems)
+    if problems or match is None:
+        raise ConfigError(problems)
+    return Config(
+        pipeline_arn=pipeline_arn,
+        pipeline_name=match["name"],
+        pipeline_account=match["account"],
+        pipeline_region=match["region"],
+        table_name=table_name,
+        cooldown_seconds=cooldown,
+        idempotency_ttl_seconds=ttl,
+        lease_seconds=lease,
+        data_bucket=data_bucket,
+        data_prefix=data_prefix,
+        input_data_parameter=input_param,
+        trigger_reason_parameter=reason_param,
+        alarm_arns=frozenset(alarm_arns),
+        monitoring_schedule_arns=frozenset(schedule_arns),
+    )

@@ -1,0 +1,169 @@
+"""Parse the EventBridge events the retraining trigger accepts into a :class:`Trigger`.
+
+Accepted events (``source`` / ``detail-type``):
+
+- ``aws.s3`` / ``Object Created``: new data; the object must be in ``DATA_BUCKET`` (when set) under
+  ``DATA_PREFIX``. Folder markers (keys ending in ``/``) are ignored.
+- ``aws.events`` / ``Scheduled Event``: a scheduled retraining.
+- ``aws.cloudwatch`` / ``CloudWatch Alarm State Change``: a drift alarm; only a change *to* ``ALARM``
+  triggers, other states are ignored. The alarm must be in ``ALARM_ARNS`` when that is set.
+- ``aws.sagemaker`` / ``SageMaker Processing Job State Change``: a model monitor job (it carries
+  ``MonitoringScheduleArn``) that ``Completed`` with an ``ExitMessage`` starting with
+  ``CompletedWithViolations``; other outcomes are ignored. The schedule must be in
+  ``MONITORING_SCHEDULE_ARNS`` when that is set.
+
+Anything else is malformed (:class:`MalformedEvent`): the handler rejects it without a retry, since
+retrying cannot fix the event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .config import Config
+
+KIND_NEW_DATA = "new-data"
+KIND_SCHEDULE = "schedule"
+KIND_DRIFT_ALARM = "drift-alarm"
+KIND_MONITOR_VIOLATION = "monitoring-violation"
+
+S3_OBJECT_CREATED = ("aws.s3", "Object Created")
+SCHEDULED = ("aws.events", "Scheduled Event")
+ALARM_STATE_CHANGE = ("aws.cloudwatch", "CloudWatch Alarm State Change")
+PROCESSING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker Processing Job State Change")
+VIOLATIONS_PREFIX = "CompletedWithViolations"
+
+
+class MalformedEvent(ValueError):
+    """The event is not one this function accepts; the message says why."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A well-formed event that asks for a retraining.
+
+    Attributes:
+        event_id: the EventBridge event id (the idempotency key).
+        kind: ``new-data``, ``schedule``, ``drift-alarm`` or ``monitoring-violation``.
+        reason: a human-readable reason (goes into the execution description and the log).
+        source_arn: the resource that caused it (bucket, rule, alarm, monitoring schedule).
+        data_uri: the S3 URI of the new data (``new-data`` only).
+    """
+
+    event_id: str
+    kind: str
+    reason: str
+    source_arn: str | None = None
+    data_uri: str | None = None
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A well-formed event that does not ask for a retraining (e.g. an alarm back to OK)."""
+
+    event_id: str
+    kind: str
+    reason: str
+
+
+def event_id_of(event: Any) -> str | None:
+    """The event id if there is a usable one (for logging rejected events)."""
+    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
+        return str(event["id"])
+    return None
+
+
+def _str(obj: dict[str, Any], key: str, where: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value:
+        raise MalformedEvent(f"{where}.{key} must be a non-empty string (got {value!r})")
+    return value
+
+
+def _dict(obj: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = obj.get(key)
+    if not isinstance(value, dict):
+        raise MalformedEvent(f"{where}.{key} must be an object (got {type(value).__name__})")
+    return value
+
+
+def _first_resource(event: dict[str, Any]) -> str | None:
+    resources = event.get("resources")
+    if isinstance(resources, list) and resources and isinstance(resources[0], str):
+        return resources[0]
+    return None
+
+
+def parse(event: Any, config: Config) -> Trigger | Ignored:
+    """Turn an EventBridge event into a :class:`Trigger` or :class:`Ignored`.
+
+    Args:
+        event: the Lambda event as received.
+        config: the function's configuration (bucket, prefix, allowed alarms and schedules).
+
+    Returns:
+        A trigger, or the reason the event is ignored.
+
+    Raises:
+        MalformedEvent: the event is not an accepted EventBridge event or fails a check.
+    """
+    if not isinstance(event, dict):
+        raise MalformedEvent(f"event must be a JSON object (got {type(event).__name__})")
+    event_id = _str(event, "id", "event")
+    source = _str(event, "source", "event")
+    detail_type = _str(event, "detail-type", "event")
+    detail = _dict(event, "detail", "event")
+    key = (source, detail_type)
+    if key == S3_OBJECT_CREATED:
+        return _new_data(event_id, _first_resource(event), detail, config)
+    if key == SCHEDULED:
+        rule = _first_resource(event)
+        return Trigger(event_id, KIND_SCHEDULE, f"scheduled retraining ({rule or 'unknown rule'})", rule)
+    if key == ALARM_STATE_CHANGE:
+        return _alarm(event_id, event, detail, config)
+    if key == PROCESSING_JOB_STATE_CHANGE:
+        return _monitoring(event_id, detail, config)
+    raise MalformedEvent(f"unsupported event source/detail-type {source!r}/{detail_type!r}")
+
+
+def _new_data(event_id: str, bucket_arn: str | None, detail: dict[str, Any], config: Config) -> Trigger | Ignored:
+    bucket = _str(_dict(detail, "bucket", "detail"), "name", "detail.bucket")
+    key = _str(_dict(detail, "object", "detail"), "key", "detail.object")
+    if config.data_bucket is not None and bucket != config.data_bucket:
+        raise MalformedEvent(f"object is in bucket {bucket!r}, not the data bucket {config.data_bucket!r}")
+    if not key.startswith(config.data_prefix):
+        raise MalformedEvent(f"object key {key!r} is outside the data prefix {config.data_prefix!r}")
+    if key.endswith("/"):
+        return Ignored(event_id, KIND_NEW_DATA, f"s3://{bucket}/{key} is a folder marker, not data")
+    uri = f"s3://{bucket}/{key}"
+    return Trigger(event_id, KIND_NEW_DATA, f"new data {uri}", bucket_arn, uri)
+
+
+def _alarm(event_id: str, event: dict[str, Any], detail: dict[str, Any], config: Config) -> Trigger | Ignored:
+    name = _str(detail, "alarmName", "detail")
+    state = _str(_dict(detail, "state", "detail"), "value", "detail.state")
+    alarm_arn = _first_resource(event)
+    if alarm_arn is None:
+        raise MalformedEvent("event.resources must hold the alarm ARN")
+    if config.alarm_arns and alarm_arn not in config.alarm_arns:
+        raise MalformedEvent(f"alarm {alarm_arn!r} is not one of the configured ALARM_ARNS")
+    if state != "ALARM":
+        return Ignored(event_id, KIND_DRIFT_ALARM, f"alarm {name} changed to {state}, not ALARM")
+    return Trigger(event_id, KIND_DRIFT_ALARM, f"alarm {name} is in ALARM", alarm_arn)
+
+
+def _monitoring(event_id: str, detail: dict[str, Any], config: Config) -> Trigger | Ignored:
+    job = _str(detail, "ProcessingJobName", "detail")
+    status = _str(detail, "ProcessingJobStatus", "detail")
+    schedule = detail.get("MonitoringScheduleArn")
+    if not isinstance(schedule, str) or not schedule:
+        return Ignored(event_id, KIND_MONITOR_VIOLATION, f"processing job {job} is not a model monitor job")
+    if config.monitoring_schedule_arns and schedule not in config.monitoring_schedule_arns:
+        raise MalformedEvent(f"monitoring schedule {schedule!r} is not one of MONITORING_SCHEDULE_ARNS")
+    exit_message = detail.get("ExitMessage")
+    if status != "Completed":
+        return Ignored(event_id, KIND_MONITOR_VIOLATION, f"monitoring job {job} is {status}")
+    if not isinstance(exit_message, str) or not exit_message.startswith(VIOLATIONS_PREFIX):
+        return Ignored(event_id, KIND_MONITOR_VIOLATION, f"monitoring job {job} completed without violations")
+    return Trigger(event_id, KIND_MONITOR_VIOLATION, f"monitoring job {job}: {exit_message}", schedule)
