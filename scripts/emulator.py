@@ -39,6 +39,14 @@ REASON_NOT_IMPLEMENTED = "type not implemented by moto's CloudFormation (not cre
 REASON_CUSTOM_RESOURCE = "custom resource: moto runs the provider Lambda only in Docker (not executed)"
 
 
+#: Declared properties moto 5.2.1's CloudFormation does not apply: ``(type, smoke check) -> reason``.
+#: The smoke check still runs; if moto starts applying the property, it simply passes.
+PROPERTY_GAPS: dict[tuple[str, str], str] = {
+    ("AWS::S3::Bucket", "versioning"): "moto's CloudFormation ignores VersioningConfiguration",
+    ("AWS::S3::Bucket", "public access blocked"): "moto's CloudFormation ignores PublicAccessBlockConfiguration",
+}
+
+
 class EmulatorError(RuntimeError):
     """The emulator could not be started or did not answer."""
 
