@@ -211,7 +211,7 @@ def equals(value: Any, expected: str | bool) -> bool | None:
         if isinstance(value, str):
             return value.lower() == str(expected).lower()
         return False
-    return value == expected
+    return bool(value == expected)
 
 
 def list_items(value: Any) -> list[Any] | None:

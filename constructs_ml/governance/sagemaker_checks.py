@@ -196,7 +196,8 @@ class SageMakerChecks(NagPack):
                 )
                 if view is not None:
                     return view
-            props: Any = stack.resolve(node._render_properties(node._cfn_properties))
+            # render after resolving, as CfnResource does at synth (validators accept intrinsics)
+            props: Any = node._render_properties(stack.resolve(node._cfn_properties) or {})
         except Exception as err:  # unresolvable properties: every rule reports CannotVerify
             props = f"<unreadable properties: {err}>"
         return ResourceView(
@@ -228,13 +229,26 @@ class _TreeResolver:
 
     def referenced(self, view: ResourceView, path: Sequence[str | int], value: Any) -> ResourceView | None:
         try:
-            raw = get(self._node._render_properties(self._node._cfn_properties), *path)
+            raw = _raw_get(self._node._cfn_properties, path)
             target = _reference_target(raw)
             if target is None:
                 target = _by_logical_id(self._node, value)
             return None if target is None else self._pack.view_of(target)
         except Exception:  # an unusual token: the rule reports CannotVerify
             return None
+
+
+def _raw_get(props: Any, path: Sequence[str | int]) -> Any:
+    """Look up a CloudFormation path in unresolved L1 props (camelCase keys) or raw props (PascalCase)."""
+    cur = props
+    for key in path:
+        if isinstance(key, str) and isinstance(cur, Mapping):
+            cur = cur.get(key, cur.get(key[:1].lower() + key[1:]))
+        else:
+            cur = get(cur, key)
+        if cur is None:
+            return None
+    return cur
 
 
 def _reference_target(raw: Any) -> CfnResource | None:
