@@ -1,6 +1,12 @@
 """Foundation: network, keys, buckets, roles, guardrails and personas."""
 
-from constructs_ml.foundation.buckets import AccessLogBucket, PlatformBuckets, SecureBucket, VpcEndpointRestriction
+from constructs_ml.foundation.buckets import (
+    AccessLogBucket,
+    PlatformBuckets,
+    SecureBucket,
+    VpcEndpointRestriction,
+    grant_objects,
+)
 from constructs_ml.foundation.guardrails import (
     PermissionsBoundary,
     SageMakerGuardrail,
@@ -8,20 +14,28 @@ from constructs_ml.foundation.guardrails import (
 )
 from constructs_ml.foundation.keys import PlatformKeys
 from constructs_ml.foundation.network import DEFAULT_ENDPOINTS, EndpointService, MlNetwork
+from constructs_ml.foundation.personas import PERSONA_TAG, ExecutionRoles, PersonaKind, Personas
+from constructs_ml.foundation.policies import workload_statements
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 
 __all__ = [
     "DEFAULT_ENDPOINTS",
+    "PERSONA_TAG",
     "AccessLogBucket",
     "EndpointService",
+    "ExecutionRoles",
     "ManagedPolicyRole",
     "MlNetwork",
     "PermissionsBoundary",
+    "PersonaKind",
+    "Personas",
     "PlatformBuckets",
     "PlatformKeys",
     "SageMakerGuardrail",
     "SecureBucket",
     "VpcEndpointRestriction",
     "apply_permissions_boundary",
+    "grant_objects",
     "stack_arn",
+    "workload_statements",
 ]

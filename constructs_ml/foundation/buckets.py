@@ -9,10 +9,9 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import re
 
 from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
@@ -112,10 +111,14 @@ class SecureBucket(Construct):
         if removal_policy != RemovalPolicy.RETAIN:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:bucket-not-retained",
-                f"SecureBucket: removal_policy={removal_policy}; the bucket and its data may be deleted with the stack.",
+                f"SecureBucket: removal_policy={removal_policy}; the bucket and its data may be deleted "
+                "with the stack.",
             )
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
-            self, "Key", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN,
+            self,
+            "Key",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
             description=f"Key of bucket {self.node.path}",
         )
         if server_access_logs_bucket is None:
@@ -123,17 +126,21 @@ class SecureBucket(Construct):
         else:
             self.access_logs_bucket = server_access_logs_bucket
 
-        rules = list(lifecycle_rules) if lifecycle_rules is not None else [
-            s3.LifecycleRule(
-                id="noncurrent-to-ia",
-                noncurrent_version_transitions=[
-                    s3.NoncurrentVersionTransition(
-                        storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(30)
-                    )
-                ],
-                abort_incomplete_multipart_upload_after=Duration.days(7),
-            )
-        ]
+        rules = (
+            list(lifecycle_rules)
+            if lifecycle_rules is not None
+            else [
+                s3.LifecycleRule(
+                    id="noncurrent-to-ia",
+                    noncurrent_version_transitions=[
+                        s3.NoncurrentVersionTransition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS, transition_after=Duration.days(30)
+                        )
+                    ],
+                    abort_incomplete_multipart_upload_after=Duration.days(7),
+                )
+            ]
+        )
         self.bucket = s3.Bucket(
             self,
             "Resource",
@@ -238,17 +245,66 @@ class SecureBucket(Construct):
         """``s3://<bucket>/<key>``."""
         return self.bucket.s3_url_for_object(key) if key else f"s3://{self.bucket.bucket_name}"
 
-    def grant_read(self, grantee: iam.IGrantable, prefix: str = "*") -> iam.Grant:
-        """Read objects under ``prefix`` (and decrypt with the bucket key)."""
-        return self.bucket.grant_read(grantee, prefix)
+    def grant_read(self, grantee: iam.IGrantable, prefix: str = "") -> iam.Grant:
+        """Read objects under ``prefix`` (all objects when empty) and decrypt them with the bucket key."""
+        return grant_objects(self.bucket, grantee, READ_ACTIONS, prefix, key_actions=KEY_DECRYPT_ACTIONS)
 
-    def grant_write(self, grantee: iam.IGrantable, prefix: str = "*") -> iam.Grant:
-        """Write objects under ``prefix`` (and encrypt with the bucket key)."""
-        return self.bucket.grant_put(grantee, prefix)
+    def grant_write(self, grantee: iam.IGrantable, prefix: str = "") -> iam.Grant:
+        """Write objects under ``prefix`` and encrypt them with the bucket key."""
+        return grant_objects(self.bucket, grantee, WRITE_ACTIONS, prefix, key_actions=KEY_ENCRYPT_ACTIONS)
 
-    def grant_read_write(self, grantee: iam.IGrantable, prefix: str = "*") -> iam.Grant:
+    def grant_read_write(self, grantee: iam.IGrantable, prefix: str = "") -> iam.Grant:
         """Read and write objects under ``prefix``."""
-        return self.bucket.grant_read_write(grantee, prefix)
+        return grant_objects(
+            self.bucket,
+            grantee,
+            (*READ_ACTIONS, *WRITE_ACTIONS),
+            prefix,
+            key_actions=(*KEY_DECRYPT_ACTIONS, *KEY_ENCRYPT_ACTIONS),
+        )
+
+
+#: Object and bucket actions for reading (exact actions: no wildcards, unlike the L2 grants).
+READ_ACTIONS: tuple[str, ...] = ("s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation")
+#: Object actions for writing.
+WRITE_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")
+KEY_DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey")
+KEY_ENCRYPT_ACTIONS: tuple[str, ...] = ("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+_BUCKET_LEVEL = {"s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"}
+
+
+def grant_objects(
+    bucket: s3.IBucket,
+    grantee: iam.IGrantable,
+    actions: Sequence[str],
+    prefix: str = "",
+    *,
+    key_actions: Sequence[str] = (),
+) -> iam.Grant:
+    """Grant exact S3 ``actions`` on ``bucket`` (objects under ``prefix``) and ``key_actions`` on its key.
+
+    Works for any ``IBucket``; bucket-level actions go on the bucket ARN (``s3:ListBucket`` limited to
+    ``prefix`` with an ``s3:prefix`` condition), object actions on ``<bucket>/<prefix>*``.
+    """
+    object_actions = sorted({a for a in actions if a not in _BUCKET_LEVEL})
+    bucket_actions = sorted({a for a in actions if a in _BUCKET_LEVEL})
+    grant = iam.Grant.add_to_principal(
+        grantee=grantee, actions=object_actions, resource_arns=[bucket.arn_for_objects(f"{prefix}*")]
+    )
+    if bucket_actions:
+        conditions = {"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None
+        grant = grant.combine(
+            iam.Grant.add_to_principal(
+                grantee=grantee, actions=bucket_actions, resource_arns=[bucket.bucket_arn], conditions=conditions
+            )
+        )
+    if key_actions and bucket.encryption_key is not None:
+        grant = grant.combine(
+            iam.Grant.add_to_principal(
+                grantee=grantee, actions=sorted(set(key_actions)), resource_arns=[bucket.encryption_key.key_arn]
+            )
+        )
+    return grant
 
 
 class AccessLogBucket(Construct):

@@ -344,11 +344,24 @@ class PermissionsBoundary(Construct):
                 actions=["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
                 resources=["*"],
                 conditions={
-                    "ArnNotEquals": {"iam:PermissionsBoundary": f"arn:{stack.partition}:iam::{stack.account}:policy/{name}"}
+                    "ArnNotEquals": {
+                        "iam:PermissionsBoundary": f"arn:{stack.partition}:iam::{stack.account}:policy/{name}"
+                    }
                 },
             ),
         )
-        acknowledge(self.policy, "permissions-boundary-ceiling")
+        acknowledge(
+            self.policy,
+            "permissions-boundary-ceiling",
+            rules=(
+                "AwsSolutions-IAM5[Resource::*]",
+                *(f"AwsSolutions-IAM5[Action::{a}]" for a in (*CEILING_ACTIONS, *extra_allowed_actions) if "*" in a),
+                "HIPAA.Security-IAMPolicyNoStatementsWithFullAccess",
+                "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess",
+                "PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess",
+                "SageMaker-NoFullAccess",
+            ),
+        )
 
     @property
     def managed_policy_arn(self) -> str:

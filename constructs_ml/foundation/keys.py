@@ -142,8 +142,14 @@ class PlatformKeys(Construct):
             iam.PolicyStatement(
                 sid=sid,
                 principals=[iam.AccountPrincipal(stack.account)],
-                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey",
-                         "kms:CreateGrant"],
+                actions=[
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                    "kms:CreateGrant",
+                ],
                 resources=["*"],
                 conditions={
                     "StringEquals": {

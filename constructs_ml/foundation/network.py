@@ -191,7 +191,7 @@ class MlNetwork(Construct):
             self.vpc = vpc
             self.subnet_selection = ec2.SubnetSelection(subnets=list(subnets or []))
             self.owns_vpc = False
-        self.subnets: list[ec2.ISubnet] = list(self.vpc.select_subnets(**_selection_kwargs(self.subnet_selection)).subnets)
+        self.subnets: list[ec2.ISubnet] = _select(self.vpc, self.subnet_selection)
 
         # Flow logs: all traffic, to a KMS-encrypted log group with retention (NET-04, LOG-01).
         self.flow_log_group = logs.LogGroup(
@@ -297,7 +297,10 @@ class MlNetwork(Construct):
             layers = f"arn:{self.stack.partition}:s3:::prod-{self.stack.region}-starport-layer-bucket/*"
             self.s3_endpoint.add_to_policy(
                 iam.PolicyStatement(
-                    sid="AwsOwnedImageLayers", principals=[iam.AnyPrincipal()], actions=["s3:GetObject"], resources=[layers]
+                    sid="AwsOwnedImageLayers",
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:GetObject"],
+                    resources=[layers],
                 )
             )
             if s3_endpoint_scope == "account":
@@ -370,6 +373,8 @@ class MlNetwork(Construct):
         )
 
 
-def _selection_kwargs(selection: ec2.SubnetSelection) -> dict[str, object]:
-    """``SubnetSelection`` as keyword arguments (jsii methods take struct fields as kwargs)."""
-    return {k: v for k, v in {"subnet_type": selection.subnet_type, "subnets": selection.subnets}.items() if v}
+def _select(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[ec2.ISubnet]:
+    """The subnets ``selection`` picks in ``vpc`` (jsii methods take struct fields as kwargs)."""
+    if selection.subnets:
+        return list(vpc.select_subnets(subnets=selection.subnets).subnets)
+    return list(vpc.select_subnets(subnet_type=selection.subnet_type).subnets)

@@ -25,6 +25,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from constructs_ml.errors import Problems
+from constructs_ml.governance.iam_wildcards import acknowledge_reviewed_wildcards
 
 
 @jsii.implements(iam.IPrincipal)
@@ -64,7 +65,9 @@ class ManagedPolicyRole(Construct):
     """An IAM role whose permissions are only customer-managed policies.
 
     Grants on this construct (it is ``IGrantable``) add statements to :attr:`policy`, a customer-managed
-    policy created on first use. Attach the platform guardrail with ``guardrail``.
+    policy created on first use. Attach the platform guardrail with ``guardrail``. Wildcards in the policy
+    that a reviewed allowlist entry covers (by finding pattern and exact actions) are acknowledged at
+    synth with that entry's reason; any other wildcard remains a cdk-nag finding.
 
     Args:
         scope: parent construct.
@@ -138,6 +141,7 @@ class ManagedPolicyRole(Construct):
                 description=f"Permissions of: {self._description}"[:1000],
                 roles=[self.role],
             )
+            acknowledge_reviewed_wildcards(self._policy)
         return self._policy
 
     @property

