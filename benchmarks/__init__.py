@@ -1,0 +1,1 @@
+"""Performance harnesses: ``python -m benchmarks.run`` (``make bench``)."""
