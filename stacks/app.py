@@ -1,0 +1,55 @@
+"""Builds the whole reference platform into a CDK app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import App, Environment, Stack, Tags
+
+from constructs_ml.governance import apply_governance
+from stacks.config import PlatformConfig
+from stacks.network import NetworkStack
+from stacks.platform import PlatformStack
+
+
+@dataclass
+class ReferencePlatform:
+    """The stacks of the reference platform."""
+
+    network: NetworkStack
+    platform: PlatformStack
+
+    @property
+    def stacks(self) -> list[Stack]:
+        return [self.network, self.platform]
+
+
+def build_platform(
+    app: App, config: PlatformConfig, *, env: Environment | None = None, governed: bool = True
+) -> ReferencePlatform:
+    """Add the reference platform's stacks to ``app`` and (by default) the governance packs.
+
+    Args:
+        app: the CDK app.
+        config: the validated platform config.
+        env: the deployment environment: the config's account/region, else environment-agnostic.
+        governed: add the cdk-nag packs and our SageMaker pack (the reference app always does).
+    """
+    if env is None and (config.account or config.region):
+        env = Environment(account=config.account, region=config.region)
+    network = NetworkStack(app, "Network", stack_name=config.stack_name("network"), config=config, env=env)
+    platform = PlatformStack(
+        app,
+        "Platform",
+        stack_name=config.stack_name("platform"),
+        config=config,
+        keys=network.keys,
+        network=network.network,
+        env=env,
+    )
+    Tags.of(app).add("constructs-ml:platform", config.name)
+    for key, value in config.tags.items():
+        Tags.of(app).add(key, value)
+    if governed:
+        apply_governance(app)
+    return ReferencePlatform(network=network, platform=platform)
