@@ -116,7 +116,8 @@ def _check_keys(raw: dict[str, Any], cls: type, prefix: str, problems: list[str]
     for key in raw:
         if key not in allowed:
             problems.append(
-                f"config: {prefix}{key} is not a known key (got {raw[key]!r}); allowed keys: {', '.join(sorted(allowed))}"
+                f"config: {prefix}{key} is not a known key (got {raw[key]!r}); "
+                f"allowed keys: {', '.join(sorted(allowed))}"
             )
 
 
@@ -124,7 +125,7 @@ def _typed(raw: dict[str, Any], key: str, kind: type | tuple[type, ...], prefix:
     if key not in raw or raw[key] is None:
         return False
     value = raw[key]
-    if isinstance(value, bool) and kind is int or not isinstance(value, kind):
+    if (isinstance(value, bool) and kind is int) or not isinstance(value, kind):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
         problems.append(f"config: {prefix}{key} must be of type {names} (got {value!r})")
         return False

@@ -15,7 +15,6 @@ from constructs import Construct
 from constructs_ml.foundation import MlNetwork, PermissionsBoundary, PlatformKeys, apply_permissions_boundary
 from stacks.config import PlatformConfig
 
-
 #: CloudWatch Logs retention values by number of days.
 RETENTION_BY_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
