@@ -386,6 +386,8 @@ def run_platform(opts: Options) -> DeployReport:
         JobError: ``--target aws`` without credentials or region.
     """
     cli = cdk_cli()
+    if not (opts.app_dir / "cdk.json").exists():
+        raise JobError(f"no CDK app in {opts.app_dir} (cdk.json is missing)")
     phases = Phases(opts.echo)
     emulator = opts.target == "emulator"
     base = base_env(opts.extra_env)
@@ -482,6 +484,10 @@ def _aws_region(env: dict[str, str]) -> str:
 
 
 def _require_aws_credentials(clients: Clients) -> None:
+    import boto3
+
+    if boto3.session.Session().get_credentials() is None:
+        raise JobError("--target aws needs AWS credentials (a profile, environment keys or a role); none found")
     try:
         clients("sts").get_caller_identity()
     except Exception as err:
@@ -529,6 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     2 when governance failed, 3 when the tooling or a command failed, 130 on Ctrl-C."""
     opts = parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     started = time.monotonic()
     where = "real AWS" if opts.target == "aws" else "the local emulator (moto server on localhost)"
     print(f"Main job: synth + governance, then deploy {opts.app_dir} to {where}", flush=True)
