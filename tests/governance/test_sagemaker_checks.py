@@ -46,8 +46,12 @@ GOOD_MODEL: dict[str, Any] = {"ExecutionRoleArn": ROLE, "EnableNetworkIsolation"
 GOOD_ENDPOINT_CONFIG: dict[str, Any] = {
     "KmsKeyId": KEY,
     "ProductionVariants": [{"VariantName": "A", "ModelName": "m", "InstanceType": "ml.m5.large"}],
-    "DataCaptureConfig": {"KmsKeyId": KEY, "DestinationS3Uri": "s3://b/c", "InitialSamplingPercentage": 10,
-                          "CaptureOptions": [{"CaptureMode": "Input"}]},
+    "DataCaptureConfig": {
+        "KmsKeyId": KEY,
+        "DestinationS3Uri": "s3://b/c",
+        "InitialSamplingPercentage": 10,
+        "CaptureOptions": [{"CaptureMode": "Input"}],
+    },
     "AsyncInferenceConfig": {"OutputConfig": {"KmsKeyId": KEY, "S3OutputPath": "s3://b/o"}},
 }
 GOOD_FEATURE_GROUP: dict[str, Any] = {
@@ -64,22 +68,33 @@ GOOD_MONITOR: dict[str, Any] = {
     "DataQualityAppSpecification": {"ImageUri": "img"},
     "DataQualityJobInput": {"EndpointInput": {"EndpointName": "e", "LocalPath": "/opt/ml/processing/input"}},
     "DataQualityJobOutputConfig": {"KmsKeyId": KEY, "MonitoringOutputs": []},
-    "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20,
-                                       "VolumeKmsKeyId": KEY}},
+    "JobResources": {
+        "ClusterConfig": {
+            "InstanceCount": 1,
+            "InstanceType": "ml.m5.large",
+            "VolumeSizeInGB": 20,
+            "VolumeKmsKeyId": KEY,
+        }
+    },
     "NetworkConfig": GOOD_NETWORK,
 }
 TRAIN_ARGS: dict[str, Any] = {
     "VpcConfig": VPC,
     "OutputDataConfig": {"S3OutputPath": "s3://b/m", "KmsKeyId": KEY},
-    "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30,
-                       "VolumeKmsKeyId": KEY},
+    "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 30, "VolumeKmsKeyId": KEY},
     "EnableNetworkIsolation": True,
     "EnableInterContainerTrafficEncryption": True,
 }
 PROCESS_ARGS: dict[str, Any] = {
     "NetworkConfig": GOOD_NETWORK,
-    "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
-                                              "VolumeSizeInGB": 30, "VolumeKmsKeyId": KEY}},
+    "ProcessingResources": {
+        "ClusterConfig": {
+            "InstanceCount": 1,
+            "InstanceType": "ml.m5.large",
+            "VolumeSizeInGB": 30,
+            "VolumeKmsKeyId": KEY,
+        }
+    },
     "ProcessingOutputConfig": {"KmsKeyId": KEY, "Outputs": []},
 }
 
@@ -113,53 +128,122 @@ PIPE = "AWS::SageMaker::Pipeline"
 NB = "AWS::SageMaker::NotebookInstance"
 MPG = "AWS::SageMaker::ModelPackageGroup"
 
-GOOD_NOTEBOOK = {"InstanceType": "ml.t3.medium", "RoleArn": ROLE, "RootAccess": "Disabled",
-                 "DirectInternetAccess": "Disabled", "SubnetId": "subnet-a", "SecurityGroupIds": SGS,
-                 "KmsKeyId": KEY, "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"}}
+GOOD_NOTEBOOK = {
+    "InstanceType": "ml.t3.medium",
+    "RoleArn": ROLE,
+    "RootAccess": "Disabled",
+    "DirectInternetAccess": "Disabled",
+    "SubnetId": "subnet-a",
+    "SecurityGroupIds": SGS,
+    "KmsKeyId": KEY,
+    "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
+}
 
 #: construct id -> (type, properties, exact set of SageMaker finding ids expected on it)
 CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
     # Studio domain
     "DomainGood": (DOMAIN, GOOD_DOMAIN, set()),
-    "DomainPublic": (DOMAIN, _with(GOOD_DOMAIN, "AppNetworkAccessType", "PublicInternetOnly"),
-                     {"SageMaker-DomainVpcOnly"}),
+    "DomainPublic": (
+        DOMAIN,
+        _with(GOOD_DOMAIN, "AppNetworkAccessType", "PublicInternetOnly"),
+        {"SageMaker-DomainVpcOnly"},
+    ),
     "DomainDefaultNetwork": (DOMAIN, _with(GOOD_DOMAIN, "AppNetworkAccessType", None), {"SageMaker-DomainVpcOnly"}),
     "DomainNoKey": (DOMAIN, _with(GOOD_DOMAIN, "KmsKeyId", None), {"SageMaker-DomainKms"}),
-    "DomainDocker": (DOMAIN, _with(GOOD_DOMAIN, "DomainSettings", "DockerSettings", "EnableDockerAccess", "ENABLED"),
-                     {"SageMaker-DomainDockerAccessDisabled"}),
+    "DomainDocker": (
+        DOMAIN,
+        _with(GOOD_DOMAIN, "DomainSettings", "DockerSettings", "EnableDockerAccess", "ENABLED"),
+        {"SageMaker-DomainDockerAccessDisabled"},
+    ),
     "DomainNoDockerSettings": (DOMAIN, _with(GOOD_DOMAIN, "DomainSettings", None), set()),
-    "DomainSharing": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "SharingSettings",
-                                    {"NotebookOutputOption": "Allowed", "S3OutputPath": "s3://b/s"}),
-                      {"SageMaker-DomainSharingEncrypted"}),
-    "DomainSharingKms": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "SharingSettings",
-                                       {"NotebookOutputOption": "Allowed", "S3OutputPath": "s3://b/s",
-                                        "S3KmsKeyId": KEY}), set()),
-    "DomainNoRole": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "ExecutionRole", None),
-                     {"SageMaker-DomainDefaultRoleNotAdmin"}),
-    "DomainNoIdle": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "JupyterLabAppSettings", None),
-                     {"SageMaker-DomainIdleShutdown"}),
-    "DomainIdleDisabled": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "JupyterLabAppSettings",
-                                         "AppLifecycleManagement", "IdleSettings", "LifecycleManagement", "DISABLED"),
-                           {"SageMaker-DomainIdleShutdown"}),
-    "DomainLabLcc": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "JupyterLabAppSettings",
-                                   {"LifecycleConfigArns": ["arn:aws:sagemaker:eu-west-1:1:studio-lifecycle-config/x"]}),
-                     set()),
-    "DomainServerLcc": (DOMAIN, _with(_with(GOOD_DOMAIN, "DefaultUserSettings", "JupyterLabAppSettings", None),
-                                      "DefaultUserSettings", "JupyterServerAppSettings",
-                                      {"DefaultResourceSpec": {"LifecycleConfigArn": "arn:lcc"}}), set()),
-    "DomainAdminByName": (DOMAIN, _with(GOOD_DOMAIN, "DefaultUserSettings", "ExecutionRole",
-                                        "arn:aws:iam::111111111111:role/acme-platform-admin"),
-                          {"SageMaker-DomainDefaultRoleNotAdmin"}),
+    "DomainSharing": (
+        DOMAIN,
+        _with(
+            GOOD_DOMAIN,
+            "DefaultUserSettings",
+            "SharingSettings",
+            {"NotebookOutputOption": "Allowed", "S3OutputPath": "s3://b/s"},
+        ),
+        {"SageMaker-DomainSharingEncrypted"},
+    ),
+    "DomainSharingKms": (
+        DOMAIN,
+        _with(
+            GOOD_DOMAIN,
+            "DefaultUserSettings",
+            "SharingSettings",
+            {"NotebookOutputOption": "Allowed", "S3OutputPath": "s3://b/s", "S3KmsKeyId": KEY},
+        ),
+        set(),
+    ),
+    "DomainNoRole": (
+        DOMAIN,
+        _with(GOOD_DOMAIN, "DefaultUserSettings", "ExecutionRole", None),
+        {"SageMaker-DomainDefaultRoleNotAdmin"},
+    ),
+    "DomainNoIdle": (
+        DOMAIN,
+        _with(GOOD_DOMAIN, "DefaultUserSettings", "JupyterLabAppSettings", None),
+        {"SageMaker-DomainIdleShutdown"},
+    ),
+    "DomainIdleDisabled": (
+        DOMAIN,
+        _with(
+            GOOD_DOMAIN,
+            "DefaultUserSettings",
+            "JupyterLabAppSettings",
+            "AppLifecycleManagement",
+            "IdleSettings",
+            "LifecycleManagement",
+            "DISABLED",
+        ),
+        {"SageMaker-DomainIdleShutdown"},
+    ),
+    "DomainLabLcc": (
+        DOMAIN,
+        _with(
+            GOOD_DOMAIN,
+            "DefaultUserSettings",
+            "JupyterLabAppSettings",
+            {"LifecycleConfigArns": ["arn:aws:sagemaker:eu-west-1:1:studio-lifecycle-config/x"]},
+        ),
+        set(),
+    ),
+    "DomainServerLcc": (
+        DOMAIN,
+        _with(
+            _with(GOOD_DOMAIN, "DefaultUserSettings", "JupyterLabAppSettings", None),
+            "DefaultUserSettings",
+            "JupyterServerAppSettings",
+            {"DefaultResourceSpec": {"LifecycleConfigArn": "arn:lcc"}},
+        ),
+        set(),
+    ),
+    "DomainAdminByName": (
+        DOMAIN,
+        _with(
+            GOOD_DOMAIN, "DefaultUserSettings", "ExecutionRole", "arn:aws:iam::111111111111:role/acme-platform-admin"
+        ),
+        {"SageMaker-DomainDefaultRoleNotAdmin"},
+    ),
     # notebook instances
     "NotebookGood": (NB, GOOD_NOTEBOOK, set()),
-    "NotebookDefaults": (NB, {"InstanceType": "ml.t3.medium", "RoleArn": ROLE},
-                         {"SageMaker-NotebookRootAccessDisabled", "SageMaker-NotebookNoDirectInternet",
-                          "SageMaker-NotebookImdsV2"}),
+    "NotebookDefaults": (
+        NB,
+        {"InstanceType": "ml.t3.medium", "RoleArn": ROLE},
+        {"SageMaker-NotebookRootAccessDisabled", "SageMaker-NotebookNoDirectInternet", "SageMaker-NotebookImdsV2"},
+    ),
     "NotebookRoot": (NB, _with(GOOD_NOTEBOOK, "RootAccess", "Enabled"), {"SageMaker-NotebookRootAccessDisabled"}),
-    "NotebookInternet": (NB, _with(GOOD_NOTEBOOK, "DirectInternetAccess", "Enabled"),
-                         {"SageMaker-NotebookNoDirectInternet"}),
-    "NotebookImds1": (NB, _with(GOOD_NOTEBOOK, "InstanceMetadataServiceConfiguration", None),
-                      {"SageMaker-NotebookImdsV2"}),
+    "NotebookInternet": (
+        NB,
+        _with(GOOD_NOTEBOOK, "DirectInternetAccess", "Enabled"),
+        {"SageMaker-NotebookNoDirectInternet"},
+    ),
+    "NotebookImds1": (
+        NB,
+        _with(GOOD_NOTEBOOK, "InstanceMetadataServiceConfiguration", None),
+        {"SageMaker-NotebookImdsV2"},
+    ),
     # models
     "ModelGood": (MODEL, GOOD_MODEL, set()),
     "ModelOpen": (MODEL, _with(GOOD_MODEL, "EnableNetworkIsolation", False), {"SageMaker-ModelNetworkIsolation"}),
@@ -169,97 +253,297 @@ CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
     # endpoint configs
     "EndpointConfigGood": (EPC, GOOD_ENDPOINT_CONFIG, set()),
     "EndpointConfigNoKey": (EPC, _with(GOOD_ENDPOINT_CONFIG, "KmsKeyId", None), {"SageMaker-EndpointConfigKms"}),
-    "EndpointConfigCapture": (EPC, _with(GOOD_ENDPOINT_CONFIG, "DataCaptureConfig", "KmsKeyId", None),
-                              {"SageMaker-EndpointConfigDataCaptureKms"}),
-    "EndpointConfigAsync": (EPC, _with(GOOD_ENDPOINT_CONFIG, "AsyncInferenceConfig", "OutputConfig", "KmsKeyId", None),
-                            {"SageMaker-EndpointConfigAsyncOutputKms"}),
-    "EndpointConfigServerless": (EPC, {"ProductionVariants": [{"VariantName": "A", "ModelName": "m",
-                                                               "ServerlessConfig": {"MaxConcurrency": 1,
-                                                                                    "MemorySizeInMB": 2048}}]},
-                                 set()),
+    "EndpointConfigCapture": (
+        EPC,
+        _with(GOOD_ENDPOINT_CONFIG, "DataCaptureConfig", "KmsKeyId", None),
+        {"SageMaker-EndpointConfigDataCaptureKms"},
+    ),
+    "EndpointConfigAsync": (
+        EPC,
+        _with(GOOD_ENDPOINT_CONFIG, "AsyncInferenceConfig", "OutputConfig", "KmsKeyId", None),
+        {"SageMaker-EndpointConfigAsyncOutputKms"},
+    ),
+    "EndpointConfigServerless": (
+        EPC,
+        {
+            "ProductionVariants": [
+                {
+                    "VariantName": "A",
+                    "ModelName": "m",
+                    "ServerlessConfig": {"MaxConcurrency": 1, "MemorySizeInMB": 2048},
+                }
+            ]
+        },
+        set(),
+    ),
     # feature groups
     "FeatureGroupGood": (FG, GOOD_FEATURE_GROUP, set()),
-    "FeatureGroupOnline": (FG, _with(GOOD_FEATURE_GROUP, "OnlineStoreConfig", "SecurityConfig", None),
-                           {"SageMaker-FeatureGroupOnlineKms"}),
-    "FeatureGroupOffline": (FG, _with(GOOD_FEATURE_GROUP, "OfflineStoreConfig", "S3StorageConfig", "KmsKeyId", None),
-                            {"SageMaker-FeatureGroupOfflineKms"}),
-    "FeatureGroupOnlineOff": (FG, _with(_with(GOOD_FEATURE_GROUP, "OnlineStoreConfig",
-                                              {"EnableOnlineStore": False}), "OfflineStoreConfig", None), set()),
+    "FeatureGroupOnline": (
+        FG,
+        _with(GOOD_FEATURE_GROUP, "OnlineStoreConfig", "SecurityConfig", None),
+        {"SageMaker-FeatureGroupOnlineKms"},
+    ),
+    "FeatureGroupOffline": (
+        FG,
+        _with(GOOD_FEATURE_GROUP, "OfflineStoreConfig", "S3StorageConfig", "KmsKeyId", None),
+        {"SageMaker-FeatureGroupOfflineKms"},
+    ),
+    "FeatureGroupOnlineOff": (
+        FG,
+        _with(_with(GOOD_FEATURE_GROUP, "OnlineStoreConfig", {"EnableOnlineStore": False}), "OfflineStoreConfig", None),
+        set(),
+    ),
     # monitoring job definitions (+ an inline schedule)
     "MonitorGood": (DQ, GOOD_MONITOR, set()),
-    "MonitorBare": (DQ, {k: v for k, v in GOOD_MONITOR.items() if k != "NetworkConfig"} | {
-        "DataQualityJobOutputConfig": {"MonitoringOutputs": []},
-        "JobResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}},
-    }, {"SageMaker-MonitoringOutputKms", "SageMaker-MonitoringVolumeKms", "SageMaker-MonitoringVpc",
-        "SageMaker-MonitoringNetworkIsolation", "SageMaker-MonitoringInterContainerEncryption"}),
-    "MonitorNoIce": (DQ, _with(GOOD_MONITOR, "NetworkConfig", "EnableInterContainerTrafficEncryption", False),
-                     {"SageMaker-MonitoringInterContainerEncryption"}),
-    "ScheduleInline": ("AWS::SageMaker::MonitoringSchedule", {"MonitoringScheduleName": "s", "MonitoringScheduleConfig": {
-        "MonitoringJobDefinition": {"MonitoringOutputConfig": {"KmsKeyId": KEY, "MonitoringOutputs": []},
-                                    "MonitoringResources": {"ClusterConfig": {"VolumeKmsKeyId": KEY}},
-                                    "NetworkConfig": _with(GOOD_NETWORK, "EnableNetworkIsolation", False)}}},
-                       {"SageMaker-MonitoringNetworkIsolation"}),
-    "ScheduleNamed": ("AWS::SageMaker::MonitoringSchedule", {"MonitoringScheduleName": "s", "MonitoringScheduleConfig": {
-        "MonitoringJobDefinitionName": "dq", "MonitoringType": "DataQuality"}}, set()),
+    "MonitorBare": (
+        DQ,
+        {k: v for k, v in GOOD_MONITOR.items() if k != "NetworkConfig"}
+        | {
+            "DataQualityJobOutputConfig": {"MonitoringOutputs": []},
+            "JobResources": {
+                "ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 20}
+            },
+        },
+        {
+            "SageMaker-MonitoringOutputKms",
+            "SageMaker-MonitoringVolumeKms",
+            "SageMaker-MonitoringVpc",
+            "SageMaker-MonitoringNetworkIsolation",
+            "SageMaker-MonitoringInterContainerEncryption",
+        },
+    ),
+    "MonitorNoIce": (
+        DQ,
+        _with(GOOD_MONITOR, "NetworkConfig", "EnableInterContainerTrafficEncryption", False),
+        {"SageMaker-MonitoringInterContainerEncryption"},
+    ),
+    "ScheduleInline": (
+        "AWS::SageMaker::MonitoringSchedule",
+        {
+            "MonitoringScheduleName": "s",
+            "MonitoringScheduleConfig": {
+                "MonitoringJobDefinition": {
+                    "MonitoringOutputConfig": {"KmsKeyId": KEY, "MonitoringOutputs": []},
+                    "MonitoringResources": {"ClusterConfig": {"VolumeKmsKeyId": KEY}},
+                    "NetworkConfig": _with(GOOD_NETWORK, "EnableNetworkIsolation", False),
+                }
+            },
+        },
+        {"SageMaker-MonitoringNetworkIsolation"},
+    ),
+    "ScheduleNamed": (
+        "AWS::SageMaker::MonitoringSchedule",
+        {
+            "MonitoringScheduleName": "s",
+            "MonitoringScheduleConfig": {"MonitoringJobDefinitionName": "dq", "MonitoringType": "DataQuality"},
+        },
+        set(),
+    ),
     # pipelines
-    "PipelineGood": (PIPE, _pipeline([
-        {"Name": "Prep", "Type": "Processing", "Arguments": PROCESS_ARGS},
-        {"Name": "Train", "Type": "Training", "Arguments": TRAIN_ARGS},
-        {"Name": "Tune", "Type": "Tuning", "Arguments": {"TrainingJobDefinition": TRAIN_ARGS}},
-        {"Name": "Register", "Type": "RegisterModel", "Arguments": {}},
-    ]), set()),
-    "PipelineBad": (PIPE, _pipeline([
-        {"Name": "Prep", "Type": "Processing", "Arguments": _with(PROCESS_ARGS, "NetworkConfig", None)},
-        {"Name": "Check", "Type": "Condition", "Arguments": {"Conditions": [], "ElseSteps": [], "IfSteps": [
-            {"Name": "Train", "Type": "Training", "Arguments": _with(TRAIN_ARGS, "ResourceConfig", "VolumeKmsKeyId", None)},
-            {"Name": "Tune", "Type": "Tuning", "Arguments": {"TrainingJobDefinitions": [
-                _with(TRAIN_ARGS, "EnableInterContainerTrafficEncryption", False)]}},
-        ]}},
-    ]), {"SageMaker-PipelineStepVpc[Prep]", "SageMaker-PipelineStepNetworkIsolation[Prep]",
-         "SageMaker-PipelineStepInterContainerEncryption[Prep]", "SageMaker-PipelineStepKms[Train]",
-         "SageMaker-PipelineStepInterContainerEncryption[Tune]"}),
-    "PipelineRuntimeParam": (PIPE, _pipeline([{"Name": "Train", "Type": "Training", "Arguments": _with(
-        TRAIN_ARGS, "EnableNetworkIsolation", {"Get": "Parameters.Isolate"})}]),
-                             {"SageMaker-PipelineStepNetworkIsolation[CannotVerify]"}),
-    "PipelineMalformed": (PIPE, {"PipelineName": "p", "RoleArn": ROLE,
-                                 "PipelineDefinition": {"PipelineDefinitionBody": '{"Steps": [ {"Name": '}},
-                          {"SageMaker-PipelineDefinitionValid"}),
-    "PipelineNoSteps": (PIPE, {"PipelineName": "p", "RoleArn": ROLE,
-                               "PipelineDefinition": {"PipelineDefinitionBody": '{"Version": "2020-12-01"}'}},
-                        {"SageMaker-PipelineDefinitionValid"}),
-    "PipelineInS3": (PIPE, {"PipelineName": "p", "RoleArn": ROLE, "PipelineDefinition": {
-        "PipelineDefinitionS3Location": {"Bucket": "b", "Key": "k"}}},
-                     {f"SageMaker-{r}[CannotVerify]" for r in ("PipelineDefinitionValid", "PipelineStepVpc",
-                                                               "PipelineStepKms", "PipelineStepNetworkIsolation",
-                                                               "PipelineStepInterContainerEncryption")}),
+    "PipelineGood": (
+        PIPE,
+        _pipeline(
+            [
+                {"Name": "Prep", "Type": "Processing", "Arguments": PROCESS_ARGS},
+                {"Name": "Train", "Type": "Training", "Arguments": TRAIN_ARGS},
+                {"Name": "Tune", "Type": "Tuning", "Arguments": {"TrainingJobDefinition": TRAIN_ARGS}},
+                {"Name": "Register", "Type": "RegisterModel", "Arguments": {}},
+            ]
+        ),
+        set(),
+    ),
+    "PipelineBad": (
+        PIPE,
+        _pipeline(
+            [
+                {"Name": "Prep", "Type": "Processing", "Arguments": _with(PROCESS_ARGS, "NetworkConfig", None)},
+                {
+                    "Name": "Check",
+                    "Type": "Condition",
+                    "Arguments": {
+                        "Conditions": [],
+                        "ElseSteps": [],
+                        "IfSteps": [
+                            {
+                                "Name": "Train",
+                                "Type": "Training",
+                                "Arguments": _with(TRAIN_ARGS, "ResourceConfig", "VolumeKmsKeyId", None),
+                            },
+                            {
+                                "Name": "Tune",
+                                "Type": "Tuning",
+                                "Arguments": {
+                                    "TrainingJobDefinitions": [
+                                        _with(TRAIN_ARGS, "EnableInterContainerTrafficEncryption", False)
+                                    ]
+                                },
+                            },
+                        ],
+                    },
+                },
+            ]
+        ),
+        {
+            "SageMaker-PipelineStepVpc[Prep]",
+            "SageMaker-PipelineStepNetworkIsolation[Prep]",
+            "SageMaker-PipelineStepInterContainerEncryption[Prep]",
+            "SageMaker-PipelineStepKms[Train]",
+            "SageMaker-PipelineStepInterContainerEncryption[Tune]",
+        },
+    ),
+    "PipelineRuntimeParam": (
+        PIPE,
+        _pipeline(
+            [
+                {
+                    "Name": "Train",
+                    "Type": "Training",
+                    "Arguments": _with(TRAIN_ARGS, "EnableNetworkIsolation", {"Get": "Parameters.Isolate"}),
+                }
+            ]
+        ),
+        {"SageMaker-PipelineStepNetworkIsolation[CannotVerify]"},
+    ),
+    "PipelineMalformed": (
+        PIPE,
+        {
+            "PipelineName": "p",
+            "RoleArn": ROLE,
+            "PipelineDefinition": {"PipelineDefinitionBody": '{"Steps": [ {"Name": '},
+        },
+        {"SageMaker-PipelineDefinitionValid"},
+    ),
+    "PipelineNoSteps": (
+        PIPE,
+        {
+            "PipelineName": "p",
+            "RoleArn": ROLE,
+            "PipelineDefinition": {"PipelineDefinitionBody": '{"Version": "2020-12-01"}'},
+        },
+        {"SageMaker-PipelineDefinitionValid"},
+    ),
+    "PipelineInS3": (
+        PIPE,
+        {
+            "PipelineName": "p",
+            "RoleArn": ROLE,
+            "PipelineDefinition": {"PipelineDefinitionS3Location": {"Bucket": "b", "Key": "k"}},
+        },
+        {
+            f"SageMaker-{r}[CannotVerify]"
+            for r in (
+                "PipelineDefinitionValid",
+                "PipelineStepVpc",
+                "PipelineStepKms",
+                "PipelineStepNetworkIsolation",
+                "PipelineStepInterContainerEncryption",
+            )
+        },
+    ),
     # model package groups
-    "PackageGroupPrivate": (MPG, {"ModelPackageGroupName": "g", "ModelPackageGroupPolicy": {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
-                                                "Action": "sagemaker:DescribeModelPackage", "Resource": "*"}]}}, set()),
-    "PackageGroupPublic": (MPG, {"ModelPackageGroupName": "g", "ModelPackageGroupPolicy": {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": ["*"]},
-                                                "Action": "sagemaker:DescribeModelPackage", "Resource": "*"}]}},
-                           {"SageMaker-ModelPackageGroupNoPublicPolicy"}),
-    "PackageGroupStarString": (MPG, {"ModelPackageGroupName": "g", "ModelPackageGroupPolicy": json.dumps({
-        "Statement": {"Effect": "Allow", "Principal": "*", "Action": "sagemaker:*", "Resource": "*"}})},
-                               {"SageMaker-ModelPackageGroupNoPublicPolicy"}),
+    "PackageGroupPrivate": (
+        MPG,
+        {
+            "ModelPackageGroupName": "g",
+            "ModelPackageGroupPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                        "Action": "sagemaker:DescribeModelPackage",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+        set(),
+    ),
+    "PackageGroupPublic": (
+        MPG,
+        {
+            "ModelPackageGroupName": "g",
+            "ModelPackageGroupPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ["*"]},
+                        "Action": "sagemaker:DescribeModelPackage",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+        {"SageMaker-ModelPackageGroupNoPublicPolicy"},
+    ),
+    "PackageGroupStarString": (
+        MPG,
+        {
+            "ModelPackageGroupName": "g",
+            "ModelPackageGroupPolicy": json.dumps(
+                {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sagemaker:*", "Resource": "*"}}
+            ),
+        },
+        {"SageMaker-ModelPackageGroupNoPublicPolicy"},
+    ),
     # IAM
-    "RoleScoped": ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {}, "ManagedPolicyArns": [
-        "arn:aws:iam::111111111111:policy/scoped"]}, set()),
-    "RoleFullAccess": ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {}, "ManagedPolicyArns": [
-        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSageMakerFullAccess"]]}]},
-                       {"SageMaker-NoFullAccess"}),
-    "RoleInlineStar": ("AWS::IAM::Role", {"AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "p",
-        "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": ["SageMaker:*"], "Resource": "*"}]}}]},
-                       {"SageMaker-NoFullAccess"}),
-    "ManagedPolicyStar": ("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [
-        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}}, {"SageMaker-NoFullAccess"}),
-    "ManagedPolicyDenyStar": ("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": [
-        {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*"},
-        {"Effect": "Allow", "Action": "sagemaker:DescribeDomain", "Resource": "*"}]}}, set()),
+    "RoleScoped": (
+        "AWS::IAM::Role",
+        {"AssumeRolePolicyDocument": {}, "ManagedPolicyArns": ["arn:aws:iam::111111111111:policy/scoped"]},
+        set(),
+    ),
+    "RoleFullAccess": (
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {},
+            "ManagedPolicyArns": [
+                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSageMakerFullAccess"]]}
+            ],
+        },
+        {"SageMaker-NoFullAccess"},
+    ),
+    "RoleInlineStar": (
+        "AWS::IAM::Role",
+        {
+            "AssumeRolePolicyDocument": {},
+            "Policies": [
+                {
+                    "PolicyName": "p",
+                    "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": ["SageMaker:*"], "Resource": "*"}]},
+                }
+            ],
+        },
+        {"SageMaker-NoFullAccess"},
+    ),
+    "ManagedPolicyStar": (
+        "AWS::IAM::ManagedPolicy",
+        {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
+        {"SageMaker-NoFullAccess"},
+    ),
+    "ManagedPolicyDenyStar": (
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {"Effect": "Deny", "Action": "sagemaker:*", "Resource": "*"},
+                    {"Effect": "Allow", "Action": "sagemaker:DescribeDomain", "Resource": "*"},
+                ]
+            }
+        },
+        set(),
+    ),
     # resources without properties: clear findings, no exception
-    "DomainEmpty": (DOMAIN, None, {"SageMaker-DomainVpcOnly", "SageMaker-DomainKms",
-                                   "SageMaker-DomainDefaultRoleNotAdmin", "SageMaker-DomainIdleShutdown"}),
+    "DomainEmpty": (
+        DOMAIN,
+        None,
+        {
+            "SageMaker-DomainVpcOnly",
+            "SageMaker-DomainKms",
+            "SageMaker-DomainDefaultRoleNotAdmin",
+            "SageMaker-DomainIdleShutdown",
+        },
+    ),
     "ModelEmpty": (MODEL, None, {"SageMaker-ModelNetworkIsolation", "SageMaker-ModelVpc"}),
     "PipelineEmpty": (PIPE, None, {"SageMaker-PipelineDefinitionValid"}),
     "ProfileEmpty": (PROFILE, None, {"SageMaker-UserProfileExecutionRole"}),
@@ -282,29 +566,73 @@ def findings() -> dict[str, set[str]]:
         CfnResource(stack, cid, type=rtype, properties=props)
 
     # typed L1s, token references and the admin-role tag
-    admin = iam.CfnRole(stack, "AdminRole", assume_role_policy_document={},
-                        tags=[{"key": "constructs-ml:persona", "value": "platform-admin"}])
-    persona = iam.CfnRole(stack, "PersonaRole", assume_role_policy_document={},
-                          tags=[{"key": "constructs-ml:persona", "value": "data-scientist"}])
-    sm.CfnUserProfile(stack, "ProfilePersona", domain_id="d-1", user_profile_name="ds",
-                      user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=persona.attr_arn))
-    sm.CfnUserProfile(stack, "ProfileAdmin", domain_id="d-1", user_profile_name="admin",
-                      user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=admin.attr_arn))
-    sm.CfnUserProfile(stack, "ProfileSharing", domain_id="d-1", user_profile_name="s",
-                      user_settings=sm.CfnUserProfile.UserSettingsProperty(
-                          execution_role=ROLE,
-                          sharing_settings=sm.CfnUserProfile.SharingSettingsProperty(
-                              notebook_output_option="Allowed", s3_output_path="s3://b/s")))
+    admin = iam.CfnRole(
+        stack,
+        "AdminRole",
+        assume_role_policy_document={},
+        tags=[{"key": "constructs-ml:persona", "value": "platform-admin"}],
+    )
+    persona = iam.CfnRole(
+        stack,
+        "PersonaRole",
+        assume_role_policy_document={},
+        tags=[{"key": "constructs-ml:persona", "value": "data-scientist"}],
+    )
+    sm.CfnUserProfile(
+        stack,
+        "ProfilePersona",
+        domain_id="d-1",
+        user_profile_name="ds",
+        user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=persona.attr_arn),
+    )
+    sm.CfnUserProfile(
+        stack,
+        "ProfileAdmin",
+        domain_id="d-1",
+        user_profile_name="admin",
+        user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=admin.attr_arn),
+    )
+    sm.CfnUserProfile(
+        stack,
+        "ProfileSharing",
+        domain_id="d-1",
+        user_profile_name="s",
+        user_settings=sm.CfnUserProfile.UserSettingsProperty(
+            execution_role=ROLE,
+            sharing_settings=sm.CfnUserProfile.SharingSettingsProperty(
+                notebook_output_option="Allowed", s3_output_path="s3://b/s"
+            ),
+        ),
+    )
     param = CfnParameter(stack, "RoleParam", type="String")
-    sm.CfnUserProfile(stack, "ProfileParamRole", domain_id="d-1", user_profile_name="p",
-                      user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=param.value_as_string))
+    sm.CfnUserProfile(
+        stack,
+        "ProfileParamRole",
+        domain_id="d-1",
+        user_profile_name="p",
+        user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=param.value_as_string),
+    )
     iso = CfnParameter(stack, "Isolation", type="String")
-    sm.CfnModel(stack, "ModelParamIsolation", execution_role_arn=ROLE, enable_network_isolation=iso.value,
-                vpc_config=sm.CfnModel.VpcConfigProperty(subnets=SUBNETS, security_group_ids=SGS))
-    sm.CfnNotebookInstance(stack, "NotebookL1", instance_type="ml.t3.medium", role_arn=ROLE, root_access="Enabled",
-                           direct_internet_access="Disabled", subnet_id="subnet-a", security_group_ids=SGS,
-                           instance_metadata_service_configuration=sm.CfnNotebookInstance
-                           .InstanceMetadataServiceConfigurationProperty(minimum_instance_metadata_service_version="2"))
+    sm.CfnModel(
+        stack,
+        "ModelParamIsolation",
+        execution_role_arn=ROLE,
+        enable_network_isolation=iso.value,
+        vpc_config=sm.CfnModel.VpcConfigProperty(subnets=SUBNETS, security_group_ids=SGS),
+    )
+    sm.CfnNotebookInstance(
+        stack,
+        "NotebookL1",
+        instance_type="ml.t3.medium",
+        role_arn=ROLE,
+        root_access="Enabled",
+        direct_internet_access="Disabled",
+        subnet_id="subnet-a",
+        security_group_ids=SGS,
+        instance_metadata_service_configuration=sm.CfnNotebookInstance.InstanceMetadataServiceConfigurationProperty(
+            minimum_instance_metadata_service_version="2"
+        ),
+    )
     report = SageMakerChecks(admin_role_names=["*-platform-admin"]).validate_scope(app)
     return dict(_findings(report))
 
@@ -327,15 +655,14 @@ def test_raw_l1_resource_gets_exactly_the_expected_findings(findings: dict[str, 
         ("RoleParam", set()),
     ],
 )
-def test_typed_l1_resources_and_token_references(
-    findings: dict[str, set[str]], cid: str, expected: set[str]
-) -> None:
+def test_typed_l1_resources_and_token_references(findings: dict[str, set[str]], cid: str, expected: set[str]) -> None:
     assert findings.get(f"T/{cid}", set()) == expected
 
 
 def test_no_finding_on_a_path_the_cases_do_not_name(findings: dict[str, set[str]]) -> None:
-    known = {f"T/{c}" for c in CASES} | {f"T/{c}" for c in (
-        "ProfileAdmin", "ProfileSharing", "ProfileParamRole", "ModelParamIsolation", "NotebookL1")}
+    known = {f"T/{c}" for c in CASES} | {
+        f"T/{c}" for c in ("ProfileAdmin", "ProfileSharing", "ProfileParamRole", "ModelParamIsolation", "NotebookL1")
+    }
     assert set(findings) <= known
 
 

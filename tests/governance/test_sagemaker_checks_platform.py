@@ -26,10 +26,15 @@ MONITOR_ACK_REASON = "Isolation flag comes from the deployment parameter; the re
 
 def _role(scope: Stack, cid: str, persona: str, **kw: Any) -> iam.CfnRole:
     return iam.CfnRole(
-        scope, cid,
-        assume_role_policy_document={"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "sagemaker.amazonaws.com"}}]},
-        tags=[{"key": "constructs-ml:persona", "value": persona}], **kw,
+        scope,
+        cid,
+        assume_role_policy_document={
+            "Statement": [
+                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "sagemaker.amazonaws.com"}}
+            ]
+        },
+        tags=[{"key": "constructs-ml:persona", "value": persona}],
+        **kw,
     )
 
 
@@ -38,8 +43,9 @@ def build_l1_platform(app: App) -> dict[str, Stack]:
     network = Stack(app, "Network")
     vpc = ec2.CfnVPC(network, "Vpc", cidr_block="10.0.0.0/16")
     subnets = [
-        ec2.CfnSubnet(network, f"Subnet{i}", vpc_id=vpc.ref, cidr_block=f"10.0.{i}.0/24",
-                      availability_zone=f"eu-west-1{'ab'[i]}")
+        ec2.CfnSubnet(
+            network, f"Subnet{i}", vpc_id=vpc.ref, cidr_block=f"10.0.{i}.0/24", availability_zone=f"eu-west-1{'ab'[i]}"
+        )
         for i in range(2)
     ]
     sg = ec2.CfnSecurityGroup(network, "Sg", group_description="SageMaker", vpc_id=vpc.ref)
@@ -51,10 +57,17 @@ def build_l1_platform(app: App) -> dict[str, Stack]:
     admin = _role(platform, "AdminRole", "platform-admin")
     scientist = _role(platform, "ScientistRole", "data-scientist")
     domain = sm.CfnDomain(
-        platform, "Domain", auth_mode="IAM", domain_name="ml", vpc_id=vpc.ref, subnet_ids=subnet_ids,
-        app_network_access_type="VpcOnly", kms_key_id=key.attr_arn,
+        platform,
+        "Domain",
+        auth_mode="IAM",
+        domain_name="ml",
+        vpc_id=vpc.ref,
+        subnet_ids=subnet_ids,
+        app_network_access_type="VpcOnly",
+        kms_key_id=key.attr_arn,
         default_user_settings=sm.CfnDomain.UserSettingsProperty(
-            execution_role=scientist.attr_arn, security_groups=sgs,
+            execution_role=scientist.attr_arn,
+            security_groups=sgs,
             sharing_settings=sm.CfnDomain.SharingSettingsProperty(notebook_output_option="Disabled"),
         ),
     )
@@ -63,33 +76,60 @@ def build_l1_platform(app: App) -> dict[str, Stack]:
         "DefaultUserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings",
         {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 120},
     )
-    sm.CfnUserProfile(platform, "Scientist", domain_id=domain.attr_domain_id, user_profile_name="ds",
-                      user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=scientist.attr_arn))
+    sm.CfnUserProfile(
+        platform,
+        "Scientist",
+        domain_id=domain.attr_domain_id,
+        user_profile_name="ds",
+        user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=scientist.attr_arn),
+    )
 
     build = Stack(app, "Build")
     # mistake 1: a profile in another stack runs as the admin role (reference crosses stacks)
-    sm.CfnUserProfile(build, "AdminProfile", domain_id=domain.attr_domain_id, user_profile_name="ops",
-                      user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=admin.attr_arn))
+    sm.CfnUserProfile(
+        build,
+        "AdminProfile",
+        domain_id=domain.attr_domain_id,
+        user_profile_name="ops",
+        user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=admin.attr_arn),
+    )
     train_args = {
         "VpcConfig": {"Subnets": subnet_ids, "SecurityGroupIds": sgs},
         "OutputDataConfig": {"S3OutputPath": "s3://artifacts/models", "KmsKeyId": key.attr_arn},
-        "ResourceConfig": {"InstanceCount": 2, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 50,
-                           "VolumeKmsKeyId": key.attr_arn},
+        "ResourceConfig": {
+            "InstanceCount": 2,
+            "InstanceType": "ml.m5.xlarge",
+            "VolumeSizeInGB": 50,
+            "VolumeKmsKeyId": key.attr_arn,
+        },
         "EnableNetworkIsolation": True,
         "RoleArn": scientist.attr_arn,
     }
-    definition = {"Version": "2020-12-01", "Steps": [
-        # mistake 2: distributed training without inter-container encryption
-        {"Name": "Train", "Type": "Training", "Arguments": train_args},
-        {"Name": "Register", "Type": "RegisterModel", "Arguments": {}},
-    ]}
-    sm.CfnPipeline(build, "Pipeline", pipeline_name="churn", role_arn=scientist.attr_arn,
-                   pipeline_definition={"PipelineDefinitionBody": Fn.to_json_string(definition)})
+    definition = {
+        "Version": "2020-12-01",
+        "Steps": [
+            # mistake 2: distributed training without inter-container encryption
+            {"Name": "Train", "Type": "Training", "Arguments": train_args},
+            {"Name": "Register", "Type": "RegisterModel", "Arguments": {}},
+        ],
+    }
+    sm.CfnPipeline(
+        build,
+        "Pipeline",
+        pipeline_name="churn",
+        role_arn=scientist.attr_arn,
+        pipeline_definition={"PipelineDefinitionBody": Fn.to_json_string(definition)},
+    )
     sm.CfnFeatureGroup(
-        build, "Features", feature_group_name="customers", record_identifier_feature_name="id",
+        build,
+        "Features",
+        feature_group_name="customers",
+        record_identifier_feature_name="id",
         event_time_feature_name="ts",
-        feature_definitions=[{"featureName": "id", "featureType": "String"},
-                             {"featureName": "ts", "featureType": "String"}],
+        feature_definitions=[
+            {"featureName": "id", "featureType": "String"},
+            {"featureName": "ts", "featureType": "String"},
+        ],
         online_store_config={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": key.attr_arn}},
         offline_store_config={"S3StorageConfig": {"S3Uri": "s3://features/offline", "KmsKeyId": key.attr_arn}},
     )
@@ -97,41 +137,64 @@ def build_l1_platform(app: App) -> dict[str, Stack]:
 
     serving = Stack(app, "Serving")
     model = sm.CfnModel(
-        serving, "Model", execution_role_arn=scientist.attr_arn, enable_network_isolation=True,
+        serving,
+        "Model",
+        execution_role_arn=scientist.attr_arn,
+        enable_network_isolation=True,
         vpc_config=sm.CfnModel.VpcConfigProperty(subnets=subnet_ids, security_group_ids=sgs),
         primary_container=sm.CfnModel.ContainerDefinitionProperty(image="123.dkr.ecr.eu-west-1.amazonaws.com/x:1"),
     )
     config = sm.CfnEndpointConfig(
-        serving, "EndpointConfig",
-        production_variants=[sm.CfnEndpointConfig.ProductionVariantProperty(
-            variant_name="AllTraffic", model_name=model.attr_model_name, instance_type="ml.m5.large",
-            initial_instance_count=1, initial_variant_weight=1)],
+        serving,
+        "EndpointConfig",
+        production_variants=[
+            sm.CfnEndpointConfig.ProductionVariantProperty(
+                variant_name="AllTraffic",
+                model_name=model.attr_model_name,
+                instance_type="ml.m5.large",
+                initial_instance_count=1,
+                initial_variant_weight=1,
+            )
+        ],
         data_capture_config=sm.CfnEndpointConfig.DataCaptureConfigProperty(
-            destination_s3_uri="s3://capture/", initial_sampling_percentage=20,
-            capture_options=[sm.CfnEndpointConfig.CaptureOptionProperty(capture_mode="Input")]),
+            destination_s3_uri="s3://capture/",
+            initial_sampling_percentage=20,
+            capture_options=[sm.CfnEndpointConfig.CaptureOptionProperty(capture_mode="Input")],
+        ),
     )
     # both keys set through overrides
     config.add_property_override("KmsKeyId", key.attr_arn)
     config.add_property_override("DataCaptureConfig.KmsKeyId", key.attr_arn)
     isolate = CfnParameter(serving, "IsolateMonitor", type="String", allowed_values=["true", "false"])
     monitor = sm.CfnDataQualityJobDefinition(
-        serving, "Monitor", role_arn=scientist.attr_arn,
+        serving,
+        "Monitor",
+        role_arn=scientist.attr_arn,
         data_quality_app_specification={"imageUri": "img"},
         data_quality_job_input={"endpointInput": {"endpointName": "churn", "localPath": "/opt/ml/processing/in"}},
-        data_quality_job_output_config={"kmsKeyId": key.attr_arn, "monitoringOutputs": [
-            {"s3Output": {"localPath": "/opt/ml/processing/out", "s3Uri": "s3://monitor/out"}}]},
-        job_resources={"clusterConfig": {"instanceCount": 1, "instanceType": "ml.m5.large", "volumeSizeInGb": 20,
-                                         "volumeKmsKeyId": key.attr_arn}},
-        network_config={"enableInterContainerTrafficEncryption": True,
-                        "enableNetworkIsolation": isolate.value,
-                        "vpcConfig": {"subnets": subnet_ids, "securityGroupIds": sgs}},
+        data_quality_job_output_config={
+            "kmsKeyId": key.attr_arn,
+            "monitoringOutputs": [{"s3Output": {"localPath": "/opt/ml/processing/out", "s3Uri": "s3://monitor/out"}}],
+        },
+        job_resources={
+            "clusterConfig": {
+                "instanceCount": 1,
+                "instanceType": "ml.m5.large",
+                "volumeSizeInGb": 20,
+                "volumeKmsKeyId": key.attr_arn,
+            }
+        },
+        network_config={
+            "enableInterContainerTrafficEncryption": True,
+            "enableNetworkIsolation": isolate.value,
+            "vpcConfig": {"subnets": subnet_ids, "securityGroupIds": sgs},
+        },
     )
     Validations.of(monitor).acknowledge(
         Acknowledgment(id="SageMaker-MonitoringNetworkIsolation[CannotVerify]", reason=MONITOR_ACK_REASON)
     )
     # mistake 3: a legacy role with the AWS managed full-access policy
-    _role(serving, "LegacyRole", "legacy",
-          managed_policy_arns=["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"])
+    _role(serving, "LegacyRole", "legacy", managed_policy_arns=["arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"])
     return {"Network": network, "Platform": platform, "Build": build, "Serving": serving}
 
 
