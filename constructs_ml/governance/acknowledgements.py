@@ -299,6 +299,40 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="constructs_ml.foundation.PermissionsBoundary",
     ),
+    # -- GlueFunction (constructs_ml.operate.glue_function) -------------------------------------------------
+    "lambda-vpc-eni-and-xray": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::*]",
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:*/*]",
+        ),
+        reason=(
+            "GlueFunction RuntimePolicy, which holds nothing else: ec2:DescribeNetworkInterfaces, "
+            "ec2:DescribeSubnets, xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level "
+            "permissions, so Resource '*'; the ENI actions Lambda performs with the execution role "
+            "(Create/DeleteNetworkInterface, Assign/UnassignPrivateIpAddresses) act on ENIs whose ids do not "
+            "exist before creation, so they are limited to this account and region (Lambda developer guide, "
+            "VPC permissions). The function's own grants are in a separate policy without acknowledgement."
+        ),
+        scope="the RuntimePolicy of constructs_ml.operate.GlueFunction",
+    ),
+    "terminal-dead-letter-queue": AllowedAcknowledgement(
+        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
+        reason=(
+            "This queue is itself the terminal dead-letter queue of a Lambda function and its EventBridge "
+            "targets; a redrive policy would need another DLQ behind it. Messages are kept 14 days, "
+            "KMS-encrypted, TLS-only, and an alarm notifies operators as soon as one arrives."
+        ),
+        scope="the DeadLetterQueue of constructs_ml.operate.GlueFunction",
+    ),
+    "lambda-dlq-instead-of-failure-destination": AllowedAcknowledgement(
+        rules=("Serverless-LambdaAsyncFailureDestination",),
+        reason=(
+            "Failed asynchronous invocations go to the function's DeadLetterConfig queue, which LMB-01 and the "
+            "HIPAA/NIST/PCI LambdaDLQ rules require; an on-failure destination as well would deliver every "
+            "failed event twice. The DLQ is KMS-encrypted, TLS-only, and alarmed on its first message."
+        ),
+        scope="the EventInvokeConfig of constructs_ml.operate.GlueFunction",
+    ),
 }
 
 

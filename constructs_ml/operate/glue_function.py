@@ -1,0 +1,498 @@
+"""GlueFunction: a hardened Lambda function for the platform's glue code (LMB-01..03, LOG-01, MSG-03/04, CW-01).
+
+The code comes from the library's packaged ``lambdas/`` folder (``constructs_ml._lambdas`` once
+installed): the asset is that folder with every other function excluded, so a ``pip install``-only
+user deploys exactly the code shipped in the wheel, with no bundling and no Docker.
+
+What every GlueFunction has:
+
+- Python 3.14 (the newest runtime in aws-cdk-lib 2.275), arm64, a chosen timeout and memory size,
+  reserved concurrency (1 by default: decisions run one at a time), X-Ray tracing active;
+- a VPC attachment in isolated subnets with its own security group: no ``0.0.0.0/0`` egress, only
+  HTTPS to the VPC endpoints' security group (or to the VPC CIDR when none is given);
+- an SQS dead-letter queue encrypted with the given KMS key, TLS-only, kept 14 days, with an alarm
+  as soon as a message lands in it (the queue is terminal, so it has no redrive policy itself);
+- an explicit ``logs.LogGroup`` with a KMS key and a retention (no ``log_retention=`` custom resource);
+- an error alarm (``Errors > 0`` over one minute) that notifies the given SNS topic;
+- a role whose permissions are only customer-managed policies (no inline, no AWS-managed): the
+  runtime needs (ENIs, X-Ray) in one policy, the logs, DLQ and every grant in another; a permissions
+  boundary when given.
+
+Example::
+
+    glue = GlueFunction(self, "RetrainingTrigger",
+        code="retraining_trigger",
+        description="Starts the churn pipeline on new data, drift and schedules",
+        vpc=network.vpc, endpoint_security_group=network.endpoint_security_group,
+        key=keys.messaging, log_key=keys.logs, alarm_topic=alerts,
+        environment={"PIPELINE_ARN": pipeline.pipeline_arn, ...})
+    table.grant_read_write_data(glue)          # lands in the role's customer-managed policy
+    rule.add_target(glue.rule_target())        # DLQ + retry policy on the target, SourceArn-scoped permission
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.governance.acknowledgements import acknowledge
+
+#: The package that holds the Lambda code once installed (mapped onto ``lambdas/`` by setup.py).
+LAMBDAS_PACKAGE = "constructs_ml._lambdas"
+#: The runtime every GlueFunction uses.
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+#: Environment variable names Lambda reserves (a function may not set them).
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+_ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
+_FOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _nag_ec2_any(stack: Stack) -> str:
+    """``arn:<partition>:ec2:<region>:<account>:*/*`` as cdk-nag renders it (tokens as ``<AWS::...>``)."""
+
+    def show(value: str, pseudo: str) -> str:
+        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+
+    return (
+        f"arn:{show(stack.partition, 'Partition')}:ec2:{show(stack.region, 'Region')}:"
+        f"{show(stack.account, 'AccountId')}:*/*"
+    )
+
+
+def lambda_code_root() -> Path:
+    """The folder holding the packaged Lambda code (``constructs_ml._lambdas``).
+
+    In a wheel install this is ``site-packages/constructs_ml/_lambdas``; in an editable install it
+    is the checkout's ``lambdas/`` folder.
+
+    Raises:
+        FileNotFoundError: the package is missing or not on the file system (e.g. a zipped install).
+    """
+    try:
+        root = importlib.resources.files(LAMBDAS_PACKAGE)
+    except ModuleNotFoundError as error:
+        raise FileNotFoundError(
+            f"{LAMBDAS_PACKAGE} is not installed; reinstall constructs-ml (pip install -e . in a checkout)"
+        ) from error
+    path = Path(str(root))
+    if not isinstance(root, Path) or not path.is_dir():
+        raise FileNotFoundError(f"{LAMBDAS_PACKAGE} is not a folder on disk ({root!r}); install constructs-ml unzipped")
+    return path
+
+
+def available_functions() -> list[str]:
+    """The function folders shipped with the library (each has a ``handler.py``)."""
+    root = lambda_code_root()
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "handler.py").is_file())
+
+
+def function_code(folder: str) -> lambda_.AssetCode:
+    """The asset of one packaged function: the code root with every other function excluded.
+
+    The handler is then ``<folder>.handler.handler``, and the function's modules import each other
+    relatively, exactly as in the tests.
+    """
+    return lambda_.Code.from_asset(
+        str(lambda_code_root()),
+        exclude=["*", f"!{folder}", f"!{folder}/**", "**/__pycache__", "**/*.pyc", "**/.*"],
+    )
+
+
+@jsii.implements(iam.IGrantable)
+class GlueFunction(Construct):
+    """A hardened Lambda function running one of the library's glue handlers.
+
+    The construct is ``IGrantable``: ``bucket.grant_read(glue)`` adds the statement to the role's
+    customer-managed policy.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        code: the packaged function folder, e.g. ``"retraining_trigger"`` (see :func:`available_functions`).
+        description: what the function does; shown in the console.
+        vpc: the VPC to run in.
+        key: KMS key of the dead-letter queue (the platform's messaging key). For an imported key,
+            its policy must let ``events.amazonaws.com`` use it if :meth:`rule_target` is used.
+        alarm_topic: SNS topic the error and dead-letter alarms notify.
+        environment: environment variables (the handler's contract, see its module docstring).
+        vpc_subnets: where to place the ENIs: the isolated subnets when omitted.
+        endpoint_security_group: security group of the VPC interface endpoints; HTTPS egress goes
+            only to it (and it gets the matching ingress rule). Egress to the VPC CIDR on 443 when omitted.
+        log_key: KMS key of the log group; ``key`` when omitted. Its policy must let the
+            ``logs.<region>.amazonaws.com`` principal use it for this account's log groups.
+        timeout: how long one invocation may run (1 s..15 min): 1 minute when omitted.
+        memory_size: memory in MB (128..10240): 256 when omitted.
+        reserved_concurrent_executions: reserved (and maximum) concurrency, >= 1: 1 when omitted, so
+            decisions never run concurrently.
+        retry_attempts: retries of a failed asynchronous invocation (0..2): 2 when omitted.
+        max_event_age: how long an asynchronous event may wait (1 min..6 h): 6 hours when omitted.
+        log_retention: log retention: one year when omitted.
+        dead_letter_retention: how long failed events stay in the DLQ (1 min..14 days): 14 days.
+        permissions_boundary: permissions boundary of the role; none when omitted (the reference
+            app sets one on every role through an Aspect).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        code: str,
+        description: str,
+        vpc: ec2.IVpc,
+        key: kms.IKey,
+        alarm_topic: sns.ITopic,
+        environment: Mapping[str, str] | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        endpoint_security_group: ec2.ISecurityGroup | None = None,
+        log_key: kms.IKey | None = None,
+        timeout: Duration | None = None,
+        memory_size: int = 256,
+        reserved_concurrent_executions: int = 1,
+        retry_attempts: int = 2,
+        max_event_age: Duration | None = None,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
+        dead_letter_retention: Duration | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        timeout = timeout or Duration.minutes(1)
+        max_event_age = max_event_age or Duration.hours(6)
+        dead_letter_retention = dead_letter_retention or Duration.days(14)
+        env = dict(environment or {})
+        self._validate(
+            code,
+            description,
+            env,
+            timeout,
+            memory_size,
+            reserved_concurrent_executions,
+            retry_attempts,
+            max_event_age,
+            dead_letter_retention,
+        )
+        stack = Stack.of(self)
+        self._key = key
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=dead_letter_retention,
+        )
+        acknowledge(self.dead_letter_queue, "terminal-dead-letter-queue")
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            encryption_key=log_key or key,
+            retention=log_retention,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            allow_all_outbound=False,
+            description=f"{self.node.path}: HTTPS to AWS APIs through the VPC endpoints only",
+        )
+        if endpoint_security_group is not None:
+            self.security_group.connections.allow_to(
+                endpoint_security_group, ec2.Port.tcp(443), "HTTPS to the VPC interface endpoints"
+            )
+        else:
+            self.security_group.add_egress_rule(
+                ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS to the VPC endpoints (VPC CIDR)"
+            )
+
+        self.role = ManagedPolicyRole(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of the {code} glue function ({self.node.path})",
+            permissions_boundary=permissions_boundary,
+        )
+        self.runtime_policy = iam.ManagedPolicy(
+            self,
+            "RuntimePolicy",
+            description=f"VPC ENI management and X-Ray tracing of {self.node.path}",
+            roles=[self.role.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="DescribeForVpcAttachment",
+                    actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+                    resources=["*"],
+                ),
+                iam.PolicyStatement(
+                    sid="ManageFunctionEnis",
+                    actions=[
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    resources=[f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:*/*"],
+                ),
+                iam.PolicyStatement(
+                    sid="XRayTracing",
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                    resources=["*"],
+                ),
+            ],
+        )
+        acknowledge(
+            self.runtime_policy,
+            "lambda-vpc-eni-and-xray",
+            rules=("AwsSolutions-IAM5[Resource::*]", f"AwsSolutions-IAM5[Resource::{_nag_ec2_any(stack)}]"),
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="WriteOwnLogs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="SendToDeadLetterQueue",
+                actions=["sqs:SendMessage"],
+                resources=[self.dead_letter_queue.queue_arn],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptDeadLetters",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sqs.{stack.region}.{stack.url_suffix}"}},
+            )
+        )
+
+        self.function = lambda_.Function(
+            self,
+            "Resource",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            code=function_code(code),
+            handler=f"{code}.handler.handler",
+            description=description,
+            environment=env,
+            timeout=timeout,
+            memory_size=memory_size,
+            reserved_concurrent_executions=reserved_concurrent_executions,
+            tracing=lambda_.Tracing.ACTIVE,
+            vpc=vpc,
+            vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            security_groups=[self.security_group],
+            role=self.role.immutable_role,
+            dead_letter_queue=self.dead_letter_queue,
+            log_group=self.log_group,
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+        )
+        event_invoke_config = self.function.node.try_find_child("EventInvokeConfig")
+        if event_invoke_config is not None:
+            acknowledge(event_invoke_config, "lambda-dlq-instead-of-failure-destination")
+        # ENIs are created when the function is; its permissions must exist first.
+        self.function.node.add_dependency(self.runtime_policy, self.role.policy)
+
+        self.error_alarm = cloudwatch.Alarm(
+            self,
+            "ErrorAlarm",
+            alarm_description=f"{self.node.path}: the function failed (see its log group and dead-letter queue)",
+            metric=self.metric_errors(period=Duration.minutes(1)),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.dead_letter_alarm = cloudwatch.Alarm(
+            self,
+            "DeadLetterAlarm",
+            alarm_description=f"{self.node.path}: an event landed in the dead-letter queue; inspect and redrive it",
+            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        for alarm in (self.error_alarm, self.dead_letter_alarm):
+            alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+
+    def _validate(
+        self,
+        code: str,
+        description: str,
+        env: dict[str, str],
+        timeout: Duration,
+        memory_size: int,
+        reserved: int,
+        retry_attempts: int,
+        max_event_age: Duration,
+        dead_letter_retention: Duration,
+    ) -> None:
+        problems = Problems(self)
+        if not _FOLDER_NAME.match(code):
+            problems.add("code", code, "a packaged function folder name ([a-z][a-z0-9_]*)")
+        else:
+            available = available_functions()
+            problems.require(code in available, "code", code, "one of " + ", ".join(available))
+        problems.require(bool(description.strip()), "description", description, "a non-empty string")
+        problems.require(len(description) <= 256, "description", description, "at most 256 characters")
+        problems.require_range("timeout (seconds)", timeout.to_seconds(), 1, 900)
+        problems.require_range("memory_size", memory_size, 128, 10240)
+        problems.require_range("reserved_concurrent_executions", reserved, 1, None)
+        problems.require_range("retry_attempts", retry_attempts, 0, 2)
+        problems.require_range("max_event_age (seconds)", max_event_age.to_seconds(), 60, 21600)
+        problems.require_range("dead_letter_retention (seconds)", dead_letter_retention.to_seconds(), 60, 1209600)
+        for name in env:
+            problems.require(
+                bool(_ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT,
+                "environment",
+                name,
+                "names matching [a-zA-Z][a-zA-Z0-9_]* that Lambda does not reserve",
+            )
+        problems.raise_if_any()
+
+    # -- identity -----------------------------------------------------------------------------
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The principal to grant to; statements go to the role's customer-managed policy."""
+        return self.role.grant_principal
+
+    @property
+    def function_arn(self) -> str:
+        return self.function.function_arn
+
+    @property
+    def function_name(self) -> str:
+        return self.function.function_name
+
+    @property
+    def connections(self) -> ec2.Connections:
+        """The function's network connections (e.g. ``glue.connections.allow_to(peer, port)``)."""
+        return self.security_group.connections
+
+    def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
+        """Add a statement to the role's customer-managed policy."""
+        self.role.add_to_policy(statement)
+
+    def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Allow ``grantee`` to invoke the function."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["lambda:InvokeFunction"], resource_arns=[self.function_arn]
+        )
+
+    # -- events -------------------------------------------------------------------------------
+
+    def allow_invoke_from_rule(self, rule: events.IRule) -> lambda_.CfnPermission:
+        """A ``Lambda::Permission`` for EventBridge, scoped to ``rule`` (SourceArn) and this account (LMB-03)."""
+        return lambda_.CfnPermission(
+            self,
+            f"InvokeFrom{rule.node.id}",
+            action="lambda:InvokeFunction",
+            function_name=self.function_arn,
+            principal="events.amazonaws.com",
+            source_arn=rule.rule_arn,
+            source_account=Stack.of(self).account,
+        )
+
+    def rule_target(
+        self,
+        *,
+        event: events.RuleTargetInput | None = None,
+        retry_attempts: int = 8,
+        max_event_age: Duration | None = None,
+    ) -> targets.LambdaFunction:
+        """An EventBridge target for this function with a retry policy and this function's DLQ (EVT-01).
+
+        The target adds a ``Lambda::Permission`` scoped to the rule's ARN when it is bound. Events
+        EventBridge cannot deliver land in the same dead-letter queue as failed invocations.
+
+        Args:
+            event: input transformation; the matched event when omitted (what the handlers expect).
+            retry_attempts: delivery retries (0..185): 8 when omitted.
+            max_event_age: how long EventBridge keeps retrying (1 min..24 h): 24 hours when omitted.
+        """
+        problems = Problems(self)
+        problems.require_range("rule_target retry_attempts", retry_attempts, 0, 185)
+        problems.raise_if_any()
+        self._key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeToDeadLetter",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            )
+        )
+        return targets.LambdaFunction(
+            self.function,
+            event=event,
+            dead_letter_queue=self.dead_letter_queue,
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age or Duration.hours(24),
+        )
+
+    # -- metrics ------------------------------------------------------------------------------
+
+    def metric(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
+        """A metric of this function in the ``AWS/Lambda`` namespace."""
+        return self.function.metric(metric_name, **props)
+
+    def metric_errors(self, **props: Any) -> cloudwatch.Metric:
+        """Invocations that failed (sum)."""
+        return self.function.metric_errors(**props)
+
+    def metric_throttles(self, **props: Any) -> cloudwatch.Metric:
+        """Invocations throttled by the reserved concurrency (sum)."""
+        return self.function.metric_throttles(**props)
+
+    def metric_duration(self, **props: Any) -> cloudwatch.Metric:
+        """Invocation duration (average unless ``statistic`` is given)."""
+        return self.function.metric_duration(**props)
