@@ -1,0 +1,548 @@
+"""StudioDomain: a VPC-only SageMaker Studio domain (controls SM-01..SM-04, SM-12).
+
+Example::
+
+    studio = StudioDomain(self, "Studio", network=network, key=keys.data,
+                          personas=StudioPersona.all_from(personas))
+    alice = studio.add_user("alice", persona=PersonaKind.DATA_SCIENTIST)
+    alice.grant_presigned_url(personas.role(PersonaKind.DATA_SCIENTIST))
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+from constructs_ml.foundation.network import MlNetwork
+from constructs_ml.foundation.personas import PersonaKind
+from constructs_ml.foundation.roles import stack_arn
+from constructs_ml.studio.lifecycle import StudioAppType, StudioLifecycleConfigBase, check_name
+from constructs_ml.studio.settings import (
+    FORBIDDEN_STUDIO_PERSONAS,
+    SHARING_DISABLED,
+    AppInstanceType,
+    CanvasSettings,
+    IdleShutdown,
+    NotebookSharing,
+    SpaceStorage,
+    StudioAuth,
+    StudioPersona,
+    canvas_request_json,
+    persona_key,
+)
+
+if TYPE_CHECKING:
+    from constructs_ml.studio.mlflow import MlflowTrackingServer, TrackingServerSize
+    from constructs_ml.studio.user_profile import UserProfile
+
+#: Session tag naming the Studio user profile a person may open (see :meth:`StudioDomainBase.grant_presigned_url`).
+DEFAULT_PROFILE_SESSION_TAG = "studio-user-profile"
+
+#: Lifecycle-config app types a domain attaches (Studio Classic types are not supported).
+SUPPORTED_LIFECYCLE_APP_TYPES = (StudioAppType.JUPYTER_LAB, StudioAppType.CODE_EDITOR)
+
+
+class StudioDomainBase(Construct):
+    """What owned and imported domains share: ids, personas, and the grants."""
+
+    domain_id: str
+    domain_arn: str
+    auth: StudioAuth
+    presigned_url_vpc_endpoint_ids: list[str]
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self._personas: dict[str, StudioPersona] = {}
+        self._user_names: list[str] = []
+        self.default_security_group_ids: list[str] = []
+
+    # -- personas and users -------------------------------------------------------------------------
+
+    @property
+    def personas(self) -> list[StudioPersona]:
+        return list(self._personas.values())
+
+    def persona(self, kind: str | enum.Enum) -> StudioPersona | None:
+        """The persona named ``kind``, or None."""
+        return self._personas.get(persona_key(kind))
+
+    def register_user(self, problems: Problems, user_profile_name: str) -> None:
+        """Record a user profile name; a duplicate is a problem (profile names are unique per domain)."""
+        if user_profile_name in self._user_names:
+            problems.add(
+                "user_profile_name",
+                user_profile_name,
+                "unique in the domain",
+                what=f"must be unique in domain {self.node.path}; already used",
+            )
+        else:
+            self._user_names.append(user_profile_name)
+
+    @property
+    def user_profile_names(self) -> list[str]:
+        return list(self._user_names)
+
+    def security_group_ids_for(self, persona: StudioPersona, extra: Sequence[ec2.ISecurityGroup] = ()) -> list[str]:
+        """The security groups of a user of ``persona``: the domain's, the persona's and ``extra``."""
+        ids = [*self.default_security_group_ids, *(sg.security_group_id for sg in persona.security_groups)]
+        ids += [sg.security_group_id for sg in extra]
+        return list(dict.fromkeys(ids))
+
+    def user_profile_arn(self, user_profile_name: str) -> str:
+        """The ARN of a user profile of this domain (a policy variable may stand for the name)."""
+        return stack_arn(self, "sagemaker", f"user-profile/{self.domain_id}/{user_profile_name}")
+
+    # -- grants -------------------------------------------------------------------------------------
+
+    def grant_presigned_url(
+        self,
+        grantee: iam.IGrantable,
+        *,
+        user_profile_name: str | None = None,
+        session_tag: str = DEFAULT_PROFILE_SESSION_TAG,
+    ) -> iam.Grant:
+        """Let ``grantee`` open Studio as one user: ``CreatePresignedDomainUrl`` only through the VPC endpoints.
+
+        The call must come through one of :attr:`presigned_url_vpc_endpoint_ids` (``aws:SourceVpce``),
+        and only for one profile: ``user_profile_name`` when given, otherwise the profile named by the
+        caller's session tag ``session_tag`` (``${aws:PrincipalTag/studio-user-profile}``), so a persona
+        role shared by many people still lets each open only their own profile. Without the tag, nothing
+        is allowed.
+
+        Args:
+            grantee: the person's role (e.g. ``personas.role(PersonaKind.DATA_SCIENTIST)``).
+            user_profile_name: the one profile allowed: the caller's session-tag profile when omitted.
+            session_tag: the session tag that names the caller's profile: ``studio-user-profile``.
+        """
+        problems = Problems(self)
+        problems.require(
+            self.auth is StudioAuth.IAM,
+            "grant_presigned_url",
+            self.auth.name,
+            "a domain with StudioAuth.IAM",
+            what="is only for IAM-auth domains (Identity Center users sign in through the access portal)",
+        )
+        problems.require(
+            bool(self.presigned_url_vpc_endpoint_ids),
+            "presigned_url_vpc_endpoint_ids",
+            self.presigned_url_vpc_endpoint_ids,
+            "the Studio/API VPC endpoint ids (give the domain an MlNetwork or presigned_url_vpc_endpoint_ids)",
+        )
+        problems.raise_if_any()
+        profile = user_profile_name or f"${{aws:PrincipalTag/{session_tag}}}"
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:CreatePresignedDomainUrl"],
+            resource_arns=[self.user_profile_arn(profile)],
+            conditions={"StringEquals": {"aws:SourceVpce": list(self.presigned_url_vpc_endpoint_ids)}},
+        )
+
+    def grant_idle_shutdown(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let an execution role stop its own apps in this domain (for the idle-shutdown lifecycle config).
+
+        Only ``sagemaker:DeleteApp`` on JupyterLab and Code Editor apps of this domain; app and space
+        names are chosen by users at run time, so the ARN names the domain and app type, not the app.
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:DeleteApp"],
+            resource_arns=[
+                stack_arn(self, "sagemaker", f"app/{self.domain_id}/*/{t}/*") for t in ("jupyterlab", "codeeditor")
+            ],
+        )
+
+
+class StudioDomain(StudioDomainBase):
+    """A SageMaker Studio domain that is VPC-only, encrypted and attributable (``AWS::SageMaker::Domain``).
+
+    Secure by default:
+
+    * ``AppNetworkAccessType=VpcOnly`` on the private subnets of the network (SM-01): Studio reaches AWS
+      only through the VPC endpoints; public subnets and fewer than two subnets are rejected.
+    * the EFS home volume (and the spaces' EBS volumes) are encrypted with ``key`` (SM-02);
+    * every user runs as a persona execution role, never the platform admin, in the workload security
+      group (SM-03); ``ExecutionRoleIdentityConfig=USER_PROFILE_NAME`` makes CloudTrail name the user
+      profile behind every call (the domain adds ``sts:SetSourceIdentity`` to the personas' trust);
+    * Docker access off and notebook sharing off, or to the platform bucket with KMS (SM-04);
+    * JupyterLab and Code Editor stop after an hour idle (SageMaker's built-in idle settings, see
+      :class:`IdleShutdown` for why; lifecycle configs may be added too);
+    * Canvas hidden unless :class:`CanvasSettings` are given; RStudio hidden;
+    * tags propagate to the resources users create in Studio (cost and ownership attribution);
+    * retained on stack deletion (users' home directories live on the domain's EFS volume).
+
+    Root access: Studio apps have no root-access switch (``RootAccess`` exists only for notebook
+    instances); with Docker off, users cannot start privileged containers.
+
+    Teardown: CloudFormation cannot delete a domain that still has user profiles, spaces or running
+    apps (spaces and apps are created by users in Studio, outside the template), and it never deletes
+    the EFS home volume. The domain is therefore retained by default; to remove it, delete the apps and
+    spaces (``aws sagemaker list-apps/delete-app``, ``list-spaces/delete-space``), then the stack, then the
+    EFS file system ``HomeEfsFileSystemId`` once its data is saved. No clean-up custom resource is shipped:
+    deleting people's work is a decision, not a side effect of ``cdk destroy``.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        key: the KMS key for the EFS and EBS volumes (``PlatformKeys.data``).
+        personas: the personas whose users use Studio (e.g. ``StudioPersona.all_from(personas)``); at least one.
+        default_persona: the persona whose execution role is the domain default: the data scientist.
+        network: the platform network: its VPC, private subnets and workload security group, and its
+            SageMaker API/Studio endpoint ids for presigned URLs. Or give ``vpc`` and ``subnets``.
+        vpc: the VPC, when not using ``network``.
+        subnets: with ``vpc``: at least two private subnets.
+        security_groups: security groups of every Studio app: the network's workload security group
+            (required when ``vpc`` is given).
+        auth: IAM (default) or IAM Identity Center.
+        domain_name: the domain's name: derived from the construct path.
+        idle_shutdown: built-in idle shutdown of JupyterLab and Code Editor: one hour. ``None`` turns it
+            off, which is loud (a warning) unless a lifecycle config does the job.
+        lifecycle_configs: lifecycle configurations offered to (and, when ``run_by_default``, run in)
+            JupyterLab and Code Editor apps: none.
+        notebook_sharing: allow sharing notebooks to S3 with KMS: sharing disabled.
+        default_instance_type: instance type of new JupyterLab and Code Editor apps: ml.t3.medium.
+        space_storage: EBS storage of private spaces: 5 GB, up to 100 GB.
+        canvas: Canvas settings: Canvas hidden.
+        presigned_url_vpc_endpoint_ids: VPC endpoints through which presigned Studio URLs may be created:
+            the network's SageMaker API and Studio endpoints.
+        tags: tags of the domain (propagated to Studio resources).
+        removal_policy: retained by default; anything else is loud (a warning).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        key: kms.IKey,
+        personas: Sequence[StudioPersona],
+        default_persona: str | enum.Enum = PersonaKind.DATA_SCIENTIST,
+        network: MlNetwork | None = None,
+        vpc: ec2.IVpc | None = None,
+        subnets: Sequence[ec2.ISubnet] | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
+        auth: StudioAuth = StudioAuth.IAM,
+        domain_name: str | None = None,
+        idle_shutdown: IdleShutdown | None = IdleShutdown(),  # noqa: B008 (frozen value object)
+        lifecycle_configs: Sequence[StudioLifecycleConfigBase] = (),
+        notebook_sharing: NotebookSharing | None = None,
+        default_instance_type: AppInstanceType = AppInstanceType.ML_T3_MEDIUM,
+        space_storage: SpaceStorage = SpaceStorage(),  # noqa: B008 (frozen value object)
+        canvas: CanvasSettings | None = None,
+        presigned_url_vpc_endpoint_ids: Sequence[str] | None = None,
+        tags: Mapping[str, str] | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        self._check_network(problems, network, vpc, subnets, security_groups)
+        problems.require(len(personas) >= 1, "personas", list(personas), "at least one StudioPersona")
+        problems.unique("personas", [p.name for p in personas])
+        for p in personas:
+            problems.require(
+                p.name not in FORBIDDEN_STUDIO_PERSONAS,
+                "personas",
+                p.name,
+                "personas other than platform-admin (SM-03: Studio never runs as the admin role)",
+            )
+        known = [p.name for p in personas]
+        if personas:
+            problems.require(
+                persona_key(default_persona) in known,
+                "default_persona",
+                persona_key(default_persona),
+                "one of the given personas: " + ", ".join(known),
+            )
+        problems.require(isinstance(auth, StudioAuth), "auth", auth, "a StudioAuth")
+        if domain_name is not None:
+            check_name(problems, "domain_name", domain_name)
+        if idle_shutdown is not None:
+            idle_shutdown.check(problems, "idle_shutdown")
+        space_storage.check(problems, "space_storage")
+        default_instance_type.check(problems, "default_instance_type")
+        for lcc in lifecycle_configs:
+            problems.require(
+                lcc.app_type in SUPPORTED_LIFECYCLE_APP_TYPES,
+                "lifecycle_configs",
+                lcc.app_type.value,
+                "JupyterLab or CodeEditor lifecycle configs (Studio Classic apps are not supported)",
+            )
+        for app_type in SUPPORTED_LIFECYCLE_APP_TYPES:
+            defaults = [c.node.path for c in lifecycle_configs if c.app_type is app_type and _runs_by_default(c)]
+            problems.require(
+                len(defaults) <= 1, "lifecycle_configs", defaults, f"at most one default {app_type.value} config"
+            )
+        problems.raise_if_any()
+
+        stack = Stack.of(self)
+        self.key = key
+        self.auth = auth
+        self.network = network
+        the_vpc = network.vpc if network is not None else vpc
+        assert the_vpc is not None  # checked by _check_network
+        self.vpc: ec2.IVpc = the_vpc
+        self.subnets: list[ec2.ISubnet] = list(network.subnets if network is not None else subnets or [])
+        self.security_groups: list[ec2.ISecurityGroup] = list(
+            security_groups or ([network.workload_security_group] if network is not None else [])
+        )
+        self.default_security_group_ids = [sg.security_group_id for sg in self.security_groups]
+        self.idle_shutdown = idle_shutdown
+        self.lifecycle_configs = list(lifecycle_configs)
+        self.default_instance_type = default_instance_type
+        self.canvas = canvas
+        for p in personas:
+            self._personas[p.name] = p
+        self.default_persona = self._personas[persona_key(default_persona)]
+        endpoint_ids = (
+            list(presigned_url_vpc_endpoint_ids)
+            if presigned_url_vpc_endpoint_ids is not None
+            else [i for i in ((network.api_endpoint_id, network.studio_endpoint_id) if network else ()) if i]
+        )
+        self.presigned_url_vpc_endpoint_ids = endpoint_ids
+
+        default_role_arn = self.default_persona.role.role_arn
+        sharing: Any = notebook_sharing.to_cfn() if notebook_sharing is not None else dict(SHARING_DISABLED)
+        hidden = ["RStudioServerPro"] if canvas is not None else ["Canvas", "RStudioServerPro"]
+        user_settings: dict[str, Any] = {
+            "ExecutionRole": default_role_arn,
+            "SecurityGroups": self.security_group_ids_for(self.default_persona),
+            "SharingSettings": sharing,
+            "JupyterLabAppSettings": self.app_settings(StudioAppType.JUPYTER_LAB),
+            "CodeEditorAppSettings": self.app_settings(StudioAppType.CODE_EDITOR),
+            "SpaceStorageSettings": space_storage.to_cfn(),
+            "StudioWebPortal": "ENABLED",
+            "StudioWebPortalSettings": {"HiddenAppTypes": hidden},
+        }
+        space_settings: dict[str, Any] = {
+            "ExecutionRole": default_role_arn,
+            "SecurityGroups": self.security_group_ids_for(self.default_persona),
+            "JupyterLabAppSettings": self.app_settings(StudioAppType.JUPYTER_LAB),
+            "SpaceStorageSettings": space_storage.to_cfn(),
+        }
+        name = domain_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-")
+        self.resource = sagemaker.CfnDomain(
+            self,
+            "Resource",
+            domain_name=name,
+            auth_mode=auth.value,
+            app_network_access_type="VpcOnly",
+            vpc_id=self.vpc.vpc_id,
+            subnet_ids=[s.subnet_id for s in self.subnets],
+            kms_key_id=key.key_arn,
+            # Typed minimum here; the full settings below are PascalCase overrides, shared with UserProfile
+            # and checked by CDK's template validation and cfn-lint in the tests.
+            default_user_settings=sagemaker.CfnDomain.UserSettingsProperty(execution_role=default_role_arn),
+            domain_settings=sagemaker.CfnDomain.DomainSettingsProperty(
+                docker_settings=sagemaker.CfnDomain.DockerSettingsProperty(enable_docker_access="DISABLED"),
+                execution_role_identity_config="USER_PROFILE_NAME",
+            ),
+            tag_propagation="ENABLED",
+            tags=[CfnTag(key=k, value=v) for k, v in sorted((tags or {}).items())] or None,
+        )
+        self.resource.add_property_override("DefaultUserSettings", user_settings)
+        self.resource.add_property_override("DefaultSpaceSettings", space_settings)
+        self.resource.apply_removal_policy(removal_policy)
+        if removal_policy != RemovalPolicy.RETAIN:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:studio-domain-not-retained",
+                f"StudioDomain: removal_policy={removal_policy}. CloudFormation cannot delete a domain that still "
+                "has user profiles, spaces or apps, and never deletes its EFS home volume: delete apps and spaces "
+                "first, and the EFS file system (HomeEfsFileSystemId) yourself once its data is saved.",
+            )
+        self.domain_name = name
+        self.domain_id = self.resource.attr_domain_id
+        self.domain_arn = self.resource.attr_domain_arn
+        self.home_efs_file_system_id = self.resource.attr_home_efs_file_system_id
+        self.url = self.resource.attr_url
+
+        for p in personas:
+            _allow_source_identity(self, p.role)
+        if idle_shutdown is None:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:studio-idle-shutdown-off",
+                "StudioDomain: built-in idle shutdown is off; idle JupyterLab/Code Editor apps keep running "
+                "unless a lifecycle config stops them.",
+            )
+        if not endpoint_ids:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:studio-no-vpce-for-presigned-urls",
+                "StudioDomain: no VPC endpoint ids for presigned URLs; grant_presigned_url is unavailable.",
+            )
+        if canvas is not None:
+            self.canvas_update_request = canvas_request_json(stack, self.domain_id, canvas)
+            CfnOutput(
+                self,
+                "CanvasUpdateDomainRequest",
+                value=self.canvas_update_request,
+                description="Apply once after deploy: aws sagemaker update-domain --cli-input-json '<value>'",
+            )
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:studio-canvas-settings-out-of-band",
+                "StudioDomain: CloudFormation has no CanvasAppSettings property; apply the Canvas settings with the "
+                "UpdateDomain request in the CanvasUpdateDomainRequest output after deploy.",
+            )
+
+    # -- settings -----------------------------------------------------------------------------------
+
+    def app_settings(
+        self,
+        app_type: StudioAppType,
+        *,
+        idle_shutdown: IdleShutdown | None = None,
+        instance_type: AppInstanceType | None = None,
+    ) -> dict[str, Any]:
+        """``JupyterLabAppSettings``/``CodeEditorAppSettings`` of the domain (or a user's overrides of it)."""
+        configs = [c for c in self.lifecycle_configs if c.app_type is app_type]
+        default = next((c for c in configs if _runs_by_default(c)), None)
+        spec: dict[str, Any] = {"InstanceType": (instance_type or self.default_instance_type).name}
+        if default is not None:
+            spec["LifecycleConfigArn"] = default.lifecycle_config_arn
+        out: dict[str, Any] = {"DefaultResourceSpec": spec}
+        idle = idle_shutdown or self.idle_shutdown
+        if idle is not None:
+            out["AppLifecycleManagement"] = idle.to_cfn()
+        if configs:
+            out["LifecycleConfigArns"] = [c.lifecycle_config_arn for c in configs]
+        return out
+
+    def _check_network(
+        self,
+        problems: Problems,
+        network: MlNetwork | None,
+        vpc: ec2.IVpc | None,
+        subnets: Sequence[ec2.ISubnet] | None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None,
+    ) -> None:
+        if not problems.exclusive("network", network, "vpc", vpc):
+            return
+        if network is None and vpc is None:
+            problems.add("network", None, "an MlNetwork, or vpc and subnets", what="is required (or vpc and subnets)")
+            return
+        if vpc is not None:
+            problems.require(subnets is not None, "subnets", subnets, "the private subnets of vpc")
+            problems.require(bool(security_groups), "security_groups", security_groups, "at least one security group")
+        chosen = list(network.subnets if network is not None else subnets or [])
+        the_vpc = network.vpc if network is not None else vpc
+        assert the_vpc is not None
+        problems.require(len(chosen) >= 2, "subnets", [s.subnet_id for s in chosen], "at least two subnets")
+        public_ids = [s.subnet_id for s in the_vpc.public_subnets]
+        public = [s.node.path for s in chosen if s.subnet_id in public_ids or isinstance(s, ec2.PublicSubnet)]
+        problems.require(
+            not public,
+            "subnets",
+            public,
+            "private subnets (a VpcOnly domain on public subnets would give apps a route to the internet)",
+            what="must not be public subnets with AppNetworkAccessType VpcOnly",
+        )
+        if security_groups is not None:
+            problems.require(
+                1 <= len(security_groups) <= 5, "security_groups", len(security_groups), "1..5 security groups"
+            )
+
+    # -- users and MLflow ---------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_profile_name: str,
+        *,
+        persona: str | enum.Enum = PersonaKind.DATA_SCIENTIST,
+        **options: Any,
+    ) -> UserProfile:
+        """Add a user profile (see :class:`UserProfile` for ``options``); its construct id is ``User-<name>``."""
+        from constructs_ml.studio.user_profile import UserProfile
+
+        problems = Problems(self)
+        problems.require(
+            user_profile_name not in self._user_names,
+            "user_profile_name",
+            user_profile_name,
+            "unique in the domain",
+            what="must be unique in the domain; already used",
+        )
+        problems.raise_if_any()
+        return UserProfile(
+            self,
+            f"User-{user_profile_name}",
+            domain=self,
+            user_profile_name=user_profile_name,
+            persona=persona,
+            **options,
+        )
+
+    def add_mlflow_tracking_server(
+        self,
+        construct_id: str = "Mlflow",
+        *,
+        artifact_bucket: s3.IBucket,
+        size: TrackingServerSize | None = None,
+        **options: Any,
+    ) -> MlflowTrackingServer:
+        """Add a managed MLflow tracking server with artifacts in ``artifact_bucket`` (an MlflowTrackingServer).
+
+        The domain's personas get access to it (``grant_use``).
+        """
+        from constructs_ml.studio.mlflow import MlflowTrackingServer, TrackingServerSize
+
+        server = MlflowTrackingServer(
+            self, construct_id, artifact_bucket=artifact_bucket, size=size or TrackingServerSize.SMALL, **options
+        )
+        for p in self.personas:
+            server.grant_use(p.grantee)
+        return server
+
+    # -- imports ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_domain_id(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        domain_id: str,
+        *,
+        auth: StudioAuth = StudioAuth.IAM,
+        personas: Sequence[StudioPersona] = (),
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+        presigned_url_vpc_endpoint_ids: Sequence[str] = (),
+    ) -> StudioDomainBase:
+        """An existing domain, to grant on and to add user profiles to."""
+        imported = StudioDomainBase(scope, construct_id)
+        imported.domain_id = domain_id
+        imported.domain_arn = stack_arn(imported, "sagemaker", f"domain/{domain_id}")
+        imported.auth = auth
+        imported.presigned_url_vpc_endpoint_ids = list(presigned_url_vpc_endpoint_ids)
+        imported.default_security_group_ids = [sg.security_group_id for sg in security_groups]
+        for p in personas:
+            imported._personas[p.name] = p
+        return imported
+
+
+def _runs_by_default(config: StudioLifecycleConfigBase) -> bool:
+    return bool(getattr(config, "run_by_default", False))
+
+
+def _allow_source_identity(scope: Construct, role: iam.IRole) -> None:
+    """With ``ExecutionRoleIdentityConfig=USER_PROFILE_NAME`` SageMaker sets the source identity on assume."""
+    if isinstance(role, iam.Role) and role.assume_role_policy is not None:
+        account = Stack.of(scope).account
+        role.assume_role_policy.add_statements(
+            iam.PolicyStatement(
+                actions=["sts:SetSourceIdentity"],
+                principals=[iam.ServicePrincipal("sagemaker.amazonaws.com")],
+                conditions={"StringEquals": {"aws:SourceAccount": account}},
+            )
+        )
+    else:
+        Annotations.of(scope).add_warning_v2(
+            "constructs-ml:studio-role-trust-unverified",
+            f"StudioDomain: execution role {role.node.path} is not a role of this app; its trust policy must allow "
+            "sagemaker.amazonaws.com sts:SetSourceIdentity (ExecutionRoleIdentityConfig=USER_PROFILE_NAME).",
+        )
