@@ -682,3 +682,11 @@ def test_pack_identity() -> None:
     pack = SageMakerChecks()
     assert pack.name == "SageMaker"
     assert pack.read_pack_name == "SageMaker"
+
+
+def test_every_rule_is_documented_in_docs_governance_md() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "governance.md").read_text()
+    missing = [rid for rid in RULE_IDS if f"`{rid}`" not in doc]
+    assert not missing, missing
