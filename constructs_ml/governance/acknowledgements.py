@@ -333,6 +333,31 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the EventInvokeConfig of constructs_ml.operate.GlueFunction",
     ),
+    "serverless-model-no-vpc": AllowedAcknowledgement(
+        rules=("SageMaker-ModelVpc", "SageMaker-ModelNetworkIsolation"),
+        reason=(
+            "Serverless inference does not support VPC configuration or network isolation (AWS SageMaker "
+            "developer guide, Serverless Inference 'Feature exclusions'); the model runs in SageMaker's managed "
+            "serverless environment. Compensating: the execution role may read only this model's artifact and "
+            "image, the endpoint is invoked only through the sagemaker.runtime VPC endpoint with IAM, and "
+            "Model(serverless=True) is a deliberate, warned choice."
+        ),
+        scope="constructs_ml.serve.Model(serverless=True) only",
+    ),
+    "serverless-endpoint-config-no-kms": AllowedAcknowledgement(
+        rules=(
+            "HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured",
+            "NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured",
+            "PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured",
+        ),
+        reason=(
+            "Serverless endpoint configs have no customer ML storage volume and CreateEndpointConfig rejects "
+            "KmsKeyId with a ServerlessConfig; AWS encrypts serverless compute storage with AWS-owned keys. "
+            "Serverless variants cannot capture data or run async inference, so nothing else to encrypt exists; "
+            "instance-based configs always set KmsKeyId (SM-06)."
+        ),
+        scope="constructs_ml.serve.EndpointConfig with a ServerlessVariant only",
+    ),
 }
 
 
