@@ -155,24 +155,38 @@ _FULL_ACCESS = re.compile(r":policy/(.+/)?AmazonSageMakerFullAccess$")
 
 
 def _policy_documents(view: ResourceView) -> Iterator[Any]:
-    if view.type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+    if view.type in ("AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
         yield get(view.props, "PolicyDocument")
+    if view.type == "AWS::IAM::ManagedPolicy" and any(
+        presence(get(view.props, k)) for k in ("Roles", "Users", "Groups")
+    ):
+        yield get(view.props, "PolicyDocument")  # unattached ones (permission boundaries) grant nothing
     for inline in _as_list(get(view.props, "Policies") or []):
         yield get(inline, "PolicyDocument")
 
 
+def _wildcard_grants(doc: Any) -> list[str]:
+    out: list[str] = []
+    for stmt in _statements(doc):
+        if stmt.get("Effect") != "Allow":
+            continue
+        actions = [a for a in _as_list(stmt.get("Action")) if isinstance(a, str)]
+        out.extend(f"Allow {a}" for a in actions if a == "*" or a.lower() == "sagemaker:*")
+    return out
+
+
 def _full_access(view: ResourceView) -> Outcome:
     problems: list[str] = []
-    for arn in _as_list(get(view.props, "ManagedPolicyArns") or []):
+    for index, arn in enumerate(_as_list(get(view.props, "ManagedPolicyArns") or [])):
         if _FULL_ACCESS.search(flatten_text(arn)):
             problems.append("AmazonSageMakerFullAccess is attached")
+        elif is_intrinsic(arn):  # a customer managed policy of the app, attached here
+            policy = view.resolver.referenced(view, ("ManagedPolicyArns", index), arn)
+            if policy is not None and policy.type == "AWS::IAM::ManagedPolicy":
+                grants = _wildcard_grants(get(policy.props, "PolicyDocument"))
+                problems.extend(f"{g} (via {policy.path})" for g in grants)
     for doc in _policy_documents(view):
-        for stmt in _statements(doc):
-            if stmt.get("Effect") != "Allow":
-                continue
-            actions = [a for a in _as_list(stmt.get("Action")) if isinstance(a, str)]
-            wild = [a for a in actions if a == "*" or a.lower() == "sagemaker:*"]
-            problems.extend(f"Allow {a}" for a in wild)
+        problems.extend(_wildcard_grants(doc))
     return fail("; ".join(problems)) if problems else PASS
 
 
@@ -238,11 +252,12 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "NoFullAccess", IAM_TYPES,
-        "The IAM identity or policy grants AmazonSageMakerFullAccess, sagemaker:* or *.",
+        "The IAM identity or attached policy grants AmazonSageMakerFullAccess, sagemaker:* or *.",
         "Full SageMaker access bypasses the platform's guardrails (VPC, KMS, approval) and lets the "
         "holder create or delete any SageMaker resource.",
         "Grant the specific sagemaker actions on the specific resources the role needs "
-        "(ExecutionRoles and Personas build such policies).",
+        "(ExecutionRoles and Personas build such policies). Permission boundaries (managed policies not "
+        "attached to any identity) are not findings: a boundary grants nothing by itself.",
         ("IAM-03", "IAM-04"), _full_access,
     ),
 )

@@ -518,8 +518,16 @@ CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
     ),
     "ManagedPolicyStar": (
         "AWS::IAM::ManagedPolicy",
-        {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
+        {
+            "Roles": ["some-role"],
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+        },
         {"SageMaker-NoFullAccess"},
+    ),
+    "BoundaryPolicy": (
+        "AWS::IAM::ManagedPolicy",
+        {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}},
+        set(),
     ),
     "ManagedPolicyDenyStar": (
         "AWS::IAM::ManagedPolicy",
@@ -612,6 +620,19 @@ def findings() -> dict[str, set[str]]:
         user_profile_name="p",
         user_settings=sm.CfnUserProfile.UserSettingsProperty(execution_role=param.value_as_string),
     )
+    broad = CfnResource(
+        stack,
+        "BroadPolicy",
+        type="AWS::IAM::ManagedPolicy",
+        properties={"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}},
+    )
+    CfnResource(
+        stack,
+        "RoleWithBroadPolicy",
+        type="AWS::IAM::Role",
+        properties={"AssumeRolePolicyDocument": {}, "ManagedPolicyArns": [broad.ref]},
+    )
+    iam.CfnRole(stack, "RoleWithBoundary", assume_role_policy_document={}, permissions_boundary=broad.ref)
     iso = CfnParameter(stack, "Isolation", type="String")
     sm.CfnModel(
         stack,
@@ -652,6 +673,9 @@ def test_raw_l1_resource_gets_exactly_the_expected_findings(findings: dict[str, 
         ("ModelParamIsolation", {"SageMaker-ModelNetworkIsolation[CannotVerify]"}),
         ("NotebookL1", {"SageMaker-NotebookRootAccessDisabled"}),
         ("AdminRole", set()),
+        ("BroadPolicy", set()),
+        ("RoleWithBroadPolicy", {"SageMaker-NoFullAccess"}),
+        ("RoleWithBoundary", set()),
         ("RoleParam", set()),
     ],
 )
@@ -661,7 +685,15 @@ def test_typed_l1_resources_and_token_references(findings: dict[str, set[str]], 
 
 def test_no_finding_on_a_path_the_cases_do_not_name(findings: dict[str, set[str]]) -> None:
     known = {f"T/{c}" for c in CASES} | {
-        f"T/{c}" for c in ("ProfileAdmin", "ProfileSharing", "ProfileParamRole", "ModelParamIsolation", "NotebookL1")
+        f"T/{c}"
+        for c in (
+            "ProfileAdmin",
+            "ProfileSharing",
+            "ProfileParamRole",
+            "ModelParamIsolation",
+            "NotebookL1",
+            "RoleWithBroadPolicy",
+        )
     }
     assert set(findings) <= known
 
