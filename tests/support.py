@@ -20,6 +20,8 @@ from constructs_ml.governance.acknowledgements import find_entry
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+ANNOTATIONS_PLUGIN = "Construct Annotations"
+
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"
 
@@ -59,14 +61,30 @@ class GovernedSynth:
     report: dict[str, Any] = field(default_factory=dict)
 
     def findings(self, plugin: str | None = None) -> list[tuple[str, str, str]]:
-        """Unacknowledged findings as (plugin, rule, construct path), optionally for one plugin."""
+        """Unacknowledged findings as (plugin, rule, construct path), optionally for one plugin.
+
+        Construct annotations (our constructs' ``add_warning_v2`` warnings) are not findings of a
+        pack: read them with :meth:`warnings`.
+        """
         out: list[tuple[str, str, str]] = []
         for rep in self.report.get("pluginReports", []):
-            if plugin is not None and rep.get("pluginName") != plugin:
+            name = rep.get("pluginName", "")
+            if name == ANNOTATIONS_PLUGIN or (plugin is not None and name != plugin):
                 continue
             for v in rep.get("violations", []):
                 for c in v.get("violatingConstructs", []):
-                    out.append((rep.get("pluginName", ""), v.get("ruleName", ""), c.get("constructPath", "")))
+                    out.append((name, v.get("ruleName", ""), c.get("constructPath", "")))
+        return out
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """Construct warnings as (warning id, construct path)."""
+        out: list[tuple[str, str]] = []
+        for rep in self.report.get("pluginReports", []):
+            if rep.get("pluginName") != ANNOTATIONS_PLUGIN:
+                continue
+            for v in rep.get("violations", []):
+                for c in v.get("violatingConstructs", []):
+                    out.append((v.get("ruleName", "").removeprefix("Annotation::"), c.get("constructPath", "")))
         return out
 
     def failed_plugins(self) -> list[str]:
@@ -122,7 +140,9 @@ def cfn_lint_errors(template: dict[str, Any], region: str = REGION) -> list[str]
     from cfnlint.api import ManualArgs, lint
 
     matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
-    return [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path or []))})" for m in matches if m.rule.id.startswith("E")]
+    return [
+        f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path or []))})" for m in matches if m.rule.id.startswith("E")
+    ]
 
 
 def resources_of(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:

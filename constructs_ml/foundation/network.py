@@ -21,7 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from constructs_ml.errors import Problems
+from constructs_ml.errors import Problems, is_token
 from constructs_ml.foundation.roles import ManagedPolicyRole
 
 
@@ -152,16 +152,14 @@ class MlNetwork(Construct):
         if vpc is not None:
             problems.require(subnets is not None, "subnets", subnets, "the private subnets of the given vpc")
             if subnets is not None:
-                problems.require(len(subnets) >= 2, "subnets", [s.subnet_id for s in subnets], "at least two subnets")
+                problems.require(len(subnets) >= 2, "subnets", f"{len(subnets)} subnet(s)", "at least two subnets")
                 azs = [s.availability_zone for s in subnets]
-                problems.require(
-                    len(set(azs)) >= 2 or any(isinstance(a, str) and "${Token" in a for a in azs),
-                    "subnets",
-                    azs,
-                    "subnets in at least two different availability zones",
-                )
+                if not is_token(azs):
+                    problems.require(
+                        len(set(azs)) >= 2, "subnets", azs, "subnets in at least two different availability zones"
+                    )
         elif subnets is not None:
-            problems.add("subnets", [s.subnet_id for s in subnets], "only together with vpc")
+            problems.add("subnets", f"{len(subnets)} subnet(s)", "only together with vpc")
         problems.unique("endpoints", [e.value for e in endpoints])
         for e in endpoints:
             problems.require(isinstance(e, EndpointService), "endpoints", e, "EndpointService members")

@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import jsii
@@ -104,10 +105,10 @@ class ManagedPolicyRole(Construct):
         problems = Problems(self)
         problems.require(bool(description and description.strip()), "description", description, "a non-empty string")
         for p in managed_policies:
-            arn = p.managed_policy_arn
-            problems.require(
-                ":iam::aws:policy/" not in arn, "managed_policies", arn, "customer-managed policies only (IAM-03)"
-            )
+            # The ARN is usually a token (partition): look at what it resolves to.
+            rendered = json.dumps(Stack.of(self).resolve(p.managed_policy_arn))
+            if ":iam::aws:policy/" in rendered:
+                problems.add("managed_policies", rendered, "customer-managed policies only (IAM-03)")
         problems.raise_if_any()
 
         policies = [*managed_policies]

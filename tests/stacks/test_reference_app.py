@@ -1,0 +1,91 @@
+"""The reference platform, synthesized once with every governance check (the golden, validating synth).
+
+META-01 (cdk-nag packs and our SageMaker pack clean), META-02 (every acknowledgement in the reviewed
+allowlist), META-04 (CDK's CloudFormation validation as errors, clean), META-05 (no unexpected
+Lambda-backed custom resources), cfn-lint with no errors on every template.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stacks.app import ReferencePlatform, build_platform
+from stacks.config import load_config
+from tests.support import GovernedSynth, assert_governance_clean, cfn_lint_errors, governed_synth, new_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: The only Lambda-backed custom resources allowed in the reference app, with the reason.
+ALLOWED_CUSTOM_RESOURCES = {
+    "Custom::VpcRestrictDefaultSG": "CDK's way to strip the default security group's rules (NET-05); no CFN-native way",
+}
+
+
+#: Construct warnings the environment-agnostic reference app is expected to carry, and why.
+EXPECTED_WARNINGS = {
+    "constructs-ml:network-no-s3-egress": (
+        "the S3 managed prefix list id is region-specific; set network.s3_prefix_list_id in cdk.json for the "
+        "target region (README, 'Network')"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def platform() -> tuple[GovernedSynth, ReferencePlatform]:
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    app = new_app(governed=False, **context)
+    config = load_config(app.node.get_all_context(), base_dir=ROOT)
+    platform = build_platform(app, config)
+    return governed_synth(app), platform
+
+
+def test_meta01_02_04_governance_clean(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
+    result, _ = platform
+    assert_governance_clean(result)
+    assert result.failed_plugins() == []
+    plugins = {r["pluginName"] for r in result.report.get("pluginReports", [])}
+    # Packs with no finding are left out of the report; only the annotations plugin (warnings) may remain.
+    assert plugins <= {"Construct Annotations"}
+    assert {w for w, _ in result.warnings()} <= set(EXPECTED_WARNINGS)
+
+
+def test_meta01_all_six_packs_ran(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
+    result, _ = platform
+    acked_packs = {rule.split("-", 1)[0] for _, rule, _ in result.acknowledgements()}
+    # Acknowledgements exist for findings of these packs, which proves they ran on this app.
+    assert {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"} <= acked_packs
+
+
+def test_acknowledgements_are_few_and_reviewed(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
+    result, _ = platform
+    acks = result.acknowledgements()
+    assert acks and not result.unlisted_acknowledgements()
+    assert all(len(reason) >= 60 for _, _, reason in acks)
+
+
+def test_cfn_lint_clean(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
+    result, _ = platform
+    templates = result.templates()
+    assert set(templates) >= {"Network", "Platform"}
+    for name, template in templates.items():
+        assert cfn_lint_errors(template) == [], name
+
+
+def test_meta05_only_allowlisted_custom_resources(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
+    result, _ = platform
+    for name, template in result.templates().items():
+        for logical_id, resource in template["Resources"].items():
+            t = resource["Type"]
+            if t.startswith("Custom::") or t == "AWS::CloudFormation::CustomResource":
+                assert t in ALLOWED_CUSTOM_RESOURCES, f"{name}/{logical_id}: {t}"
+
+
+def test_stack_names_and_tags(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
+    result, platform_stacks = platform
+    assert [s.stack_name for s in platform_stacks.stacks][:2] == ["mlplatform-network", "mlplatform-platform"]
+    vpc = next(r for r in result.template("Network")["Resources"].values() if r["Type"] == "AWS::EC2::VPC")
+    assert {"Key": "constructs-ml:platform", "Value": "mlplatform"} in vpc["Properties"]["Tags"]
+    assert {"Key": "project", "Value": "constructs-ml-reference"} in vpc["Properties"]["Tags"]
