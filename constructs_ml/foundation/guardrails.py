@@ -359,7 +359,6 @@ class PermissionsBoundary(Construct):
                 "HIPAA.Security-IAMPolicyNoStatementsWithFullAccess",
                 "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess",
                 "PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess",
-                "SageMaker-NoFullAccess",
             ),
         )
 

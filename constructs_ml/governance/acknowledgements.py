@@ -289,7 +289,6 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "HIPAA.Security-IAMPolicyNoStatementsWithFullAccess",
             "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess",
             "PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess",
-            "SageMaker-NoFullAccess",
         ),
         reason=(
             "Permissions boundary: a ceiling, not a grant. It is attached only as PermissionsBoundary, never "
