@@ -433,7 +433,7 @@ class StudioDomain(StudioDomainBase):
         chosen = list(network.subnets if network is not None else subnets or [])
         the_vpc = network.vpc if network is not None else vpc
         assert the_vpc is not None
-        problems.require(len(chosen) >= 2, "subnets", [s.subnet_id for s in chosen], "at least two subnets")
+        problems.require(len(chosen) >= 2, "subnets", [s.node.path for s in chosen], "at least two subnets")
         public_ids = [s.subnet_id for s in the_vpc.public_subnets]
         public = [s.node.path for s in chosen if s.subnet_id in public_ids or isinstance(s, ec2.PublicSubnet)]
         problems.require(
