@@ -272,7 +272,7 @@ def classify(
         for logical_id, res in stack.resources.items():
             rtype = res.get("Type", "")
             physical = listed.get(logical_id, ("", ""))[1]
-            outcome, reason = outcome_of(rtype, bool(physical))
+            outcome, reason = outcome_of(rtype, logical_id in listed)
             results.append(ResourceResult(stack.stack_name, logical_id, rtype, outcome, physical, reason))
     return results
 
@@ -284,12 +284,17 @@ def aws_outcome(resource_type: str, present: bool) -> tuple[str, str]:
 
 
 def list_deployed(cfn: Any, stack_name: str) -> dict[str, tuple[str, str]]:
-    """``logical id -> (type, physical id)`` of a deployed stack (moto lists skipped ones as blanks)."""
+    """``logical id -> (type, physical id)`` of a deployed stack.
+
+    moto lists a resource it skipped as a blank entry (no logical id), which is left out here; a
+    few moto models have no physical id (e.g. ``AWS::EC2::SecurityGroupIngress``), which is kept
+    as an empty string.
+    """
     out: dict[str, tuple[str, str]] = {}
     for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
         for s in page.get("StackResourceSummaries", []):
-            if s.get("LogicalResourceId") and s.get("PhysicalResourceId"):
-                out[s["LogicalResourceId"]] = (s.get("ResourceType", ""), s["PhysicalResourceId"])
+            if s.get("LogicalResourceId") and not str(s.get("ResourceStatus", "")).endswith("FAILED"):
+                out[s["LogicalResourceId"]] = (s.get("ResourceType", ""), s.get("PhysicalResourceId") or "")
     return out
 
 
@@ -522,7 +527,7 @@ def smoke_checks(
     checks: list[Check] = []
     for res in results:
         probe = PROBES.get(res.type)
-        if res.outcome != CREATED or probe is None:
+        if res.outcome != CREATED or probe is None or not res.physical_id:
             continue
         try:
             found = probe(clients, res.physical_id, props.get((res.stack, res.logical_id), {}))
@@ -545,7 +550,7 @@ def still_present(clients: Clients, results: Iterable[ResourceResult]) -> dict[s
     left: Counter[str] = Counter()
     for res in results:
         probe = PROBES.get(res.type)
-        if res.outcome != CREATED or probe is None:
+        if res.outcome != CREATED or probe is None or not res.physical_id:
             continue
         try:
             found = probe(clients, res.physical_id, {})

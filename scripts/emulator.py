@@ -24,6 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
+REPO = Path(__file__).resolve().parent.parent
+
 #: moto's default account: the emulator accepts any credentials and answers with this one.
 EMULATOR_ACCOUNT = "123456789012"
 EMULATOR_REGION = "us-east-1"
@@ -65,7 +67,7 @@ def free_port() -> int:
 
 @dataclass
 class MotoServer:
-    """A ``moto_server`` subprocess on localhost; use as a context manager so it is always stopped.
+    """A (patched) ``moto_server`` subprocess on localhost; use as a context manager so it is always stopped.
 
     Attributes:
         port: the TCP port it listens on (127.0.0.1).
@@ -88,12 +90,16 @@ class MotoServer:
         """Launch the server process (returns at once; see :meth:`wait_ready`)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("wb")
+        # moto's server with the CloudFormation fixes in scripts/emulator_server.py (see PATCHES).
+        env = dict(self.env)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "scripts.emulator_server", "-H", "127.0.0.1", "-p", str(self.port)],
+            cwd=REPO,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=self.env,
+            env=env,
             start_new_session=True,
         )
 
@@ -220,9 +226,10 @@ def pre_destroy_cleanup(clients: Any, resources: list[tuple[str, str]]) -> list[
     """Delete, through the EC2 API, what moto's CloudFormation delete cannot (emulator only).
 
     moto's stack delete has no delete for ``AWS::EC2::RouteTable``,
-    ``AWS::EC2::SubnetRouteTableAssociation`` or ``AWS::EC2::VPCEndpoint``; the leftover route
-    tables then make the VPC undeletable and ``cdk destroy`` fails. Real CloudFormation deletes
-    them, so the job removes them first and says so.
+    ``AWS::EC2::SubnetRouteTableAssociation``, ``AWS::EC2::VPCEndpoint`` or
+    ``AWS::IAM::ManagedPolicy``: the leftover route tables make the VPC undeletable, and the
+    policies still attached to roles make the roles undeletable, so ``cdk destroy`` fails. Real
+    CloudFormation deletes them, so the job removes them (detaches the policies) first and says so.
 
     Args:
         clients: a factory ``clients(service) -> boto3 client`` bound to the emulator.
@@ -247,4 +254,15 @@ def pre_destroy_cleanup(clients: Any, resources: list[tuple[str, str]]) -> list[
             ec2.delete_route_table(RouteTableId=table_id)
     if tables:
         actions.append(f"deleted {len(tables)} route table(s) and their subnet associations")
+    iam = clients("iam")
+    detached = 0
+    for rtype, pid in resources:
+        if rtype != "AWS::IAM::Role" or not pid:
+            continue
+        name = pid.split("/")[-1]
+        for policy in iam.list_attached_role_policies(RoleName=name).get("AttachedPolicies", []):
+            iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+            detached += 1
+    if detached:
+        actions.append(f"detached {detached} managed policy attachment(s) from roles")
     return actions

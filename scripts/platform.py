@@ -57,6 +57,7 @@ from scripts.emulator import (
     pre_destroy_cleanup,
     start_moto,
 )
+from scripts.emulator_server import PATCHES as EMULATOR_PATCHES
 
 REPO = Path(__file__).resolve().parent.parent
 REPORT_NAME = "deploy-report.json"
@@ -171,6 +172,17 @@ def emulator_env(base: dict[str, str], endpoint: str, region: str, scratch: Path
         }
     )
     return env
+
+
+def agnostic_synth_env(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without credentials, endpoint or default account: synth as a newcomer without AWS would.
+
+    The CLI sets ``CDK_DEFAULT_ACCOUNT`` from whatever credentials it finds, and the reference app
+    then pins its stacks to that account; on the emulator the job synthesizes environment-agnostic
+    stacks (what ``npx cdk synth`` gives without an account) and lets ``cdk deploy`` place them.
+    """
+    drop = {*EMULATOR_CREDENTIALS, "AWS_ENDPOINT_URL", "CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION"}
+    return {k: v for k, v in env.items() if k not in drop}
 
 
 def aws_env(base: dict[str, str], region: str) -> dict[str, str]:
@@ -402,6 +414,8 @@ def run_platform(opts: Options) -> DeployReport:
                 del server_env["AWS_ENDPOINT_URL"]
                 server = start_moto(assembly / "emulator.log", server_env, port=opts.port)
                 stack.callback(_stop_server, server, phases)
+                if opts.echo:
+                    print(f"moto server on {server.endpoint}, log {assembly / 'emulator.log'}")
             env = emulator_env(base, server.endpoint, region, scratch)
             clients = boto_clients("emulator", region, server.endpoint)
         else:
@@ -413,8 +427,10 @@ def run_platform(opts: Options) -> DeployReport:
             target=opts.target, region=region, endpoint=server.endpoint if server else "", app_dir=str(opts.app_dir)
         )
         report.phases = phases.seconds
+        if emulator:
+            report.actions.extend(f"emulator patch: {patch}" for patch in EMULATOR_PATCHES)
         with phases("synth + governance"):
-            synth(opts, env, cli)
+            synth(opts, agnostic_synth_env(env) if emulator else env, cli)
         with phases("compliance report"):
             message = compliance_report(opts, env)
             if opts.echo:
@@ -438,20 +454,33 @@ def run_platform(opts: Options) -> DeployReport:
                 )  # fmt: skip
             except CommandFailed as err:
                 report.errors.append(str(err))
+        cfn = clients("cloudformation")
         with phases("report + smoke checks"):
-            cfn = clients("cloudformation")
-            report.stacks = stack_statuses(cfn, names)
-            deployed = {n: list_deployed(cfn, n) for n, s in report.stacks.items() if s != "ABSENT"}
-            report.resources = classify(stacks, deployed, emulator_outcome if emulator else aws_outcome)
-            gaps = PROPERTY_GAPS if emulator else None
-            report.checks = smoke_checks(clients, stacks, report.resources, gaps)
+            try:
+                report.stacks = stack_statuses(cfn, names)
+                deployed: dict[str, dict[str, tuple[str, str]]] = {}
+                for name, status in report.stacks.items():
+                    if status == "ABSENT":
+                        continue
+                    try:
+                        deployed[name] = list_deployed(cfn, name)
+                    except Exception as err:  # moto answers 500 for some failed stacks
+                        report.errors.append(f"cannot list the resources of {name} ({status}): {err}")
+                report.resources = classify(stacks, deployed, emulator_outcome if emulator else aws_outcome)
+                gaps = PROPERTY_GAPS if emulator else None
+                report.checks = smoke_checks(clients, stacks, report.resources, gaps)
+            except Exception as err:  # report what broke, and still destroy
+                report.errors.append(f"report failed: {type(err).__name__}: {err}")
         if emulator or opts.destroy:
             report.destroyed = True
             created = [(r.type, r.physical_id) for r in report.resources if r.outcome == "created"]
             if emulator:
                 with phases("emulator pre-destroy cleanup"):
-                    for action in pre_destroy_cleanup(clients, created):
-                        report.actions.append(f"emulator workaround before destroy: {action}")
+                    try:
+                        for action in pre_destroy_cleanup(clients, created):
+                            report.actions.append(f"emulator workaround before destroy: {action}")
+                    except Exception as err:
+                        report.errors.append(f"emulator pre-destroy cleanup: {type(err).__name__}: {err}")
             with phases("destroy"):
                 try:
                     run_command(
@@ -460,9 +489,12 @@ def run_platform(opts: Options) -> DeployReport:
                     )  # fmt: skip
                 except CommandFailed as err:
                     report.errors.append(str(err))
-                left = stack_statuses(cfn, names)
-                report.remaining_stacks = [f"{n} {s}" for n, s in left.items() if s != "ABSENT"]
-                report.left_after_destroy = still_present(clients, report.resources)
+                try:
+                    left = stack_statuses(cfn, names)
+                    report.remaining_stacks = [f"{n} {s}" for n, s in left.items() if s != "ABSENT"]
+                    report.left_after_destroy = still_present(clients, report.resources)
+                except Exception as err:
+                    report.errors.append(f"after destroy: {type(err).__name__}: {err}")
     report.write(assembly / REPORT_NAME)
     return report
 

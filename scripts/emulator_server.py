@@ -1,0 +1,101 @@
+"""``moto_server`` with a few CloudFormation fixes, so the emulator runs real CDK templates.
+
+Run as ``python -m scripts.emulator_server -H 127.0.0.1 -p PORT`` (same arguments as
+``moto_server``). Each patch fixes a moto 5.2.1 gap that made a valid, CDK-synthesized template fail
+in the emulator (not a gap that merely skips a resource: those are reported, not patched). The job
+lists :data:`PATCHES` in its report, so nobody mistakes a patched emulator for plain moto.
+Each patch wraps moto's function and leaves everything else to it; if moto fixes the gap, the patch
+becomes a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+#: What each patch does, for the report.
+PATCHES: tuple[str, ...] = (
+    "CloudFormation: resolve Fn::GetStackOutput (CDK weak cross-stack references; moto 5.2.1 leaves it "
+    "unresolved, so IAM rejects the policy that uses it)",
+    "CloudFormation AWS::KMS::Key: pass Tags as TagKey/TagValue (moto 5.2.1 fails the stack with KeyError 'TagKey')",
+    "CloudFormation AWS::KMS::Key: store KeyPolicy as JSON text (moto 5.2.1 then fails DescribeKey with a 500)",
+)
+
+
+def _patch_get_stack_output() -> None:
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import cloudformation_backends
+
+    original: Callable[[Any, Any], Any] = parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            args = original(resource_json["Fn::GetStackOutput"], resources_map)
+            account = getattr(resources_map, "_account_id", None) or resources_map["AWS::AccountId"]
+            region = args.get("Region") or resources_map["AWS::Region"]
+            backend = cloudformation_backends[account][region]
+            for stack in backend.stacks.values():
+                if stack.name == args["StackName"] and stack.status != "DELETE_COMPLETE":
+                    # Resolve from the producer's template text and live resources: for a stack
+                    # created through a change set, moto's parsed template and output map stay empty.
+                    outputs = _template_of(stack).get("Outputs") or {}
+                    if args["OutputName"] in outputs:
+                        return clean_json(outputs[args["OutputName"]]["Value"], stack.resource_map)
+            raise ValueError(f"Fn::GetStackOutput: no output {args['OutputName']} in stack {args['StackName']}")
+        return original(resource_json, resources_map)
+
+    parsing.clean_json = clean_json
+
+
+def _template_of(stack: Any) -> dict[str, Any]:
+    """A moto stack's current template as a dict (JSON, as CDK writes it; else moto's own parser)."""
+    text = stack.template
+    if isinstance(text, dict):
+        return text
+    try:
+        parsed: dict[str, Any] = json.loads(text)
+    except ValueError:
+        parsed = stack.parse_template(text)
+    return parsed
+
+
+def _patch_kms_key() -> None:
+    from moto.kms.models import Key
+
+    original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(
+        cls: type[Key], resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
+    ) -> Key:
+        props = dict(cloudformation_json.get("Properties", {}))
+        props["Tags"] = [
+            {"TagKey": t.get("TagKey", t.get("Key")), "TagValue": t.get("TagValue", t.get("Value"))}
+            for t in props.get("Tags", [])
+        ]
+        if isinstance(props.get("KeyPolicy"), dict):
+            props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
+        fixed = {**cloudformation_json, "Properties": props}
+        key: Key = original(cls, resource_name, fixed, account_id, region_name, **kw)
+        return key
+
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+
+
+def apply_patches() -> None:
+    """Apply every patch in :data:`PATCHES` to the imported moto."""
+    _patch_get_stack_output()
+    _patch_kms_key()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Patch moto, then run its server with ``argv``."""
+    apply_patches()
+    from moto.server import main as moto_main
+
+    moto_main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
