@@ -150,15 +150,13 @@ class StudioDomainBase(Construct):
     def grant_idle_shutdown(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let an execution role stop its own apps in this domain (for the idle-shutdown lifecycle config).
 
-        Only ``sagemaker:DeleteApp`` on JupyterLab and Code Editor apps of this domain; app and space
-        names are chosen by users at run time, so the ARN names the domain and app type, not the app.
+        Only ``sagemaker:DeleteApp`` on JupyterLab apps of this domain; space names are chosen by users
+        at run time, so the ARN names the domain and app type, not the app.
         """
         return iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:DeleteApp"],
-            resource_arns=[
-                stack_arn(self, "sagemaker", f"app/{self.domain_id}/*/{t}/*") for t in ("jupyterlab", "codeeditor")
-            ],
+            resource_arns=[stack_arn(self, "sagemaker", f"app/{self.domain_id}/*/jupyterlab/*")],
         )
 
 

@@ -1,9 +1,9 @@
 #!/bin/bash
-# constructs-ml: stop this Studio app (JupyterLab or Code Editor space) after it has been idle.
+# constructs-ml: stop this JupyterLab app after it has been idle.
 #
 # Shipped by constructs_ml.studio.StudioLifecycleConfig.idle_shutdown(). Self-contained: it needs only
 # python3 (standard library) and the AWS CLI that SageMaker Distribution images carry, so it works in a
-# VPC-only domain with no internet access (no pip install). The timeout placeholder is replaced at synth.
+# VPC-only domain with no internet access (nothing is installed). The timeout placeholder is set at synth.
 #
 # Idle = no kernel/terminal activity and no connected session for IDLE_MINUTES. The app is stopped with
 # sagemaker:DeleteApp through the SageMaker API VPC endpoint; the space and its storage are kept.
@@ -24,41 +24,46 @@ import sys
 import urllib.request
 
 LIMIT = datetime.timedelta(minutes=int(sys.argv[1]))
-META = "/opt/ml/metadata/resource-metadata.json"
+META = os.environ.get("CONSTRUCTS_ML_METADATA", "/opt/ml/metadata/resource-metadata.json")
+PORT = int(os.environ.get("CONSTRUCTS_ML_JUPYTER_PORT", "8888"))
+BASE = "/jupyterlab/default/"
 
 
 def parse(ts):
     return datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
 
 
-def last_activity(port, base):
+def last_activity():
+    """(reachable, latest activity): busy kernels or open connections count as activity now."""
     now = datetime.datetime.now(datetime.timezone.utc)
-    latest = None
+    latest, reachable = None, False
     for path in ("api/kernels", "api/terminals"):
         try:
-            with urllib.request.urlopen(f"http://localhost:{port}{base}{path}", timeout=10) as resp:
+            with urllib.request.urlopen(f"http://localhost:{PORT}{BASE}{path}", timeout=10) as resp:
                 items = json.load(resp)
-        except OSError:
+        except (OSError, ValueError):
             continue
+        reachable = True
         for item in items:
             if item.get("execution_state") == "busy" or item.get("connections", 0) > 0:
-                return now
+                return True, now
             stamp = item.get("last_activity")
             if stamp and (latest is None or parse(stamp) > latest):
                 latest = parse(stamp)
-    return latest
+    return reachable, latest
 
 
 def main():
-    meta = json.load(open(META))
-    app_type = meta.get("AppType", "JupyterLab")
-    port, base = (8888, "/jupyterlab/default/") if app_type == "JupyterLab" else (8888, "/codeeditor/default/")
+    reachable, latest = last_activity()
+    if not reachable:
+        return  # the server is starting or stopping: never stop an app we cannot observe
+    with open(META) as f:
+        meta = json.load(f)
     started = datetime.datetime.fromtimestamp(os.stat(META).st_mtime, datetime.timezone.utc)
-    latest = last_activity(port, base) or started
-    idle = datetime.datetime.now(datetime.timezone.utc) - latest
+    idle = datetime.datetime.now(datetime.timezone.utc) - (latest or started)
     if idle < LIMIT:
         return
-    cmd = ["aws", "sagemaker", "delete-app", "--domain-id", meta["DomainId"], "--app-type", app_type,
+    cmd = ["aws", "sagemaker", "delete-app", "--domain-id", meta["DomainId"], "--app-type", "JupyterLab",
            "--app-name", meta.get("ResourceName", "default")]
     if meta.get("SpaceName"):
         cmd += ["--space-name", meta["SpaceName"]]

@@ -158,27 +158,23 @@ class StudioLifecycleConfig(StudioLifecycleConfigBase):
         construct_id: str,
         *,
         idle_timeout: Duration | None = None,
-        app_type: StudioAppType = StudioAppType.JUPYTER_LAB,
     ) -> StudioLifecycleConfig:
-        """The shipped script that stops an idle JupyterLab or Code Editor app.
+        """The shipped script that stops an idle JupyterLab app.
 
-        It needs no internet access (standard-library Python and the AWS CLI of the SageMaker images)
-        and stops the app with ``sagemaker:DeleteApp``; grant that with ``StudioDomain.grant_idle_shutdown``.
+        Every five minutes it asks the app's Jupyter server for kernel and terminal activity; after
+        ``idle_timeout`` without any (no busy kernel, no open connection) it stops the app with
+        ``sagemaker:DeleteApp`` (the space and its storage stay). It needs no internet access
+        (standard-library Python and the AWS CLI of the SageMaker images); grant the execution roles
+        ``StudioDomain.grant_idle_shutdown``. It never stops an app whose server it cannot reach. Code
+        Editor has no Jupyter server to ask: it relies on the built-in idle settings (:class:`IdleShutdown`).
 
         Args:
             scope: parent construct.
             construct_id: construct id.
-            idle_timeout: how long an app may be idle: one hour.
-            app_type: JupyterLab (default) or Code Editor.
+            idle_timeout: how long an app may be idle: one hour (5..525600 minutes).
         """
         timeout = idle_timeout or Duration.hours(1)
         problems = Problems(f"{scope.node.path}/{construct_id}")
-        problems.require(
-            app_type in (StudioAppType.JUPYTER_LAB, StudioAppType.CODE_EDITOR),
-            "app_type",
-            app_type,
-            "StudioAppType.JUPYTER_LAB or StudioAppType.CODE_EDITOR",
-        )
         if not Token.is_unresolved(timeout.to_minutes()):
             problems.require_range("idle_timeout (minutes)", timeout.to_minutes(), 5, 525600)
         problems.raise_if_any()
@@ -186,7 +182,7 @@ class StudioLifecycleConfig(StudioLifecycleConfigBase):
             scope,
             construct_id,
             content=LifecycleContent(idle_shutdown_script(timeout), "constructs_ml/studio/idle_shutdown.sh"),
-            app_type=app_type,
+            app_type=StudioAppType.JUPYTER_LAB,
         )
 
     @classmethod

@@ -98,8 +98,6 @@ def test_lifecycle_config_content_and_name(f: Foundation) -> None:
         StudioLifecycleConfig(
             f.stack, uid("Lcc"), content=LifecycleContent.from_string("#!/bin/bash\n"), lifecycle_config_name="a_b"
         )
-    with pytest.raises(ValidationError, match=r"app_type must be StudioAppType.JUPYTER_LAB or"):
-        StudioLifecycleConfig.idle_shutdown(f.stack, uid("Lcc"), app_type=StudioAppType.KERNEL_GATEWAY)
     with pytest.raises(ValidationError, match=r"idle_timeout \(minutes\) must be between 5 and 525600"):
         StudioLifecycleConfig.idle_shutdown(f.stack, uid("Lcc"), idle_timeout=Duration.minutes(2))
 

@@ -338,13 +338,13 @@ def test_idle_shutdown_grant_is_delete_app_on_this_domains_apps_only(full: Templ
         for s in statements_of(
             [p["Properties"]["PolicyDocument"] for p in resources_of(full, "AWS::IAM::ManagedPolicy").values()]
         )
-        if s["Effect"] == "Allow" and s["Action"] == "sagemaker:DeleteApp" and isinstance(s["Resource"], list)
+        if s["Effect"] == "Allow" and s["Action"] == "sagemaker:DeleteApp" and "Fn::Join" in s["Resource"]
     ]
     assert len(found) == 1
-    for r in found[0]["Resource"]:
+    for r in [found[0]["Resource"]]:
         parts = r["Fn::Join"][1]
         assert target(parts[-2]) in resources_of(full, "AWS::SageMaker::Domain")
-        assert parts[-1] in ("/*/jupyterlab/*", "/*/codeeditor/*")
+        assert parts[-1] == "/*/jupyterlab/*"
 
 
 # -- retention, tags, MLflow ---------------------------------------------------------------------------------------
