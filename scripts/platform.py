@@ -56,6 +56,7 @@ from scripts.emulator import (
     emulator_outcome,
     pre_destroy_cleanup,
     start_moto,
+    supported_types,
 )
 from scripts.emulator_server import PATCHES as EMULATOR_PATCHES
 
@@ -402,6 +403,8 @@ def run_platform(opts: Options) -> DeployReport:
         raise JobError(f"no CDK app in {opts.app_dir} (cdk.json is missing)")
     phases = Phases(opts.echo)
     emulator = opts.target == "emulator"
+    if emulator:  # load moto's model map (about 1 s of imports) while the CLI works
+        threading.Thread(target=supported_types, daemon=True).start()
     base = base_env(opts.extra_env)
     assembly = opts.assembly
     with contextlib.ExitStack() as stack:
