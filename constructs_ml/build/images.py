@@ -1,0 +1,214 @@
+"""Container images for SageMaker jobs and models: built-in algorithms, framework images, ECR, tarballs.
+
+Built-in algorithm images live in per-region registries owned by AWS. :meth:`ContainerImage.builtin`
+resolves the registry account through a CloudFormation mapping keyed by region, so an
+environment-agnostic template stays region-agnostic (the lookup happens at deploy); in a stack with
+a concrete region, the account is resolved at synth and an unsupported region is a
+:class:`~constructs_ml.errors.ValidationError`.
+
+Example::
+
+    xgboost = ContainerImage.builtin(BuiltinAlgorithm.XGBOOST, "1.7-1")
+    pytorch = ContainerImage.from_uri(
+        "763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311-ubuntu20.04-sagemaker")
+    custom = ContainerImage.from_ecr_repository(repository, "v1.2.0")
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from aws_cdk import Aws, CfnMapping, Stack, Token
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+
+#: Registry families of the built-in algorithms: region -> AWS account of the registry.
+#: Source: the SageMaker Python SDK's image_uri_config (linear-learner/kmeans/pca, blazingtext/seq2seq/
+#: object-detection/image-classification, xgboost 1.x) and the SageMaker "Docker Registry Paths" docs.
+REGISTRY_ACCOUNTS: dict[str, dict[str, str]] = {
+    # region:           (linear-learner/kmeans/pca, blazingtext/seq2seq/vision, sagemaker-xgboost)
+    "us-east-1": {"AlgorithmsA": "382416733822", "AlgorithmsB": "811284229777", "XGBoost": "683313688378"},
+    "us-east-2": {"AlgorithmsA": "404615174143", "AlgorithmsB": "825641698319", "XGBoost": "257758044811"},
+    "us-west-1": {"AlgorithmsA": "632365934929", "AlgorithmsB": "632365934929", "XGBoost": "746614075791"},
+    "us-west-2": {"AlgorithmsA": "174872318107", "AlgorithmsB": "433757028032", "XGBoost": "246618743249"},
+    "ca-central-1": {"AlgorithmsA": "469771592824", "AlgorithmsB": "469771592824", "XGBoost": "341280168497"},
+    "sa-east-1": {"AlgorithmsA": "855470959533", "AlgorithmsB": "855470959533", "XGBoost": "737474898029"},
+    "eu-west-1": {"AlgorithmsA": "438346466558", "AlgorithmsB": "685385470294", "XGBoost": "141502667606"},
+    "eu-west-2": {"AlgorithmsA": "644912444149", "AlgorithmsB": "644912444149", "XGBoost": "764974769150"},
+    "eu-west-3": {"AlgorithmsA": "749696950732", "AlgorithmsB": "749696950732", "XGBoost": "659782779980"},
+    "eu-central-1": {"AlgorithmsA": "664544806723", "AlgorithmsB": "813361260812", "XGBoost": "492215442770"},
+    "eu-north-1": {"AlgorithmsA": "669576153137", "AlgorithmsB": "669576153137", "XGBoost": "662702820516"},
+    "ap-northeast-1": {"AlgorithmsA": "351501993468", "AlgorithmsB": "501404015308", "XGBoost": "354813040037"},
+    "ap-northeast-2": {"AlgorithmsA": "835164637446", "AlgorithmsB": "306986355934", "XGBoost": "366743142698"},
+    "ap-south-1": {"AlgorithmsA": "991648021394", "AlgorithmsB": "991648021394", "XGBoost": "720646828776"},
+    "ap-southeast-1": {"AlgorithmsA": "475088953585", "AlgorithmsB": "475088953585", "XGBoost": "121021644041"},
+    "ap-southeast-2": {"AlgorithmsA": "712309505854", "AlgorithmsB": "544295431143", "XGBoost": "783357654285"},
+    "ap-east-1": {"AlgorithmsA": "286214385809", "AlgorithmsB": "286214385809", "XGBoost": "651117190479"},
+    "me-south-1": {"AlgorithmsA": "249704162688", "AlgorithmsB": "249704162688", "XGBoost": "801668240914"},
+}
+
+_MAPPING_ID = "ConstructsMlBuiltinAlgorithmRegistries"
+_ECR_URI = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)[:@].+$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class BuiltinAlgorithm:
+    """A SageMaker built-in algorithm (enum-like; :meth:`of` for one not listed here).
+
+    Attributes:
+        repository: the ECR repository name, e.g. ``linear-learner``.
+        family: the registry family in :data:`REGISTRY_ACCOUNTS` (``AlgorithmsA``/``AlgorithmsB``/``XGBoost``).
+        default_version: the image tag used when no version is given.
+    """
+
+    repository: str
+    family: str
+    default_version: str
+
+    XGBOOST: ClassVar[BuiltinAlgorithm]
+    LINEAR_LEARNER: ClassVar[BuiltinAlgorithm]
+    KMEANS: ClassVar[BuiltinAlgorithm]
+    PCA: ClassVar[BuiltinAlgorithm]
+    BLAZINGTEXT: ClassVar[BuiltinAlgorithm]
+    SEQ2SEQ: ClassVar[BuiltinAlgorithm]
+    OBJECT_DETECTION: ClassVar[BuiltinAlgorithm]
+    IMAGE_CLASSIFICATION: ClassVar[BuiltinAlgorithm]
+
+    @staticmethod
+    def of(repository: str, family: str, default_version: str = "1") -> BuiltinAlgorithm:
+        """An algorithm not listed here, in a registry family of :data:`REGISTRY_ACCOUNTS`."""
+        return BuiltinAlgorithm(repository, family, default_version)
+
+
+BuiltinAlgorithm.XGBOOST = BuiltinAlgorithm("sagemaker-xgboost", "XGBoost", "1.7-1")
+BuiltinAlgorithm.LINEAR_LEARNER = BuiltinAlgorithm("linear-learner", "AlgorithmsA", "1")
+BuiltinAlgorithm.KMEANS = BuiltinAlgorithm("kmeans", "AlgorithmsA", "1")
+BuiltinAlgorithm.PCA = BuiltinAlgorithm("pca", "AlgorithmsA", "1")
+BuiltinAlgorithm.BLAZINGTEXT = BuiltinAlgorithm("blazingtext", "AlgorithmsB", "1")
+BuiltinAlgorithm.SEQ2SEQ = BuiltinAlgorithm("seq2seq", "AlgorithmsB", "1")
+BuiltinAlgorithm.OBJECT_DETECTION = BuiltinAlgorithm("object-detection", "AlgorithmsB", "1")
+BuiltinAlgorithm.IMAGE_CLASSIFICATION = BuiltinAlgorithm("image-classification", "AlgorithmsB", "1")
+
+
+class ContainerImage:
+    """An image for a SageMaker job or model. Create with the static factories.
+
+    :meth:`bind` returns the image URI in a scope (creating the region mapping of built-in algorithms
+    once per stack); :meth:`grant_pull` lets a job role pull it (a no-op for AWS-owned registries).
+    """
+
+    def __init__(
+        self,
+        *,
+        uri: str | None = None,
+        algorithm: BuiltinAlgorithm | None = None,
+        version: str | None = None,
+        repository: ecr.IRepository | None = None,
+        description: str = "",
+    ) -> None:
+        self._uri = uri
+        self.algorithm = algorithm
+        self.version = version
+        self.repository = repository
+        self.description = description or uri or (algorithm.repository if algorithm else "")
+
+    @staticmethod
+    def builtin(algorithm: BuiltinAlgorithm, version: str | None = None) -> ContainerImage:
+        """A built-in algorithm image, e.g. ``builtin(BuiltinAlgorithm.XGBOOST, "1.7-1")``.
+
+        Args:
+            algorithm: the algorithm.
+            version: the image tag: the algorithm's ``default_version`` (``1`` for first-party
+                algorithms, ``1.7-1`` for XGBoost).
+        """
+        return ContainerImage(algorithm=algorithm, version=version or algorithm.default_version)
+
+    @staticmethod
+    def from_uri(uri: str) -> ContainerImage:
+        """A framework or other image by explicit URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>``).
+
+        Use :meth:`from_ecr_repository` for repositories of your own account, so the job role gets
+        pull rights scoped to them.
+        """
+        return ContainerImage(uri=uri)
+
+    @staticmethod
+    def from_ecr_repository(repository: ecr.IRepository, tag_or_digest: str = "latest") -> ContainerImage:
+        """An image in an ECR repository you own; job roles get pull rights on that repository only.
+
+        Args:
+            repository: the repository.
+            tag_or_digest: a tag (``v1``) or digest (``sha256:...``): ``latest`` (prefer an immutable tag
+                or a digest).
+        """
+        return ContainerImage(uri=repository.repository_uri_for_tag_or_digest(tag_or_digest), repository=repository)
+
+    @staticmethod
+    def from_tarball(scope: Construct, construct_id: str, tarball_file: str) -> ContainerImage:
+        """An image from a ``docker save`` tarball, published as a CDK asset (no Docker at synth)."""
+        asset = ecr_assets.TarballImageAsset(scope, construct_id, tarball_file=tarball_file)
+        return ContainerImage(uri=asset.image_uri, repository=asset.repository, description=tarball_file)
+
+    def bind(self, scope: Construct) -> str:
+        """The image URI as seen from ``scope`` (a built-in algorithm is looked up for the stack's region)."""
+        if self._uri is not None:
+            return self._uri
+        assert self.algorithm is not None and self.version is not None
+        stack = Stack.of(scope)
+        mapping = stack.node.try_find_child(_MAPPING_ID)
+        if not isinstance(mapping, CfnMapping):
+            mapping = CfnMapping(stack, _MAPPING_ID, mapping=REGISTRY_ACCOUNTS, lazy=True)
+        region = stack.region
+        account = mapping.find_in_map(region if not Token.is_unresolved(region) else Aws.REGION, self.algorithm.family)
+        return f"{account}.dkr.ecr.{region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
+
+    def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
+        """Record problems with this image for a job in ``scope`` (unsupported region, bad tag)."""
+        if self.algorithm is None:
+            return
+        region = Stack.of(scope).region
+        if not Token.is_unresolved(region):
+            problems.require(
+                region in REGISTRY_ACCOUNTS,
+                prop,
+                f"{self.algorithm.repository} in {region}",
+                "a region with a built-in algorithm registry: " + ", ".join(sorted(REGISTRY_ACCOUNTS)),
+            )
+        problems.require(
+            self.algorithm.family in {f for v in REGISTRY_ACCOUNTS.values() for f in v},
+            prop,
+            self.algorithm.family,
+            "a registry family of REGISTRY_ACCOUNTS",
+        )
+        problems.require(bool(_TAG.match(self.version or "")), prop, self.version, "a valid image tag")
+
+    def repository_arn(self, scope: Construct) -> str | None:
+        """The ECR repository ARN of this image (for pull grants), or None for a URI that is not ECR."""
+        if self.repository is not None:
+            return self.repository.repository_arn
+        stack = Stack.of(scope)
+        if self.algorithm is not None:
+            uri = self.bind(scope)
+            account = uri.split(".dkr.ecr.", 1)[0]
+            return f"arn:{stack.partition}:ecr:{stack.region}:{account}:repository/{self.algorithm.repository}"
+        match = _ECR_URI.match(self._uri or "")
+        if match is None:
+            return None
+        account, region, repo = match.group(1), match.group(2), match.group(3)
+        return f"arn:{stack.partition}:ecr:{region}:{account}:repository/{repo}"
+
+    def grant_pull(self, grantee: iam.IGrantable) -> iam.Grant | None:
+        """Let ``grantee`` pull this image: ECR pull on the repository (none for AWS-owned registries)."""
+        if self.repository is None:
+            return None
+        return self.repository.grant_pull(grantee)
+
+
+__all__ = ["REGISTRY_ACCOUNTS", "BuiltinAlgorithm", "ContainerImage"]

@@ -1,0 +1,86 @@
+"""Typed SageMaker Pipelines: parameters, steps, step-output references and the TrainingPipeline construct."""
+
+from constructs_ml.build.pipeline.definition import ExternalDefinition
+from constructs_ml.build.pipeline.parameters import (
+    Parameter,
+    ParameterBoolean,
+    ParameterFloat,
+    ParameterInteger,
+    ParameterString,
+)
+from constructs_ml.build.pipeline.pipeline import PipelineBase, TrainingPipeline
+from constructs_ml.build.pipeline.properties import (
+    ExecutionVariables,
+    Get,
+    Join,
+    JsonGet,
+    PipelineValue,
+    PropertyFile,
+    S3Location,
+    StepProperty,
+)
+from constructs_ml.build.pipeline.steps_base import CacheConfig, InstanceType, RetryException, RetryPolicy, Step
+from constructs_ml.build.pipeline.steps_control import Condition, ConditionStep, FailStep
+from constructs_ml.build.pipeline.steps_model import (
+    CreateModelStep,
+    MetricsSource,
+    ModelMetrics,
+    RegisterModelStep,
+    TransformStep,
+)
+from constructs_ml.build.pipeline.steps_processing import ProcessingInput, ProcessingOutput, ProcessingStep
+from constructs_ml.build.pipeline.steps_training import MetricDefinition, TrainingInput, TrainingStep
+from constructs_ml.build.pipeline.steps_tuning import (
+    CategoricalRange,
+    ContinuousRange,
+    IntegerRange,
+    ScalingType,
+    TuningObjective,
+    TuningStep,
+    TuningStrategy,
+)
+
+__all__ = [
+    "CacheConfig",
+    "CategoricalRange",
+    "Condition",
+    "ConditionStep",
+    "ContinuousRange",
+    "CreateModelStep",
+    "ExecutionVariables",
+    "ExternalDefinition",
+    "FailStep",
+    "Get",
+    "InstanceType",
+    "IntegerRange",
+    "Join",
+    "JsonGet",
+    "MetricDefinition",
+    "MetricsSource",
+    "ModelMetrics",
+    "Parameter",
+    "ParameterBoolean",
+    "ParameterFloat",
+    "ParameterInteger",
+    "ParameterString",
+    "PipelineBase",
+    "PipelineValue",
+    "ProcessingInput",
+    "ProcessingOutput",
+    "ProcessingStep",
+    "PropertyFile",
+    "RegisterModelStep",
+    "RetryException",
+    "RetryPolicy",
+    "S3Location",
+    "ScalingType",
+    "Step",
+    "StepProperty",
+    "TrainingInput",
+    "TrainingPipeline",
+    "TrainingStep",
+    "TransformStep",
+    "TuningObjective",
+    "TuningStep",
+    "TuningStrategy",
+]

@@ -1,0 +1,307 @@
+"""ModelRegistry: a SageMaker model package group with approval events, scoped grants and cross-account access.
+
+Example::
+
+    registry = ModelRegistry(self, "ChurnRegistry",
+        model_package_group_name="churn",
+        cross_account_ids=["222222222222"])   # e.g. the production account may read and deploy
+    registry.grant_approve(personas.model_approver)
+    registry.on_model_approved("DeployOnApproval", target=targets.LambdaFunction(fn))
+
+Only principals given :meth:`ModelRegistryBase.grant_approve` may set a model package to ``Approved``:
+:meth:`ModelRegistryBase.grant_register` allows ``CreateModelPackage`` only with the
+``sagemaker:ModelApprovalStatus`` condition key not ``Approved``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import Annotations, Arn, ArnFormat, Fn, Names, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sagemaker as sagemaker
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+
+#: Model package group names (CloudFormation schema).
+GROUP_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+)$")
+
+#: Actions the cross-account policy grants by default: read the group and its versions, create a model.
+CROSS_ACCOUNT_READ_ACTIONS: tuple[str, ...] = (
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:ListModelPackages",
+    "sagemaker:CreateModel",
+)
+
+
+class ApprovalStatus:
+    """Model package approval statuses."""
+
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    PENDING_MANUAL_APPROVAL = "PendingManualApproval"
+
+
+class ModelRegistryBase(Construct):
+    """What owned and imported model package groups share: ARNs, grants and approval events."""
+
+    model_package_group_name: str
+    model_package_group_arn: str
+
+    _package_arn: str
+
+    @property
+    def model_package_arn_pattern(self) -> str:
+        """``arn:...:model-package/<group>/*``: every version in the group."""
+        return self._package_arn
+
+    def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Describe the group and its model packages."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:DescribeModelPackageGroup"],
+            resource_arns=[self.model_package_group_arn],
+        )
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:DescribeModelPackage"], resource_arns=[self.model_package_arn_pattern]
+        )
+
+    def grant_register(self, grantee: iam.IGrantable, *, allow_approved: bool = False) -> iam.Grant:
+        """Create model packages in the group, ``PendingManualApproval`` or ``Rejected`` only.
+
+        Args:
+            grantee: e.g. the pipeline role.
+            allow_approved: also allow creating packages already ``Approved`` (no manual approval): off.
+        """
+        self.grant_read(grantee)
+        conditions: Mapping[str, Any] | None = None
+        if not allow_approved:
+            conditions = {"StringNotEquals": {"sagemaker:ModelApprovalStatus": ApprovalStatus.APPROVED}}
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:AddTags"], resource_arns=[self.model_package_arn_pattern]
+        )
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:CreateModelPackage"],
+            resource_arns=[self.model_package_group_arn, self.model_package_arn_pattern],
+            conditions=conditions,
+        )
+
+    def grant_approve(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Approve or reject model packages of the group (``UpdateModelPackage`` with the status condition)."""
+        self.grant_read(grantee)
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:UpdateModelPackage"],
+            resource_arns=[self.model_package_arn_pattern],
+            conditions={
+                "StringEquals": {"sagemaker:ModelApprovalStatus": [ApprovalStatus.APPROVED, ApprovalStatus.REJECTED]}
+            },
+        )
+
+    def on_model_package_state_change(
+        self,
+        construct_id: str,
+        *,
+        target: events.IRuleTarget | None = None,
+        approval_statuses: Sequence[str] | None = None,
+        description: str | None = None,
+        rule_name: str | None = None,
+    ) -> events.Rule:
+        """An EventBridge rule on "SageMaker Model Package State Change" events of this group.
+
+        Args:
+            construct_id: the rule's construct id.
+            target: where matching events go: add targets later with ``rule.add_target``.
+            approval_statuses: only these ``ModelApprovalStatus`` values: any.
+            description: the rule's description: generated.
+            rule_name: a physical name: generated.
+        """
+        detail: dict[str, Any] = {"ModelPackageGroupName": [self.model_package_group_name]}
+        if approval_statuses:
+            detail["ModelApprovalStatus"] = list(approval_statuses)
+        rule = events.Rule(
+            self,
+            construct_id,
+            description=description or f"Model package state changes of {self.node.path}",
+            rule_name=rule_name,
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"], detail_type=["SageMaker Model Package State Change"], detail=detail
+            ),
+        )
+        if target is not None:
+            rule.add_target(target)
+        return rule
+
+    def on_model_approved(
+        self, construct_id: str, *, target: events.IRuleTarget | None = None, **kwargs: Any
+    ) -> events.Rule:
+        """A rule matching model packages of this group that become ``Approved``."""
+        return self.on_model_package_state_change(
+            construct_id, target=target, approval_statuses=[ApprovalStatus.APPROVED], **kwargs
+        )
+
+    def on_model_rejected(
+        self, construct_id: str, *, target: events.IRuleTarget | None = None, **kwargs: Any
+    ) -> events.Rule:
+        """A rule matching model packages of this group that become ``Rejected``."""
+        return self.on_model_package_state_change(
+            construct_id, target=target, approval_statuses=[ApprovalStatus.REJECTED], **kwargs
+        )
+
+
+#: Alias: the type to accept where any model registry (owned or imported) will do.
+IModelRegistry = ModelRegistryBase
+
+
+class _ImportedModelRegistry(ModelRegistryBase):
+    def __init__(self, scope: Construct, construct_id: str, *, name: str, arn: str) -> None:
+        super().__init__(scope, construct_id)
+        self.model_package_group_name = name
+        self.model_package_group_arn = arn
+        parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
+        self._package_arn = f"arn:{parts.partition}:sagemaker:{parts.region}:{parts.account}:model-package/{name}/*"
+
+
+class ModelRegistry(ModelRegistryBase):
+    """A model package group: the versions of one model, their approval status and metrics.
+
+    Retained on stack deletion by default (it is the record of every model version and approval).
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        model_package_group_name: 1..63 of letters, digits and hyphens: generated from the construct
+            path (lower case, as SageMaker ARNs are).
+        description: the group's description: none.
+        cross_account_ids: accounts (12-digit ids, or IAM root/role ARNs) that may read the group's
+            model packages and create models from them, through the group's resource policy: none (no
+            policy). A wildcard principal is rejected.
+        cross_account_actions: actions those accounts get on the model packages:
+            :data:`CROSS_ACCOUNT_READ_ACTIONS`.
+        removal_policy: retained by default; anything else is a warning.
+        tags: tags for the group.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_package_group_name: str | None = None,
+        description: str | None = None,
+        cross_account_ids: Sequence[str] = (),
+        cross_account_actions: Sequence[str] = CROSS_ACCOUNT_READ_ACTIONS,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        problems = Problems(self)
+        name = model_package_group_name or Names.unique_resource_name(
+            self, max_length=63, separator="-", allowed_special_characters="-"
+        ).lower().strip("-")
+        problems.require(
+            bool(GROUP_NAME.match(name)),
+            "model_package_group_name",
+            name,
+            "1..63 letters, digits and hyphens, starting and ending with a letter or digit",
+        )
+        if description is not None:
+            problems.require(len(description) <= 1024, "description", len(description), "<= 1024 characters")
+        for account in cross_account_ids:
+            if Token.is_unresolved(account):
+                continue
+            if "*" in account:
+                problems.add(
+                    "cross_account_ids",
+                    account,
+                    "named account ids or IAM ARNs",
+                    what="must not contain a wildcard principal",
+                )
+            else:
+                problems.require(
+                    bool(_ACCOUNT.match(account) or _PRINCIPAL_ARN.match(account)),
+                    "cross_account_ids",
+                    account,
+                    "a 12-digit account id or an IAM root/role ARN",
+                )
+        for action in cross_account_actions:
+            problems.require(
+                action.startswith("sagemaker:") and "*" not in action,
+                "cross_account_actions",
+                action,
+                "sagemaker actions without wildcards",
+            )
+        problems.raise_if_any()
+        if removal_policy != RemovalPolicy.RETAIN:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:registry-not-retained",
+                f"ModelRegistry: removal_policy={removal_policy}; deleting the stack deletes the model registry.",
+            )
+
+        stack = Stack.of(self)
+        self.model_package_group_name = name
+        group_arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package-group/{name}"
+        package_arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package/{name}/*"
+        self.policy_document: iam.PolicyDocument | None = None
+        if cross_account_ids:
+            principals: list[iam.IPrincipal] = [
+                iam.AccountPrincipal(a) if _ACCOUNT.match(a) else iam.ArnPrincipal(a) for a in cross_account_ids
+            ]
+            self.policy_document = iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="CrossAccountDescribeGroup",
+                        principals=principals,
+                        actions=["sagemaker:DescribeModelPackageGroup"],
+                        resources=[group_arn],
+                    ),
+                    iam.PolicyStatement(
+                        sid="CrossAccountModelPackages",
+                        principals=principals,
+                        actions=list(cross_account_actions),
+                        resources=[package_arn],
+                    ),
+                ]
+            )
+        self.resource = sagemaker.CfnModelPackageGroup(
+            self,
+            "Resource",
+            model_package_group_name=name,
+            model_package_group_description=description,
+            model_package_group_policy=self.policy_document,
+        )
+        self.resource.apply_removal_policy(removal_policy)
+        for k, v in (tags or {}).items():
+            Tags.of(self.resource).add(k, v)
+        self.model_package_group_arn = self.resource.attr_model_package_group_arn
+        self._package_arn = package_arn
+
+    @staticmethod
+    def from_model_package_group_name(scope: Construct, construct_id: str, name: str) -> ModelRegistryBase:
+        """A group of this stack's account and region, by name."""
+        stack = Stack.of(scope)
+        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package-group/{name}"
+        return _ImportedModelRegistry(scope, construct_id, name=name, arn=arn)
+
+    @staticmethod
+    def from_model_package_group_arn(scope: Construct, construct_id: str, arn: str) -> ModelRegistryBase:
+        """A group by ARN (possibly of another account: a central registry)."""
+        parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
+        name = parts.resource_name or Fn.select(1, Fn.split("/", arn))
+        return _ImportedModelRegistry(scope, construct_id, name=name, arn=arn)
+
+
+__all__ = [
+    "CROSS_ACCOUNT_READ_ACTIONS",
+    "ApprovalStatus",
+    "IModelRegistry",
+    "ModelRegistry",
+    "ModelRegistryBase",
+]
