@@ -1,0 +1,59 @@
+"""Serve: models, endpoints (real-time, serverless, async), autoscaling, blue/green, batch transform."""
+
+from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
+from constructs_ml.serve.common import InstanceType, S3Path
+from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
+from constructs_ml.serve.endpoint import Endpoint
+from constructs_ml.serve.endpoint_base import EndpointBase, ImportedEndpoint
+from constructs_ml.serve.endpoint_config import EndpointConfig
+from constructs_ml.serve.model import (
+    ApprovedPackageParameter,
+    ApprovedPackageRecord,
+    ContainerImage,
+    ContainerMode,
+    IModel,
+    Model,
+    ModelBase,
+    ModelData,
+)
+from constructs_ml.serve.topic import AlarmTopic
+from constructs_ml.serve.variants import (
+    SERVERLESS_MEMORY_SIZES,
+    AsyncInference,
+    DataCapture,
+    InstanceVariant,
+    RoutingStrategy,
+    ServerlessVariant,
+)
+
+IEndpoint = EndpointBase
+
+__all__ = [
+    "SERVERLESS_MEMORY_SIZES",
+    "AlarmTopic",
+    "ApprovedPackageParameter",
+    "ApprovedPackageRecord",
+    "AsyncInference",
+    "Autoscaling",
+    "ContainerImage",
+    "ContainerMode",
+    "DataCapture",
+    "DeploymentConfig",
+    "Endpoint",
+    "EndpointBase",
+    "EndpointConfig",
+    "IEndpoint",
+    "IModel",
+    "ImportedEndpoint",
+    "InstanceType",
+    "InstanceVariant",
+    "Model",
+    "ModelBase",
+    "ModelData",
+    "RoutingStrategy",
+    "S3Path",
+    "ScalingMetric",
+    "ServerlessVariant",
+    "TrafficRouting",
+    "VariantAutoscaling",
+]

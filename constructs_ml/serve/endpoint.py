@@ -1,0 +1,251 @@
+"""SageMaker endpoints: real-time, serverless or asynchronous, with data capture, autoscaling and
+blue/green deployments that roll back on alarms (controls SM-06, SM-07, CW-01).
+
+Example::
+
+    endpoint = Endpoint(self, "Churn",
+        variants=[InstanceVariant(model=model, initial_instance_count=2,
+                                  autoscaling=Autoscaling.invocations_per_instance(200, max_capacity=6))],
+        kms_key=keys.data,
+        data_capture=DataCapture(destination=S3Path(buckets.capture.bucket, "churn")),
+        deployment=DeploymentConfig.canary(10),
+        alarm_topic=alarm_topic.topic)
+    endpoint.grant_invoke(api_role)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sagemaker as sagemaker
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from constructs_ml.errors import Problems
+from constructs_ml.serve.autoscaling import VariantAutoscaling
+from constructs_ml.serve.common import NAME_PATTERN, physical_name
+from constructs_ml.serve.deployment import DeploymentConfig
+from constructs_ml.serve.endpoint_base import (
+    EndpointBase,
+    ImportedEndpoint,
+    endpoint_arn_for,
+    endpoint_name_from_arn,
+)
+from constructs_ml.serve.endpoint_config import EndpointConfig, validate
+from constructs_ml.serve.topic import AlarmTopic
+from constructs_ml.serve.variants import AsyncInference, DataCapture, InstanceVariant, Variant
+
+
+class Endpoint(EndpointBase):
+    """A SageMaker endpoint with typed variants, secure by default.
+
+    Volumes, captured data and async results are encrypted with ``kms_key`` (a new rotated key when
+    omitted). Every config change is deployed blue/green with ``deployment`` (all at once by
+    default) and rolled back automatically when a rollback alarm fires: by default the endpoint
+    creates, per variant, an alarm on 5xx errors and one on model latency, notifying ``alarm_topic``
+    (a new KMS-encrypted, TLS-only topic when omitted).
+
+    The endpoint has a deterministic physical name (from its path, or ``endpoint_name``) so that its
+    alarms and autoscaling targets can name it without a dependency cycle with the deployment
+    config; renaming it replaces the endpoint.
+
+    Serving the approved model: build the variant's model with
+    ``Model(approved_package=ApprovedPackageParameter("/ml/churn/deployed-package"), image=..., model_data=...)``.
+    The model package then comes from that SSM parameter at every deploy (the initial model until an
+    approval is recorded), so a ``cdk deploy`` after deploy-on-approval keeps the approved package,
+    and deploy-on-approval's own update and CloudFormation's agree on the same model (see
+    :class:`~constructs_ml.serve.ApprovedPackageParameter`).
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        variants: production variants (see :class:`InstanceVariant`, :class:`ServerlessVariant`).
+        shadow_variants: instance variants that receive a copy of the traffic (shadow tests): none.
+        kms_key: the key for volumes, captured data and async results: a new key with rotation.
+        data_capture: capture requests/responses (needed for model monitoring): off.
+        async_inference: asynchronous inference: off (real-time).
+        deployment: blue/green traffic shifting and rollback alarms: all at once, with the default
+            5xx and latency alarms.
+        alarm_topic: where the endpoint's alarms notify: a new :class:`AlarmTopic`.
+        endpoint_name: physical name: derived from the construct path (lowercase).
+        removal_policy: what happens to the endpoint on stack deletion: destroyed (it holds no data;
+            captured data stays in the capture bucket).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        variants: Sequence[Variant],
+        shadow_variants: Sequence[InstanceVariant] = (),
+        kms_key: kms.IKey | None = None,
+        data_capture: DataCapture | None = None,
+        async_inference: AsyncInference | None = None,
+        deployment: DeploymentConfig | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        endpoint_name: str | None = None,
+        removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        deployment = deployment or DeploymentConfig()
+        problems = Problems(self)
+        validate(problems, variants, shadow_variants, data_capture, async_inference)
+        deployment.validate(problems)
+        if endpoint_name is not None:
+            problems.require(
+                bool(NAME_PATTERN.match(endpoint_name)) or Token.is_unresolved(endpoint_name),
+                "endpoint_name",
+                endpoint_name,
+                "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
+            )
+        if deployment.rollback_alarms is None:
+            problems.require(
+                2 * len(variants) <= 10,
+                "deployment.rollback_alarms",
+                None,
+                "given explicitly for more than 5 variants (at most 10 rollback alarms)",
+            )
+        problems.raise_if_any()
+
+        self.endpoint_name = endpoint_name or physical_name(self)
+        self.endpoint_arn = endpoint_arn_for(self, self.endpoint_name)
+        self.variant_names = tuple(v.variant_name for v in variants)
+        self.deployment = deployment
+
+        if kms_key is None:
+            kms_key = kms.Key(
+                self,
+                "Key",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN,
+                description=f"Key of endpoint {self.node.path}: volumes, captured data, async results",
+            )
+        self.key = kms_key
+        self.config = EndpointConfig(
+            self,
+            "Config",
+            variants=variants,
+            shadow_variants=shadow_variants,
+            kms_key=kms_key,
+            data_capture=data_capture,
+            async_inference=async_inference,
+        )
+        self.data_capture = data_capture
+        self.has_data_capture = data_capture is not None
+        self.data_capture_uri = data_capture.destination.uri if data_capture else None
+        self.async_inference = async_inference
+
+        self.alarm_topic: sns.ITopic
+        if alarm_topic is None:
+            self.owned_alarm_topic: AlarmTopic | None = AlarmTopic(self, "AlarmTopic")
+            self.alarm_topic = self.owned_alarm_topic.topic
+        else:
+            self.owned_alarm_topic = None
+            self.alarm_topic = alarm_topic
+
+        self.rollback_alarms: list[cloudwatch.IAlarm] = list(deployment.rollback_alarms or [])
+        if deployment.rollback_alarms is None:
+            self.rollback_alarms = self._default_rollback_alarms(deployment)
+
+        self.resource = sagemaker.CfnEndpoint(
+            self,
+            "Resource",
+            endpoint_name=self.endpoint_name,
+            endpoint_config_name=self.config.endpoint_config_name,
+        )
+        # Raw CloudFormation (PascalCase), the shape the schema documents.
+        self.resource.add_property_override(
+            "DeploymentConfig", deployment.to_cfn([a.alarm_name for a in self.rollback_alarms])
+        )
+        self.resource.apply_removal_policy(removal_policy)
+        for alarm in self.rollback_alarms:
+            self.resource.node.add_dependency(alarm)
+
+        self.autoscaling: dict[str, VariantAutoscaling] = {}
+        for v in variants:
+            if v.autoscaling is not None:
+                scaling = VariantAutoscaling(
+                    self,
+                    f"Autoscaling-{v.variant_name}",
+                    endpoint=self,
+                    variant_name=v.variant_name,
+                    config=v.autoscaling,
+                )
+                scaling.node.add_dependency(self.resource)
+                self.autoscaling[v.variant_name] = scaling
+
+    @property
+    def rollback_alarm_names(self) -> list[str]:
+        """Names of the rollback alarms (for deploy-on-approval's ``ROLLBACK_ALARM_NAMES``)."""
+        return [a.alarm_name for a in self.rollback_alarms]
+
+    def _default_rollback_alarms(self, deployment: DeploymentConfig) -> list[cloudwatch.IAlarm]:
+        action = cw_actions.SnsAction(self.alarm_topic)
+        alarms: list[cloudwatch.IAlarm] = []
+        latency_us = deployment.latency_threshold.to_milliseconds() * 1000
+        for name in self.variant_names:
+            errors = cloudwatch.Alarm(
+                self,
+                f"Errors5xx-{name}",
+                alarm_description=f"{self.endpoint_name}/{name}: 5xx errors (rolls back blue/green deployments)",
+                metric=self.metric_invocation_5xx_errors(name, period=Duration.minutes(1)),
+                threshold=deployment.error_threshold,
+                evaluation_periods=deployment.evaluation_periods,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            latency = cloudwatch.Alarm(
+                self,
+                f"Latency-{name}",
+                alarm_description=f"{self.endpoint_name}/{name}: model latency (rolls back blue/green deployments)",
+                metric=self.metric_model_latency(name, period=Duration.minutes(1)),
+                threshold=latency_us,
+                evaluation_periods=deployment.evaluation_periods,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            for alarm in (errors, latency):
+                alarm.add_alarm_action(action)
+                alarms.append(alarm)
+        return alarms
+
+    # -- imports ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_endpoint_name(cls, scope: Construct, construct_id: str, endpoint_name: str) -> EndpointBase:
+        """An existing endpoint by name: grant on it and read its metrics."""
+        return ImportedEndpoint(
+            scope, construct_id, endpoint_name=endpoint_name, endpoint_arn=endpoint_arn_for(scope, endpoint_name)
+        )
+
+    @classmethod
+    def from_endpoint_arn(cls, scope: Construct, construct_id: str, endpoint_arn: str) -> EndpointBase:
+        """An existing endpoint by ARN."""
+        return ImportedEndpoint(
+            scope, construct_id, endpoint_name=endpoint_name_from_arn(scope, endpoint_arn), endpoint_arn=endpoint_arn
+        )
+
+    @classmethod
+    def from_endpoint_attributes(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        *,
+        endpoint_name: str,
+        variant_names: Sequence[str] = (),
+        data_capture_uri: str | None = None,
+    ) -> EndpointBase:
+        """An existing endpoint with what monitors and dashboards need (variants, capture location)."""
+        return ImportedEndpoint(
+            scope,
+            construct_id,
+            endpoint_name=endpoint_name,
+            endpoint_arn=endpoint_arn_for(scope, endpoint_name),
+            variant_names=tuple(variant_names),
+            data_capture_uri=data_capture_uri,
+        )
