@@ -82,6 +82,17 @@ DEFAULT_ENDPOINTS: tuple[EndpointService, ...] = (
 #: Endpoint services that do not accept a VPC endpoint policy (the default full-access policy stays).
 _NO_ENDPOINT_POLICY = {EndpointService.SAGEMAKER_STUDIO}
 
+#: DynamoDB item actions allowed through the gateway endpoint (the glue's idempotency tables).
+DYNAMODB_ENDPOINT_ACTIONS: tuple[str, ...] = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+)
+
 #: S3 actions allowed through the gateway endpoint on platform buckets.
 S3_ENDPOINT_ACTIONS: tuple[str, ...] = (
     "s3:GetObject",
@@ -107,6 +118,8 @@ class MlNetwork(Construct):
     models and Studio whose rules are exactly those SageMaker needs: traffic between its members
     (Studio apps, distributed training, inter-container encryption) incl. NFS 2049 for Studio's EFS,
     HTTPS to the endpoints and, when ``s3_prefix_list_id`` is given, HTTPS to S3 through the gateway.
+    A DynamoDB gateway endpoint (this account's tables, item actions only) serves the glue functions'
+    idempotency tables.
 
     Args:
         scope: parent construct.
@@ -259,6 +272,7 @@ class MlNetwork(Construct):
         # An SG with no egress rule gets CDK's "disallow all" placeholder rule; keep it (no traffic out).
         self.interface_endpoints: dict[EndpointService, ec2.InterfaceVpcEndpoint] = {}
         self.s3_endpoint: ec2.GatewayVpcEndpoint | None = None
+        self.dynamodb_endpoint: ec2.GatewayVpcEndpoint | None = None
         if self.owns_vpc or create_endpoints:
             for service in endpoints:
                 ep = ec2.InterfaceVpcEndpoint(
@@ -288,6 +302,22 @@ class MlNetwork(Construct):
                 vpc=self.vpc,
                 service=ec2.GatewayVpcEndpointAwsService.S3,
                 subnets=[self.subnet_selection],
+            )
+            self.dynamodb_endpoint = ec2.GatewayVpcEndpoint(
+                self,
+                "DynamoDbEndpoint",
+                vpc=self.vpc,
+                service=ec2.GatewayVpcEndpointAwsService.DYNAMODB,
+                subnets=[self.subnet_selection],
+            )
+            self.dynamodb_endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="OnlyThisAccountsTables",
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(DYNAMODB_ENDPOINT_ACTIONS),
+                    resources=[f"arn:{self.stack.partition}:dynamodb:{self.stack.region}:{self.stack.account}:table/*"],
+                    conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
+                )
             )
         self.allow_endpoint_access(self.workload_security_group)
         if self.s3_endpoint is not None:

@@ -99,7 +99,7 @@ def test_net08_required_endpoints_with_private_dns(template: dict[str, Any]) -> 
     services = {_service_suffix(e["Properties"]["ServiceName"]) for e in interface}
     assert services >= REQUIRED_ENDPOINTS | {"studio", "events", "ssm"}
     assert all(e["Properties"]["PrivateDnsEnabled"] is True for e in interface)
-    assert [_service_suffix(g["Properties"]["ServiceName"]) for g in gateway] == ["s3"]
+    assert sorted(_service_suffix(g["Properties"]["ServiceName"]) for g in gateway) == ["dynamodb", "s3"]
 
 
 def test_net09_endpoint_security_group_admits_only_https_from_groups(template: dict[str, Any]) -> None:
@@ -130,7 +130,12 @@ def test_net10_endpoint_policies_restrict_principals_and_buckets(template: dict[
         if service == "studio":
             continue  # the Studio endpoint accepts no endpoint policy
         statements = props["PolicyDocument"]["Statement"]
-        if props["VpcEndpointType"] == "Gateway":
+        if props["VpcEndpointType"] == "Gateway" and service == "dynamodb":
+            (tables,) = statements
+            assert tables["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "111111111111"}}
+            assert all(a.startswith("dynamodb:") and "*" not in a for a in tables["Action"])
+            assert tables["Resource"]["Fn::Join"][1][-1] == ":dynamodb:eu-west-1:111111111111:table/*"
+        elif props["VpcEndpointType"] == "Gateway":
             layers = [s for s in statements if s.get("Sid") == "AwsOwnedImageLayers"]
             own = [s for s in statements if s.get("Sid") == "OnlyThisAccountsBuckets"]
             assert layers and layers[0]["Action"] == "s3:GetObject"
