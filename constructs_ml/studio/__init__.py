@@ -1,6 +1,7 @@
 """Studio: a VPC-only SageMaker Studio domain, user profiles, lifecycle configurations and MLflow."""
 
-from constructs_ml.studio.domain import DEFAULT_PROFILE_SESSION_TAG, StudioDomain, StudioDomainBase
+from constructs_ml.studio.domain import StudioDomain
+from constructs_ml.studio.domain_base import DEFAULT_PROFILE_SESSION_TAG, StudioDomainBase
 from constructs_ml.studio.lifecycle import (
     MAX_CONTENT_CHARS,
     LifecycleContent,

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
@@ -26,6 +25,7 @@ from constructs_ml.errors import Problems
 from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.personas import PersonaKind
 from constructs_ml.foundation.roles import stack_arn
+from constructs_ml.studio.domain_base import StudioDomainBase, allow_source_identity, runs_by_default
 from constructs_ml.studio.lifecycle import StudioAppType, StudioLifecycleConfigBase, check_name
 from constructs_ml.studio.settings import (
     FORBIDDEN_STUDIO_PERSONAS,
@@ -45,119 +45,8 @@ if TYPE_CHECKING:
     from constructs_ml.studio.mlflow import MlflowTrackingServer, TrackingServerSize
     from constructs_ml.studio.user_profile import UserProfile
 
-#: Session tag naming the Studio user profile a person may open (see :meth:`StudioDomainBase.grant_presigned_url`).
-DEFAULT_PROFILE_SESSION_TAG = "studio-user-profile"
-
 #: Lifecycle-config app types a domain attaches (Studio Classic types are not supported).
 SUPPORTED_LIFECYCLE_APP_TYPES = (StudioAppType.JUPYTER_LAB, StudioAppType.CODE_EDITOR)
-
-
-class StudioDomainBase(Construct):
-    """What owned and imported domains share: ids, personas, and the grants."""
-
-    domain_id: str
-    domain_arn: str
-    auth: StudioAuth
-    presigned_url_vpc_endpoint_ids: list[str]
-
-    def __init__(self, scope: Construct, construct_id: str) -> None:
-        super().__init__(scope, construct_id)
-        self._personas: dict[str, StudioPersona] = {}
-        self._user_names: list[str] = []
-        self.default_security_group_ids: list[str] = []
-
-    # -- personas and users -------------------------------------------------------------------------
-
-    @property
-    def personas(self) -> list[StudioPersona]:
-        return list(self._personas.values())
-
-    def persona(self, kind: str | enum.Enum) -> StudioPersona | None:
-        """The persona named ``kind``, or None."""
-        return self._personas.get(persona_key(kind))
-
-    def register_user(self, problems: Problems, user_profile_name: str) -> None:
-        """Record a user profile name; a duplicate is a problem (profile names are unique per domain)."""
-        if user_profile_name in self._user_names:
-            problems.add(
-                "user_profile_name",
-                user_profile_name,
-                "unique in the domain",
-                what=f"must be unique in domain {self.node.path}; already used",
-            )
-        else:
-            self._user_names.append(user_profile_name)
-
-    @property
-    def user_profile_names(self) -> list[str]:
-        return list(self._user_names)
-
-    def security_group_ids_for(self, persona: StudioPersona, extra: Sequence[ec2.ISecurityGroup] = ()) -> list[str]:
-        """The security groups of a user of ``persona``: the domain's, the persona's and ``extra``."""
-        ids = [*self.default_security_group_ids, *(sg.security_group_id for sg in persona.security_groups)]
-        ids += [sg.security_group_id for sg in extra]
-        return list(dict.fromkeys(ids))
-
-    def user_profile_arn(self, user_profile_name: str) -> str:
-        """The ARN of a user profile of this domain (a policy variable may stand for the name)."""
-        return stack_arn(self, "sagemaker", f"user-profile/{self.domain_id}/{user_profile_name}")
-
-    # -- grants -------------------------------------------------------------------------------------
-
-    def grant_presigned_url(
-        self,
-        grantee: iam.IGrantable,
-        *,
-        user_profile_name: str | None = None,
-        session_tag: str = DEFAULT_PROFILE_SESSION_TAG,
-    ) -> iam.Grant:
-        """Let ``grantee`` open Studio as one user: ``CreatePresignedDomainUrl`` only through the VPC endpoints.
-
-        The call must come through one of :attr:`presigned_url_vpc_endpoint_ids` (``aws:SourceVpce``),
-        and only for one profile: ``user_profile_name`` when given, otherwise the profile named by the
-        caller's session tag ``session_tag`` (``${aws:PrincipalTag/studio-user-profile}``), so a persona
-        role shared by many people still lets each open only their own profile. Without the tag, nothing
-        is allowed.
-
-        Args:
-            grantee: the person's role (e.g. ``personas.role(PersonaKind.DATA_SCIENTIST)``).
-            user_profile_name: the one profile allowed: the caller's session-tag profile when omitted.
-            session_tag: the session tag that names the caller's profile: ``studio-user-profile``.
-        """
-        problems = Problems(self)
-        problems.require(
-            self.auth is StudioAuth.IAM,
-            "grant_presigned_url",
-            self.auth.name,
-            "a domain with StudioAuth.IAM",
-            what="is only for IAM-auth domains (Identity Center users sign in through the access portal)",
-        )
-        problems.require(
-            bool(self.presigned_url_vpc_endpoint_ids),
-            "presigned_url_vpc_endpoint_ids",
-            self.presigned_url_vpc_endpoint_ids,
-            "the Studio/API VPC endpoint ids (give the domain an MlNetwork or presigned_url_vpc_endpoint_ids)",
-        )
-        problems.raise_if_any()
-        profile = user_profile_name or f"${{aws:PrincipalTag/{session_tag}}}"
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:CreatePresignedDomainUrl"],
-            resource_arns=[self.user_profile_arn(profile)],
-            conditions={"StringEquals": {"aws:SourceVpce": list(self.presigned_url_vpc_endpoint_ids)}},
-        )
-
-    def grant_idle_shutdown(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let an execution role stop its own apps in this domain (for the idle-shutdown lifecycle config).
-
-        Only ``sagemaker:DeleteApp`` on JupyterLab apps of this domain; space names are chosen by users
-        at run time, so the ARN names the domain and app type, not the app.
-        """
-        return iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["sagemaker:DeleteApp"],
-            resource_arns=[stack_arn(self, "sagemaker", f"app/{self.domain_id}/*/jupyterlab/*")],
-        )
 
 
 class StudioDomain(StudioDomainBase):
@@ -275,7 +164,7 @@ class StudioDomain(StudioDomainBase):
                 "JupyterLab or CodeEditor lifecycle configs (Studio Classic apps are not supported)",
             )
         for app_type in SUPPORTED_LIFECYCLE_APP_TYPES:
-            defaults = [c.node.path for c in lifecycle_configs if c.app_type is app_type and _runs_by_default(c)]
+            defaults = [c.node.path for c in lifecycle_configs if c.app_type is app_type and runs_by_default(c)]
             problems.require(
                 len(defaults) <= 1, "lifecycle_configs", defaults, f"at most one default {app_type.value} config"
             )
@@ -363,7 +252,7 @@ class StudioDomain(StudioDomainBase):
         self.url = self.resource.attr_url
 
         for p in personas:
-            _allow_source_identity(self, p.role)
+            allow_source_identity(self, p.role)
         if idle_shutdown is None:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:studio-idle-shutdown-off",
@@ -400,7 +289,7 @@ class StudioDomain(StudioDomainBase):
     ) -> dict[str, Any]:
         """``JupyterLabAppSettings``/``CodeEditorAppSettings`` of the domain (or a user's overrides of it)."""
         configs = [c for c in self.lifecycle_configs if c.app_type is app_type]
-        default = next((c for c in configs if _runs_by_default(c)), None)
+        default = next((c for c in configs if runs_by_default(c)), None)
         spec: dict[str, Any] = {"InstanceType": (instance_type or self.default_instance_type).name}
         if default is not None:
             spec["LifecycleConfigArn"] = default.lifecycle_config_arn
@@ -521,26 +410,3 @@ class StudioDomain(StudioDomainBase):
         for p in personas:
             imported._personas[p.name] = p
         return imported
-
-
-def _runs_by_default(config: StudioLifecycleConfigBase) -> bool:
-    return bool(getattr(config, "run_by_default", False))
-
-
-def _allow_source_identity(scope: Construct, role: iam.IRole) -> None:
-    """With ``ExecutionRoleIdentityConfig=USER_PROFILE_NAME`` SageMaker sets the source identity on assume."""
-    if isinstance(role, iam.Role) and role.assume_role_policy is not None:
-        account = Stack.of(scope).account
-        role.assume_role_policy.add_statements(
-            iam.PolicyStatement(
-                actions=["sts:SetSourceIdentity"],
-                principals=[iam.ServicePrincipal("sagemaker.amazonaws.com")],
-                conditions={"StringEquals": {"aws:SourceAccount": account}},
-            )
-        )
-    else:
-        Annotations.of(scope).add_warning_v2(
-            "constructs-ml:studio-role-trust-unverified",
-            f"StudioDomain: execution role {role.node.path} is not a role of this app; its trust policy must allow "
-            "sagemaker.amazonaws.com sts:SetSourceIdentity (ExecutionRoleIdentityConfig=USER_PROFILE_NAME).",
-        )

@@ -29,7 +29,8 @@ from constructs import Construct
 
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.personas import PersonaKind
-from constructs_ml.studio.domain import StudioDomain, StudioDomainBase
+from constructs_ml.studio.domain import StudioDomain
+from constructs_ml.studio.domain_base import StudioDomainBase
 from constructs_ml.studio.lifecycle import StudioAppType, check_name, pin_tags
 from constructs_ml.studio.settings import (
     AppInstanceType,
