@@ -20,6 +20,13 @@ from constructs_ml.build.pipeline.properties import (
     StepProperty,
 )
 from constructs_ml.build.pipeline.steps_base import CacheConfig, InstanceType, RetryException, RetryPolicy, Step
+from constructs_ml.build.pipeline.steps_checks import (
+    ClarifyCheckStep,
+    ClarifyCheckType,
+    DatasetFormat,
+    QualityCheckStep,
+    QualityCheckType,
+)
 from constructs_ml.build.pipeline.steps_control import Condition, ConditionStep, FailStep
 from constructs_ml.build.pipeline.steps_model import (
     CreateModelStep,
@@ -43,10 +50,13 @@ from constructs_ml.build.pipeline.steps_tuning import (
 __all__ = [
     "CacheConfig",
     "CategoricalRange",
+    "ClarifyCheckStep",
+    "ClarifyCheckType",
     "Condition",
     "ConditionStep",
     "ContinuousRange",
     "CreateModelStep",
+    "DatasetFormat",
     "ExecutionVariables",
     "ExternalDefinition",
     "FailStep",
@@ -69,6 +79,8 @@ __all__ = [
     "ProcessingOutput",
     "ProcessingStep",
     "PropertyFile",
+    "QualityCheckStep",
+    "QualityCheckType",
     "RegisterModelStep",
     "RetryException",
     "RetryPolicy",

@@ -11,7 +11,8 @@ Example (a definition exported with ``pipeline.definition()`` from the SageMaker
     TrainingPipeline(self, "Pipeline", definition=definition, ...)
 
 Placeholders in an external definition are replaced by the pipeline's values: a string equal to
-``${JobRoleArn}``, ``${KmsKeyArn}`` or ``${ArtifactsUri}``, and a list element ``${SubnetIds}`` or
+``${JobRoleArn}`` or ``${KmsKeyArn}``, a string starting with ``${ArtifactsUri}`` (the pipeline's
+artifact prefix, ``s3://<bucket>/<prefix>``), and a list element ``${SubnetIds}`` or
 ``${SecurityGroupIds}`` (expanded into the ids).
 """
 
@@ -263,6 +264,8 @@ class ExternalDefinition:
 
         def sub(value: Any) -> Any:
             if isinstance(value, str):
+                if value.startswith("${ArtifactsUri}"):
+                    return ctx.artifacts.uri + value.removeprefix("${ArtifactsUri}")
                 return values.get(value, value)
             if isinstance(value, Mapping):
                 return {k: sub(v) for k, v in value.items()}

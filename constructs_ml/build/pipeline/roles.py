@@ -123,6 +123,25 @@ def grant_job_role(
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
     )
+    if access.shadow_endpoints:
+        job_role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ClarifyShadowEndpoints",
+                actions=[
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:DescribeEndpointConfig",
+                    "sagemaker:DeleteEndpoint",
+                    "sagemaker:DeleteEndpointConfig",
+                    "sagemaker:InvokeEndpoint",
+                ],
+                resources=[
+                    sagemaker_arn(scope, "endpoint/sm-clarify-*"),
+                    sagemaker_arn(scope, "endpoint-config/sm-clarify-*"),
+                ],
+            )
+        )
     repositories = sorted({arn for image in access.images if (arn := image.repository_arn(scope)) is not None})
     kinds = sorted({_LOG_KINDS[k] for k in access.job_kinds if k in _LOG_KINDS})
     for statement in workload_statements(scope, log_kinds=kinds or ("TrainingJobs",), ecr_repository_arns=repositories):
