@@ -11,6 +11,7 @@ from constructs import Construct
 from constructs_ml.foundation import (
     ExecutionRoles,
     MlNetwork,
+    PersonaKind,
     Personas,
     PlatformBuckets,
     PlatformKeys,
@@ -18,6 +19,7 @@ from constructs_ml.foundation import (
 )
 from stacks.config import PlatformConfig
 from stacks.network import boundary_policy_name
+from stacks.studio import StudioResources, StudioUser
 
 
 class PlatformStack(Stack):
@@ -27,6 +29,7 @@ class PlatformStack(Stack):
         buckets: the platform buckets.
         personas: persona and Studio execution roles.
         execution_roles: default execution roles for SageMaker workloads and glue.
+        studio: the VPC-only Studio domain and the configured user profiles.
     """
 
     def __init__(
@@ -50,6 +53,15 @@ class PlatformStack(Stack):
         self.personas = Personas(self, "Personas", keys=keys, buckets=self.buckets, network=network)
         self.execution_roles = ExecutionRoles(
             self, "ExecutionRoles", buckets=self.buckets, guardrail=self.personas.guardrail
+        )
+        self.studio = StudioResources(
+            self,
+            "Studio",
+            network=network,
+            keys=keys,
+            buckets=self.buckets,
+            personas=self.personas,
+            users=[StudioUser(u.name, PersonaKind(u.persona)) for u in config.users],
         )
 
 
