@@ -32,6 +32,7 @@ class EndpointService(enum.Enum):
     SAGEMAKER_RUNTIME = "sagemaker.runtime"
     SAGEMAKER_STUDIO = "studio"
     SAGEMAKER_FEATURESTORE_RUNTIME = "sagemaker.featurestore-runtime"
+    SAGEMAKER_EXPERIMENTS = "experiments"
     STS = "sts"
     LOGS = "logs"
     MONITORING = "monitoring"
@@ -51,6 +52,7 @@ class EndpointService(enum.Enum):
             EndpointService.SAGEMAKER_FEATURESTORE_RUNTIME: (
                 ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_FEATURESTORE_RUNTIME
             ),
+            EndpointService.SAGEMAKER_EXPERIMENTS: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_EXPERIMENTS,
             EndpointService.STS: ec2.InterfaceVpcEndpointAwsService.STS,
             EndpointService.LOGS: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
             EndpointService.MONITORING: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
@@ -129,7 +131,9 @@ class MlNetwork(Construct):
         subnets: with ``vpc``: the private subnets SageMaker uses (at least two, in different AZs).
         cidr: the new VPC's CIDR block: ``10.20.0.0/16``.
         max_azs: AZs of the new VPC (2..6): 2.
-        endpoints: interface endpoints to create: :data:`DEFAULT_ENDPOINTS`.
+        endpoints: interface endpoints to create: :data:`DEFAULT_ENDPOINTS`. Add
+            ``SAGEMAKER_EXPERIMENTS`` when Studio users run a managed MLflow tracking server, and
+            ``SAGEMAKER_FEATURESTORE_RUNTIME`` for online feature-store reads from the VPC.
         create_endpoints: create endpoints in an existing VPC too (turn off if it has them already).
         flow_log_retention: retention of the flow-log group: one year.
         s3_prefix_list_id: the region's S3 managed prefix list (``com.amazonaws.<region>.s3``,

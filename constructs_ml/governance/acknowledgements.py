@@ -265,7 +265,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "apps and monitoring schedules); approving is further limited to the approver by the persona "
             "guardrail's ModelApprovalStatus deny."
         ),
-        scope="persona roles",
+        scope="persona roles, and Studio execution roles for idle shutdown (DeleteApp of the user's own apps)",
         auto=True,
         actions=frozenset(
             {
