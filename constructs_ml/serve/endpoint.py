@@ -27,7 +27,7 @@ from constructs import Construct
 
 from constructs_ml.errors import Problems
 from constructs_ml.serve.autoscaling import VariantAutoscaling
-from constructs_ml.serve.common import NAME_PATTERN, physical_name
+from constructs_ml.serve.common import NAME_PATTERN, S3Path, physical_name
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import (
     EndpointBase,
@@ -136,8 +136,7 @@ class Endpoint(EndpointBase):
             async_inference=async_inference,
         )
         self.data_capture = data_capture
-        self.has_data_capture = data_capture is not None
-        self.data_capture_uri = data_capture.destination.uri if data_capture else None
+        self.data_capture_path = data_capture.destination if data_capture else None
         self.async_inference = async_inference
 
         self.alarm_topic: sns.ITopic
@@ -238,14 +237,14 @@ class Endpoint(EndpointBase):
         *,
         endpoint_name: str,
         variant_names: Sequence[str] = (),
-        data_capture_uri: str | None = None,
+        data_capture: S3Path | None = None,
     ) -> EndpointBase:
-        """An existing endpoint with what monitors and dashboards need (variants, capture location)."""
+        """An existing endpoint with what monitors and dashboards need (variants, where it captures data)."""
         return ImportedEndpoint(
             scope,
             construct_id,
             endpoint_name=endpoint_name,
             endpoint_arn=endpoint_arn_for(scope, endpoint_name),
             variant_names=tuple(variant_names),
-            data_capture_uri=data_capture_uri,
+            data_capture_path=data_capture,
         )

@@ -15,6 +15,8 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml.serve.common import S3Path
+
 INVOCATION_NAMESPACE = "AWS/SageMaker"
 INSTANCE_NAMESPACE = "/aws/sagemaker/Endpoints"
 DEFAULT_VARIANT = "AllTraffic"
@@ -27,15 +29,23 @@ class EndpointBase(Resource):
         endpoint_name: the endpoint's name.
         endpoint_arn: the endpoint's ARN.
         variant_names: the production variants, when known (owned endpoints).
-        has_data_capture: whether the endpoint captures data (False when unknown).
-        data_capture_uri: the S3 URI captured data goes to, when known.
+        data_capture_path: where captured data goes, when the endpoint captures (and it is known).
     """
 
     endpoint_name: str
     endpoint_arn: str
     variant_names: tuple[str, ...] = ()
-    has_data_capture: bool = False
-    data_capture_uri: str | None = None
+    data_capture_path: S3Path | None = None
+
+    @property
+    def has_data_capture(self) -> bool:
+        """Whether the endpoint captures data (as far as this construct knows)."""
+        return self.data_capture_path is not None
+
+    @property
+    def data_capture_uri(self) -> str | None:
+        """``s3://...`` of the captured data, when known."""
+        return self.data_capture_path.uri if self.data_capture_path else None
 
     # -- grants -------------------------------------------------------------------------------------
 
@@ -164,14 +174,13 @@ class ImportedEndpoint(EndpointBase):
         endpoint_name: str,
         endpoint_arn: str,
         variant_names: tuple[str, ...] = (),
-        data_capture_uri: str | None = None,
+        data_capture_path: S3Path | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.endpoint_name = endpoint_name
         self.endpoint_arn = endpoint_arn
         self.variant_names = variant_names
-        self.data_capture_uri = data_capture_uri
-        self.has_data_capture = data_capture_uri is not None
+        self.data_capture_path = data_capture_path
 
 
 def endpoint_arn_for(scope: Construct, endpoint_name: str) -> str:

@@ -1,0 +1,310 @@
+"""Typed configuration of :class:`~constructs_ml.operate.ModelMonitor`: the four monitors, their
+schedules and drift alarms, and the region table of AWS's monitoring images.
+
+Baselines are S3 prefixes written by a baselining job: a pipeline ``QualityCheck`` step (data or model
+quality: ``statistics.json`` + ``constraints.json``) or ``ClarifyCheck`` step (bias or explainability:
+``analysis.json``) with ``register_new_baseline=True`` writes exactly these files; pass its output
+prefix here (see docs/operate.md).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from constructs_ml.serve.common import S3Path
+
+
+class MonitoringType(enum.Enum):
+    """The four SageMaker Model Monitor types (the ``MonitoringType`` of a schedule)."""
+
+    DATA_QUALITY = "DataQuality"
+    MODEL_QUALITY = "ModelQuality"
+    MODEL_BIAS = "ModelBias"
+    MODEL_EXPLAINABILITY = "ModelExplainability"
+
+    @property
+    def namespace(self) -> str:
+        """The CloudWatch namespace the monitor publishes its metrics to."""
+        return {
+            MonitoringType.DATA_QUALITY: "aws/sagemaker/Endpoints/data-metrics",
+            MonitoringType.MODEL_QUALITY: "aws/sagemaker/Endpoints/model-metrics",
+            MonitoringType.MODEL_BIAS: "aws/sagemaker/Endpoints/bias-metrics",
+            MonitoringType.MODEL_EXPLAINABILITY: "aws/sagemaker/Endpoints/explainability-metrics",
+        }[self]
+
+
+class ProblemType(enum.Enum):
+    """The model's problem type (model quality monitoring)."""
+
+    BINARY_CLASSIFICATION = "BinaryClassification"
+    MULTICLASS_CLASSIFICATION = "MulticlassClassification"
+    REGRESSION = "Regression"
+
+
+@dataclass(frozen=True)
+class MonitorSchedule:
+    """When a monitor runs (use :meth:`hourly`, :meth:`daily` or :meth:`cron`).
+
+    Attributes:
+        expression: a SageMaker schedule expression, e.g. ``cron(0 * ? * * *)``.
+    """
+
+    expression: str
+
+    @classmethod
+    def hourly(cls) -> MonitorSchedule:
+        return cls("cron(0 * ? * * *)")
+
+    @classmethod
+    def daily(cls, hour: int = 0) -> MonitorSchedule:
+        return cls(f"cron(0 {hour} ? * * *)")
+
+    @classmethod
+    def cron(cls, expression: str) -> MonitorSchedule:
+        """Any expression SageMaker accepts (hourly at the most frequent)."""
+        return cls(expression)
+
+
+@dataclass(frozen=True)
+class DriftAlarm:
+    """An alarm on a metric the monitor publishes.
+
+    Attributes:
+        metric_name: the metric, e.g. ``feature_baseline_drift_age`` (data quality; see
+            :meth:`feature_drift`), ``accuracy`` / ``f1`` / ``rmse`` (model quality), a Clarify bias
+            metric such as ``DPPL`` (bias) or a feature attribution (explainability).
+        threshold: the threshold.
+        comparison: how the value compares to the threshold: greater than.
+        dimensions: further dimensions besides ``Endpoint`` and ``MonitoringSchedule`` (e.g.
+            ``{"Feature": "age"}``, ``{"BiasStage": "post_training", "Label": "label", ...}``): none.
+    """
+
+    metric_name: str
+    threshold: float
+    comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+    dimensions: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def feature_drift(cls, feature: str, threshold: float = 0.1) -> DriftAlarm:
+        """Data quality: the distance between the feature's distribution and its baseline."""
+        return cls(f"feature_baseline_drift_{feature}", threshold, dimensions={"Feature": feature})
+
+    @classmethod
+    def below(cls, metric_name: str, threshold: float, **dimensions: str) -> DriftAlarm:
+        """Alarm when the metric falls below ``threshold`` (e.g. model quality ``accuracy``)."""
+        return cls(metric_name, threshold, cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD, dict(dimensions))
+
+
+@dataclass(frozen=True)
+class CaptureAttributes:
+    """Where the monitor finds features, predictions and probabilities in captured records.
+
+    Attributes:
+        features_attribute: JSONPath/index of the features (bias, explainability): none (CSV).
+        inference_attribute: index or JSONPath of the prediction: none.
+        probability_attribute: index or JSONPath of the probability: none.
+        probability_threshold: threshold turning probabilities into labels: none.
+        start_time_offset / end_time_offset: the window of captured data joined with ground truth,
+            e.g. ``-PT2H`` / ``-PT1H``: SageMaker's default.
+    """
+
+    features_attribute: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = None
+    probability_threshold: float | None = None
+    start_time_offset: str | None = None
+    end_time_offset: str | None = None
+
+
+@dataclass(frozen=True)
+class DataQualityMonitor:
+    """Drift of the input data against a baseline (statistics + constraints).
+
+    Attributes:
+        baseline: prefix holding ``statistics.json`` and ``constraints.json``: no baseline (the job
+            only computes statistics).
+        schedule: when to run: hourly.
+        alarms: alarms on published metrics (e.g. ``DriftAlarm.feature_drift("age")``): none.
+    """
+
+    baseline: S3Path | None = None
+    schedule: MonitorSchedule = field(default_factory=MonitorSchedule.hourly)
+    alarms: Sequence[DriftAlarm] = ()
+
+    monitoring_type = MonitoringType.DATA_QUALITY
+
+
+@dataclass(frozen=True)
+class ModelQualityMonitor:
+    """Prediction quality against ground truth labels.
+
+    Attributes:
+        problem_type: binary, multiclass or regression.
+        ground_truth: prefix where labelled ground truth is written (required).
+        attributes: where predictions/probabilities are in captured records.
+        baseline: prefix holding ``constraints.json``: none.
+        schedule: when to run: hourly.
+        alarms: e.g. ``DriftAlarm.below("accuracy", 0.8)``: none.
+    """
+
+    problem_type: ProblemType
+    ground_truth: S3Path
+    attributes: CaptureAttributes = field(default_factory=CaptureAttributes)
+    baseline: S3Path | None = None
+    schedule: MonitorSchedule = field(default_factory=MonitorSchedule.hourly)
+    alarms: Sequence[DriftAlarm] = ()
+
+    monitoring_type = MonitoringType.MODEL_QUALITY
+
+
+@dataclass(frozen=True)
+class BiasMonitor:
+    """Bias drift of predictions (SageMaker Clarify).
+
+    Attributes:
+        analysis_config: the Clarify ``analysis_config.json`` object (label, facets, metrics).
+        ground_truth: prefix where labelled ground truth is written (required).
+        attributes: where features/predictions are in captured records.
+        baseline: prefix holding the ClarifyCheck step's ``analysis.json``: none.
+        schedule: when to run: daily.
+        alarms: e.g. ``DriftAlarm("DPPL", 0.2, dimensions={...})``: none.
+    """
+
+    analysis_config: S3Path
+    ground_truth: S3Path
+    attributes: CaptureAttributes = field(default_factory=CaptureAttributes)
+    baseline: S3Path | None = None
+    schedule: MonitorSchedule = field(default_factory=MonitorSchedule.daily)
+    alarms: Sequence[DriftAlarm] = ()
+
+    monitoring_type = MonitoringType.MODEL_BIAS
+
+
+@dataclass(frozen=True)
+class ExplainabilityMonitor:
+    """Drift of feature attributions (SageMaker Clarify SHAP).
+
+    Attributes:
+        analysis_config: the Clarify ``analysis_config.json`` object (SHAP baseline and settings).
+        attributes: where features/predictions are in captured records.
+        baseline: prefix holding the ClarifyCheck step's ``analysis.json``: none.
+        schedule: when to run: daily.
+        alarms: alarms on attribution metrics: none.
+    """
+
+    analysis_config: S3Path
+    attributes: CaptureAttributes = field(default_factory=CaptureAttributes)
+    baseline: S3Path | None = None
+    schedule: MonitorSchedule = field(default_factory=MonitorSchedule.daily)
+    alarms: Sequence[DriftAlarm] = ()
+
+    monitoring_type = MonitoringType.MODEL_EXPLAINABILITY
+
+
+MonitorConfig = DataQualityMonitor | ModelQualityMonitor | BiasMonitor | ExplainabilityMonitor
+
+
+@dataclass(frozen=True)
+class BatchTransformCapture:
+    """Monitor a batch transform's captured data instead of an endpoint's.
+
+    Attributes:
+        captured: the transform job's ``DataCaptureConfig.DestinationS3Uri`` prefix.
+        dataset_format: ``csv`` (with header), ``json`` (JSON lines) or ``parquet``: csv.
+    """
+
+    captured: S3Path
+    dataset_format: str = "csv"
+
+    def format_property(self) -> dict[str, object]:
+        formats: dict[str, dict[str, object]] = {
+            "csv": {"Csv": {"Header": True}},
+            "json": {"Json": {"Line": True}},
+            "parquet": {"Parquet": True},
+        }
+        return formats[self.dataset_format]
+
+
+#: AWS registry accounts of the Model Monitor analyzer image (``sagemaker-model-monitor-analyzer``),
+#: from the SageMaker Python SDK's ``image_uri_config/model-monitor.json``.
+MODEL_MONITOR_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "156813124566",
+    "us-east-2": "777275614652",
+    "us-west-1": "890145073186",
+    "us-west-2": "159807026194",
+    "ca-central-1": "536280801234",
+    "sa-east-1": "539772159869",
+    "eu-west-1": "468650794304",
+    "eu-west-2": "749857270468",
+    "eu-west-3": "680080141114",
+    "eu-central-1": "048819808253",
+    "eu-north-1": "895015795356",
+    "ap-south-1": "126357580389",
+    "ap-northeast-1": "574779866223",
+    "ap-northeast-2": "709848358524",
+    "ap-southeast-1": "245545462676",
+    "ap-southeast-2": "563025443158",
+    "ap-east-1": "001633400207",
+    "me-south-1": "607024016150",
+}
+
+#: AWS registry accounts of the Clarify image (``sagemaker-clarify-processing:1.0``), from the SDK's
+#: ``image_uri_config/clarify.json``.
+CLARIFY_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "205585389593",
+    "us-east-2": "211330385671",
+    "us-west-1": "740489534195",
+    "us-west-2": "306415355426",
+    "ca-central-1": "675030665977",
+    "sa-east-1": "520018980103",
+    "eu-west-1": "131013547314",
+    "eu-west-2": "440796970383",
+    "eu-west-3": "341593696636",
+    "eu-central-1": "017069133835",
+    "eu-north-1": "763603941244",
+    "ap-south-1": "452307495513",
+    "ap-northeast-1": "377024640650",
+    "ap-northeast-2": "263625296855",
+    "ap-southeast-1": "834264404009",
+    "ap-southeast-2": "007051062584",
+    "ap-east-1": "098760798382",
+    "me-south-1": "835444307964",
+}
+
+_MAPPING_ID = "ConstructsMlMonitoringImageAccounts"
+
+
+def monitoring_image_uri(scope: Construct, monitoring_type: MonitoringType) -> str:
+    """The AWS monitoring image for ``monitoring_type`` in the scope's region.
+
+    A concrete region is looked up in the tables above (ValueError if absent); an environment-agnostic
+    stack gets a ``CfnMapping`` of all regions and ``Fn::FindInMap`` on ``AWS::Region``.
+    """
+    clarify = monitoring_type in (MonitoringType.MODEL_BIAS, MonitoringType.MODEL_EXPLAINABILITY)
+    repo = "sagemaker-clarify-processing:1.0" if clarify else "sagemaker-model-monitor-analyzer"
+    column = "Clarify" if clarify else "ModelMonitor"
+    stack = Stack.of(scope)
+    if not Token.is_unresolved(stack.region):
+        table = CLARIFY_ACCOUNTS if clarify else MODEL_MONITOR_ACCOUNTS
+        if stack.region not in table:
+            raise ValueError(f"no {column} image account known for region {stack.region}; pass image_uris")
+        account = table[stack.region]
+    else:
+        mapping = stack.node.try_find_child(_MAPPING_ID)
+        if not isinstance(mapping, CfnMapping):
+            regions = sorted(set(MODEL_MONITOR_ACCOUNTS) & set(CLARIFY_ACCOUNTS))
+            mapping = CfnMapping(
+                stack,
+                _MAPPING_ID,
+                mapping={
+                    r: {"ModelMonitor": MODEL_MONITOR_ACCOUNTS[r], "Clarify": CLARIFY_ACCOUNTS[r]} for r in regions
+                },
+            )
+        account = Fn.find_in_map(mapping.logical_id, Aws.REGION, column)
+    return f"{account}.dkr.ecr.{stack.region}.{Aws.URL_SUFFIX}/{repo}"
