@@ -166,7 +166,8 @@ class ContainerImage:
         if not isinstance(mapping, CfnMapping):
             mapping = CfnMapping(stack, _MAPPING_ID, mapping=REGISTRY_ACCOUNTS, lazy=True)
         region = stack.region
-        account = mapping.find_in_map(region if not Token.is_unresolved(region) else Aws.REGION, self.algorithm.family)
+        known = not Token.is_unresolved(region) and region in REGISTRY_ACCOUNTS
+        account = mapping.find_in_map(region if known else Aws.REGION, self.algorithm.family)
         return f"{account}.dkr.ecr.{region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:

@@ -150,6 +150,15 @@ def _patch_register_model(d: dict[str, Any]) -> None:
         args[member] = {}
 
 
+def _patch_in_condition(d: dict[str, Any]) -> None:
+    """``In``/``NotIn`` with a pipeline value (``{"Get": "Parameters.X"}``) as ``Value``: the schema's
+    ``oneOf`` over String/Boolean/Integer/Float argument values matches a ``Get`` four times, so it can
+    never validate (a ``oneOf`` needs exactly one match); ``anyOf`` is what the schema means."""
+    props = d["InCondition"]["properties"]
+    props["Value"] = {"anyOf": props["Value"]["oneOf"]}
+    props["In"]["items"] = {"anyOf": props["In"]["items"]["oneOf"]}
+
+
 #: Every gap: (name, patch). Each patch's docstring says what the service accepts that the schema lacks.
 SCHEMA_GAPS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
     ("join", _patch_join),
@@ -160,6 +169,7 @@ SCHEMA_GAPS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
     ("model-data-url", _patch_model_data_url),
     ("app-managed", _patch_app_managed),
     ("register-model-arguments", _patch_register_model),
+    ("in-condition-oneof", _patch_in_condition),
 )
 
 
@@ -178,10 +188,19 @@ def _validator(skip: str | None = None) -> jsonschema.Draft7Validator:
 
 def schema_errors(doc: Mapping[str, Any], *, skip_gap: str | None = None) -> list[str]:
     """Schema errors of a definition (patched for the documented gaps, except ``skip_gap``)."""
-    return [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}"
-        for e in _validator(skip_gap).iter_errors(copy.deepcopy(dict(doc)))
-    ]
+    return [_describe(e) for e in _validator(skip_gap).iter_errors(copy.deepcopy(dict(doc)))]
+
+
+def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
+    if not error.context:
+        return [error]
+    return [leaf for sub in error.context for leaf in _leaves(sub)]
+
+
+def _describe(error: jsonschema.ValidationError) -> str:
+    """The error, or for a oneOf/anyOf the deepest sub-error (the branch that got furthest)."""
+    best = max(_leaves(error), key=lambda e: len(e.absolute_path))
+    return f"{'/'.join(map(str, best.absolute_path))}: {best.message[:300]}"
 
 
 # -- botocore -----------------------------------------------------------------------------------------

@@ -223,7 +223,7 @@ class TuningStep(TrainingJobStep):
                 problems.require(
                     r.min_value <= r.max_value,
                     p(f"ranges[{r.name}]"),
-                    (r.min_value, r.max_value),
+                    f"{r.min_value}..{r.max_value}",
                     "min_value <= max_value",
                 )
                 if r.scaling == ScalingType.LOGARITHMIC:
