@@ -1,5 +1,15 @@
 """Build: typed SageMaker Pipelines, the model registry, feature groups, model cards and container images."""
 
+from constructs_ml.build.feature_store import (
+    DataCatalog,
+    FeatureDefinition,
+    FeatureGroup,
+    FeatureType,
+    OfflineStore,
+    OnlineStorageType,
+    OnlineStore,
+    Throughput,
+)
 from constructs_ml.build.images import REGISTRY_ACCOUNTS, BuiltinAlgorithm, ContainerImage
 from constructs_ml.build.model_card import (
     AdditionalInformation,
@@ -42,6 +52,14 @@ __all__ = [
     "TrainingDetails",
     "BuiltinAlgorithm",
     "ContainerImage",
+    "DataCatalog",
+    "FeatureDefinition",
+    "FeatureGroup",
+    "FeatureType",
+    "OfflineStore",
+    "OnlineStorageType",
+    "OnlineStore",
+    "Throughput",
     "IModelRegistry",
     "ModelRegistry",
     "ModelRegistryBase",

@@ -247,7 +247,7 @@ def test_external_definition_without_platform_controls(infra: Any) -> None:
 
 
 def test_model_checks_need_network_isolation_off_explicitly(infra: Any) -> None:
-    stack, i = infra
+    _, i = infra
     step = ClarifyCheckStep(
         "Bias",
         check_type=ClarifyCheckType.MODEL_BIAS,
