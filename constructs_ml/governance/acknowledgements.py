@@ -367,6 +367,16 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="constructs_ml.serve.Model with approved_package (PrimaryContainer.ModelPackageName) only",
     ),
+    "eventbridge-target-dead-letter-queue": AllowedAcknowledgement(
+        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
+        reason=(
+            "This queue is itself the terminal dead-letter queue of an EventBridge rule's target (a direct "
+            "SageMaker pipeline start); a redrive policy would need yet another queue behind it. Messages are "
+            "kept 14 days, KMS-encrypted, TLS-only, only the rule may send, and an alarm notifies operators on "
+            "the first message."
+        ),
+        scope="the DeadLetterQueue of constructs_ml.serve.BatchTransform schedules",
+    ),
 }
 
 

@@ -1,6 +1,7 @@
 """Serve: models, endpoints (real-time, serverless, async), autoscaling, blue/green, batch transform."""
 
 from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
+from constructs_ml.serve.batch import BatchTransform
 from constructs_ml.serve.common import InstanceType, S3Path
 from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
 from constructs_ml.serve.endpoint import Endpoint
@@ -35,6 +36,7 @@ __all__ = [
     "ApprovedPackageRecord",
     "AsyncInference",
     "Autoscaling",
+    "BatchTransform",
     "ContainerImage",
     "ContainerMode",
     "DataCapture",
