@@ -21,7 +21,12 @@ PATCHES: tuple[str, ...] = (
     "unresolved, so IAM rejects the policy that uses it)",
     "CloudFormation AWS::KMS::Key: pass Tags as TagKey/TagValue (moto 5.2.1 fails the stack with KeyError 'TagKey')",
     "CloudFormation AWS::KMS::Key: store KeyPolicy as JSON text (moto 5.2.1 then fails DescribeKey with a 500)",
+    "CloudFormation: Ref / Fn::GetAtt of a resource moto skips resolve to a placeholder "
+    "('...emulator-skipped-<logical id>...', ARN-shaped for Ref and *Arn) instead of failing the stack",
 )
+
+#: Marks every value that stands in for a resource the emulator did not create.
+PLACEHOLDER = "emulator-skipped"
 
 
 def _patch_get_stack_output() -> None:
@@ -31,6 +36,9 @@ def _patch_get_stack_output() -> None:
     original: Callable[[Any, Any], Any] = parsing.clean_json
 
     def clean_json(resource_json: Any, resources_map: Any) -> Any:
+        stand_in = _skipped_reference(resource_json, resources_map)
+        if stand_in is not None:
+            return stand_in
         if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
             args = original(resource_json["Fn::GetStackOutput"], resources_map)
             account = getattr(resources_map, "_account_id", None) or resources_map["AWS::AccountId"]
@@ -47,6 +55,39 @@ def _patch_get_stack_output() -> None:
         return original(resource_json, resources_map)
 
     parsing.clean_json = clean_json
+
+
+def _skipped_reference(value: Any, resources_map: Any) -> str | None:
+    """A placeholder for ``Ref``/``Fn::GetAtt`` of a template resource whose type moto skips, else None."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    if "Ref" in value and isinstance(value["Ref"], str):
+        logical_id, attr = value["Ref"], None
+    elif "Fn::GetAtt" in value:
+        target = value["Fn::GetAtt"]
+        if isinstance(target, str):
+            target = target.split(".", 1)
+        if not (isinstance(target, list) and len(target) == 2 and all(isinstance(t, str) for t in target)):
+            return None
+        logical_id, attr = target
+    else:
+        return None
+    from moto.cloudformation import parsing
+
+    declared = (getattr(resources_map, "_resource_json_map", None) or {}).get(logical_id)
+    if not isinstance(declared, dict):
+        return None
+    rtype = str(declared.get("Type", ""))
+    if rtype.startswith("Custom::") or rtype in parsing.get_model_map():
+        return None
+    parts = rtype.split("::")
+    service = parts[1].lower() if len(parts) == 3 else "unknown"
+    kind = parts[2].lower() if len(parts) == 3 else "resource"
+    name = f"{PLACEHOLDER}-{logical_id.lower()}"
+    if attr is None or attr.endswith("Arn"):
+        region, account = resources_map["AWS::Region"], resources_map["AWS::AccountId"]
+        return f"arn:aws:{service}:{region}:{account}:{kind}/{name}"
+    return f"{name}-{attr.lower()}"
 
 
 def _template_of(stack: Any) -> dict[str, Any]:

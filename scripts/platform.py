@@ -356,7 +356,8 @@ def synth(opts: Options, env: dict[str, str], cli: list[str]) -> None:
     except CommandFailed as err:
         findings = governance_findings(assembly)
         what = f"{len(findings)} unacknowledged governance finding(s)" if findings else "synth failed"
-        raise GovernanceFailed(f"{what}; nothing was deployed.\n{err}", findings, str(err)) from None
+        listed = "".join(f"\n  {f}" for f in findings[:30]) + ("\n  ..." if len(findings) > 30 else "")
+        raise GovernanceFailed(f"{what}; nothing was deployed.{listed}\n{err}", findings, str(err)) from None
 
 
 def compliance_report(opts: Options, env: dict[str, str]) -> str:

@@ -23,6 +23,7 @@ from scripts.platform import (
     ToolingMissing,
     cdk_cli,
     emulator_env,
+    parse_args,
     run_platform,
 )
 
@@ -151,3 +152,14 @@ def test_emulator_env_drops_real_aws_settings(tmp_path: Path) -> None:
     assert env["AWS_ENDPOINT_URL"] == "http://localhost:1234"
     assert env["CDK_DEFAULT_ACCOUNT"] == "123456789012"
     assert Path(env["AWS_CONFIG_FILE"]).read_text() == ""
+
+
+def test_real_aws_is_opt_in_and_destroy_is_opt_in_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEPLOY_TARGET", raising=False)
+    default = parse_args([])
+    assert default.target == "emulator" and default.destroy
+    monkeypatch.setenv("DEPLOY_TARGET", "aws")
+    aws = parse_args([])
+    assert aws.target == "aws" and not aws.destroy
+    assert parse_args(["--destroy"]).destroy
+    assert parse_args(["--target", "emulator"]).target == "emulator"
