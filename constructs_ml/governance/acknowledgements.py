@@ -377,6 +377,31 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the DeadLetterQueue of constructs_ml.serve.BatchTransform schedules",
     ),
+    # -- RetrainingTrigger / DeployOnApproval (constructs_ml.operate) ----------------------------------------
+    "dynamodb-idempotency-table-no-backup-plan": AllowedAcknowledgement(
+        rules=(
+            "HIPAA.Security-DynamoDBInBackupPlan",
+            "NIST.800.53.R5-DynamoDBInBackupPlan",
+        ),
+        reason=(
+            "The table holds only the retraining function's idempotency records, which expire by TTL within days, "
+            "and the time of the last pipeline start; nothing in it needs restoring beyond what point-in-time "
+            "recovery (enabled, 35 days) already gives, and losing it at worst lets one replayed event be judged "
+            "again (StartPipelineExecution stays idempotent on the event-derived ClientRequestToken). An AWS Backup "
+            "plan would add cost and a vault for no recoverable value."
+        ),
+        scope="the IdempotencyTable of constructs_ml.operate.RetrainingTrigger",
+    ),
+    "retraining-direct-target-dead-letter-queue": AllowedAcknowledgement(
+        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
+        reason=(
+            "Terminal dead-letter queue of EventBridge rules that start a SageMaker pipeline directly (no Lambda "
+            "function exists to share a queue with); a redrive policy would need another queue behind it. Messages "
+            "are kept 14 days, KMS-encrypted, TLS-only, only those rules may send (aws:SourceArn), and an alarm "
+            "notifies operators on the first message."
+        ),
+        scope="the DeadLetterQueue of constructs_ml.operate.RetrainingTrigger when every trigger is direct",
+    ),
 }
 
 
