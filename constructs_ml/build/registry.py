@@ -116,6 +116,9 @@ class ModelRegistryBase(Construct):
     ) -> events.Rule:
         """An EventBridge rule on "SageMaker Model Package State Change" events of this group.
 
+        Give targets a dead-letter queue (``targets.LambdaFunction(fn, dead_letter_queue=dlq)``): the
+        governance packs require one (``Serverless-EventBusDLQ``).
+
         Args:
             construct_id: the rule's construct id.
             target: where matching events go: add targets later with ``rule.add_target``.
@@ -166,7 +169,8 @@ class _ImportedModelRegistry(ModelRegistryBase):
         self.model_package_group_name = name
         self.model_package_group_arn = arn
         parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
-        self._package_arn = f"arn:{parts.partition}:sagemaker:{parts.region}:{parts.account}:model-package/{name}/*"
+        partition = Stack.of(scope).partition  # same partition: keeps the ARN comparable to our own grants
+        self._package_arn = f"arn:{partition}:sagemaker:{parts.region}:{parts.account}:model-package/{name}/*"
 
 
 class ModelRegistry(ModelRegistryBase):

@@ -210,7 +210,7 @@ def test_feature_name_too_long_or_with_bad_characters_or_reserved() -> None:
             ]
         )
     text = str(err.value)
-    assert f"features[].name must be 1..64 letters, digits, '-' or '_'" in text and "x" * 65 in text
+    assert "features[].name must be 1..64 letters, digits, '-' or '_'" in text and "x" * 65 in text
     assert "(got 'bad name!')" in text
     assert "must be not one of Feature Store's own columns" in text
 
