@@ -195,6 +195,26 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             }
         ),
     ),
+    "iam5-bucket-objects-cross-stack": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::*:ExportsOutputFnGetAtt*Arn*/*]",),
+        reason=(
+            "Object-level S3 permissions must name object ARNs: '<bucket ARN>/<prefix>*' where the bucket ARN is "
+            "imported from the stack that owns the platform bucket (cdk-nag renders the import as the export "
+            "name); scoped to one platform bucket and prefix with exact, non-wildcard S3 actions only."
+        ),
+        scope="grants on platform buckets owned by another stack of the app (e.g. the serving stack's roles)",
+        auto=True,
+        actions=frozenset(
+            {
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            }
+        ),
+    ),
     "iam5-sagemaker-logs": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:*:*:log-group:/aws/sagemaker/*]",),
         reason=(
