@@ -117,9 +117,9 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     "s3-no-replication": AllowedAcknowledgement(
         rules=_S3_REPLICATION_RULES,
         reason=(
-            "Single-region platform by design (ADR-003): durability comes from S3's multi-AZ storage, "
+            "Single-region platform by design (README, Governance): durability comes from S3's multi-AZ storage, "
             "versioning and retention on delete; cross-region replication is opt-in through "
-            "SecureBucket(replication=...) when a DR region is chosen."
+            "SecureBucket(replication_role=..., replication_destination=...) when a DR region is chosen."
         ),
         scope="SecureBucket / PlatformBuckets buckets without a replication target",
     ),
