@@ -330,14 +330,16 @@ class ModelMonitor(Construct):
             reads.append(self.endpoint.data_capture_path)
         if self.batch_transform is not None:
             reads.append(self.batch_transform.captured)
+        objects: list[S3Path] = []
         for c in configs:
-            reads += [
-                p
-                for p in (c.baseline, getattr(c, "ground_truth", None), getattr(c, "analysis_config", None))
-                if p is not None
-            ]
+            reads += [p for p in (c.baseline, getattr(c, "ground_truth", None)) if p is not None]
+            if isinstance(c, BiasMonitor | ExplainabilityMonitor):
+                objects.append(c.analysis_config)
         for path in reads:
             for stmt in path.read_statements():
+                role.add_to_policy(stmt)
+        for path in objects:
+            for stmt in path.object_read_statements():
                 role.add_to_policy(stmt)
         for stmt in [
             *self.output.write_statements(),

@@ -143,6 +143,12 @@ class S3Path:
             list_stmt,
         ]
 
+    def object_read_statements(self) -> list[iam.PolicyStatement]:
+        """Read exactly the object whose key is the prefix (e.g. a config file)."""
+        return [
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(self.clean_prefix)])
+        ]
+
     def write_statements(self) -> list[iam.PolicyStatement]:
         """Least-privilege write: put (and abort multipart uploads of) objects under the prefix."""
         return [iam.PolicyStatement(actions=["s3:PutObject", "s3:AbortMultipartUpload"], resources=[self.objects_arn])]

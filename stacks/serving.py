@@ -1,0 +1,213 @@
+"""The serving stack of the reference platform: an endpoint for the approved model (the initial model
+until an approval is recorded), data capture, autoscaling, all four monitors, alarms and a dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Stack
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_ml.foundation import MlNetwork, PlatformBuckets, PlatformKeys, apply_permissions_boundary
+from constructs_ml.operate import (
+    AlarmTopic,
+    BiasMonitor,
+    CaptureAttributes,
+    DataQualityMonitor,
+    DriftAlarm,
+    EndpointAlarms,
+    ExplainabilityMonitor,
+    MlDashboard,
+    ModelMonitor,
+    ModelQualityMonitor,
+    ProblemType,
+)
+from constructs_ml.serve import (
+    ApprovedPackageParameter,
+    Autoscaling,
+    ContainerImage,
+    DataCapture,
+    DeploymentConfig,
+    Endpoint,
+    InstanceType,
+    InstanceVariant,
+    Model,
+    ModelData,
+    S3Path,
+)
+
+
+@dataclass(frozen=True)
+class ServingConfig:
+    """What the serving stack serves and how it watches it.
+
+    Attributes:
+        name: short name of the served model (prefixes in the buckets): ``churn``.
+        initial_image_repository: ECR repository of the initial inference image.
+        initial_image_tag: its tag.
+        initial_model_data_key: the initial model artifact's key in the artifacts bucket.
+        approved_package_parameter: SSM parameter recording the approved/deployed package (created
+            earlier, e.g. by the build stack with ``ApprovedPackageRecord``); None: the initial model only.
+        package_artifacts_prefix: where registered packages' model data lives in the artifacts bucket.
+        instance_type / initial_instance_count / max_instance_count: hosting capacity.
+        invocations_per_instance: autoscaling target.
+        sampling_percentage: data capture sampling.
+        problem_type: for model quality.
+        inference_attribute / probability_attribute / features_attribute: where predictions and
+            features are in captured records.
+        drift_features: features whose drift raises an alarm.
+        min_accuracy: model quality alarm threshold (classification).
+    """
+
+    name: str = "churn"
+    initial_image_repository: str = "churn-inference"
+    initial_image_tag: str = "initial"
+    initial_model_data_key: str = "models/churn/initial/model.tar.gz"
+    approved_package_parameter: str | None = "/constructs-ml/churn/deployed-package"
+    package_artifacts_prefix: str = "pipelines"
+    instance_type: str = "ml.m5.large"
+    initial_instance_count: int = 2
+    max_instance_count: int = 4
+    invocations_per_instance: int = 200
+    sampling_percentage: int = 20
+    problem_type: str = "BinaryClassification"
+    inference_attribute: str = "0"
+    probability_attribute: str | None = None
+    features_attribute: str | None = None
+    drift_features: tuple[str, ...] = ()
+    min_accuracy: float = 0.8
+
+
+class ServingStack(Stack):
+    """Endpoint, monitors, alarms and dashboard of the reference platform.
+
+    Deploys before any approval: the model serves ``initial_image_*`` + ``initial_model_data_key`` while
+    the approved-package parameter holds its placeholder, and the recorded package afterwards (see
+    :class:`~constructs_ml.serve.ApprovedPackageParameter`).
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        config: what to serve.
+        keys: platform keys (data: volumes, capture, reports; messaging: alarm topic).
+        network: the isolated VPC.
+        buckets: platform buckets (artifacts: models, baselines; capture: captured data and reports;
+            data: ground truth).
+        guardrail: the platform guardrail, attached to every role: none.
+        permissions_boundary: applied to every role of the stack: none.
+        **kwargs: ``Stack`` props (env, ...).
+
+    Attributes:
+        model, endpoint, alarm_topic, monitor, alarms, dashboard.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ServingConfig,
+        keys: PlatformKeys,
+        network: MlNetwork,
+        buckets: PlatformBuckets,
+        guardrail: iam.IManagedPolicy | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, description="constructs-ml reference platform: serving", **kwargs)
+        if permissions_boundary is not None:
+            apply_permissions_boundary(self, permissions_boundary)
+        c = config
+        art = buckets.artifacts.bucket
+        repository = ecr.Repository.from_repository_name(self, "InitialImageRepository", c.initial_image_repository)
+        self.model = Model(
+            self,
+            "Model",
+            image=ContainerImage.from_ecr_repository(repository, c.initial_image_tag),
+            model_data=ModelData.from_bucket(art, c.initial_model_data_key, encryption_key=keys.data),
+            approved_package=(
+                ApprovedPackageParameter(c.approved_package_parameter) if c.approved_package_parameter else None
+            ),
+            package_artifacts=S3Path(art, c.package_artifacts_prefix),
+            package_artifacts_key=keys.data,
+            vpc=network.vpc,
+            vpc_subnets=network.subnet_selection,
+            security_groups=[network.workload_security_group],
+            guardrail=guardrail,
+        )
+        self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=keys.messaging)
+        self.endpoint = Endpoint(
+            self,
+            "Endpoint",
+            variants=[
+                InstanceVariant(
+                    model=self.model,
+                    instance_type=InstanceType.of(c.instance_type),
+                    initial_instance_count=c.initial_instance_count,
+                    autoscaling=Autoscaling.invocations_per_instance(
+                        c.invocations_per_instance,
+                        max_capacity=c.max_instance_count,
+                        min_capacity=min(c.initial_instance_count, c.max_instance_count),
+                    ),
+                )
+            ],
+            kms_key=keys.data,
+            data_capture=DataCapture(
+                destination=S3Path(buckets.capture.bucket, f"capture/{c.name}"),
+                sampling_percentage=c.sampling_percentage,
+            ),
+            deployment=DeploymentConfig.canary(10),
+            alarm_topic=self.alarm_topic.topic,
+        )
+        attributes = CaptureAttributes(
+            inference_attribute=c.inference_attribute,
+            probability_attribute=c.probability_attribute,
+            features_attribute=c.features_attribute,
+        )
+        ground_truth = S3Path(buckets.data.bucket, f"ground-truth/{c.name}")
+        baselines = S3Path(art, f"baselines/{c.name}")
+        classification = c.problem_type != ProblemType.REGRESSION.value
+        self.monitor = ModelMonitor(
+            self,
+            "Monitor",
+            endpoint=self.endpoint,
+            output=S3Path(buckets.capture.bucket, f"monitoring/{c.name}"),
+            kms_key=keys.data,
+            vpc=network.vpc,
+            vpc_subnets=network.subnet_selection,
+            security_groups=[network.workload_security_group],
+            guardrail=guardrail,
+            alarm_topic=self.alarm_topic.topic,
+            data_quality=DataQualityMonitor(
+                baseline=baselines.child("data-quality"), alarms=[DriftAlarm.feature_drift(f) for f in c.drift_features]
+            ),
+            model_quality=ModelQualityMonitor(
+                problem_type=ProblemType(c.problem_type),
+                ground_truth=ground_truth,
+                attributes=attributes,
+                baseline=baselines.child("model-quality"),
+                alarms=[DriftAlarm.below("accuracy", c.min_accuracy)] if classification else [],
+            ),
+            bias=BiasMonitor(
+                analysis_config=baselines.child("bias/analysis_config.json"),
+                ground_truth=ground_truth,
+                attributes=attributes,
+                baseline=baselines.child("bias"),
+            ),
+            explainability=ExplainabilityMonitor(
+                analysis_config=baselines.child("explainability/analysis_config.json"),
+                attributes=attributes,
+                baseline=baselines.child("explainability"),
+            ),
+        )
+        self.alarms = EndpointAlarms(self, "Alarms", endpoint=self.endpoint, alarm_topic=self.alarm_topic.topic)
+        self.dashboard = MlDashboard(
+            self,
+            "Dashboard",
+            endpoint=self.endpoint,
+            monitor=self.monitor,
+            alarms=[*self.endpoint.rollback_alarms, *self.alarms.alarms.values(), *self.monitor.alarms],
+        )
