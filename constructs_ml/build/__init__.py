@@ -1,23 +1,23 @@
 """Build: typed SageMaker Pipelines, the model registry, feature groups, model cards and container images."""
 
-from constructs_ml.build.feature_store import (
+from constructs_ml.build.feature_parts import (
     DataCatalog,
     FeatureDefinition,
-    FeatureGroup,
     FeatureType,
     OfflineStore,
     OnlineStorageType,
     OnlineStore,
     Throughput,
 )
+from constructs_ml.build.feature_store import FeatureGroup
 from constructs_ml.build.images import REGISTRY_ACCOUNTS, BuiltinAlgorithm, ContainerImage
-from constructs_ml.build.model_card import (
+from constructs_ml.build.model_card import ModelCard
+from constructs_ml.build.model_card_content import (
     AdditionalInformation,
     BusinessDetails,
     Evaluation,
     EvaluationMetric,
     IntendedUses,
-    ModelCard,
     ModelCardContent,
     ModelCardStatus,
     ModelOverview,

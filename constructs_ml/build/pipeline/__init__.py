@@ -33,10 +33,10 @@ from constructs_ml.build.pipeline.steps_model import (
     MetricsSource,
     ModelMetrics,
     RegisterModelStep,
-    TransformStep,
 )
 from constructs_ml.build.pipeline.steps_processing import ProcessingInput, ProcessingOutput, ProcessingStep
 from constructs_ml.build.pipeline.steps_training import MetricDefinition, TrainingInput, TrainingStep
+from constructs_ml.build.pipeline.steps_transform import TransformStep
 from constructs_ml.build.pipeline.steps_tuning import (
     CategoricalRange,
     ContinuousRange,
