@@ -104,6 +104,10 @@ class ModelCard(Construct):
             content=content.to_cfn(model_package_arn),
             security_config=sagemaker.CfnModelCard.SecurityConfigProperty(kms_key_id=self.encryption_key.key_arn),
         )
+        for i, evaluation in enumerate(content.evaluations):
+            groups = evaluation.cfn_metric_groups()
+            if groups:
+                self.resource.add_property_override(f"Content.EvaluationDetails.{i}.MetricGroups", groups)
         self.resource.apply_removal_policy(removal_policy)
         for k, v in (tags or {}).items():
             Tags.of(self.resource).add(k, v)

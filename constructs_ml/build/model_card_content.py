@@ -224,22 +224,21 @@ class Evaluation:
         )
 
     def cfn(self) -> C.EvaluationDetailProperty:
+        # MetricGroups go in as a property override (:meth:`cfn_metric_groups`): aws-cdk-lib's generated
+        # MetricDataItemsProperty wrongly requires Value to be an object (the CloudFormation schema says
+        # number, string or boolean), so the typed struct cannot carry a metric value.
         return C.EvaluationDetailProperty(
             name=self.name,
             evaluation_observation=self.observation,
             datasets=list(self.datasets) or None,
-            metric_groups=[
-                C.MetricGroupProperty(
-                    name=self.metric_group,
-                    metric_data=[
-                        C.MetricDataItemsProperty(name=m.name, type=m.type, value=m.value, notes=m.notes)
-                        for m in self.metrics
-                    ],
-                )
-            ]
-            if self.metrics
-            else None,
         )
+
+    def cfn_metric_groups(self) -> list[dict[str, Any]]:
+        """The evaluation's ``MetricGroups`` as CloudFormation JSON (PascalCase)."""
+        if not self.metrics:
+            return []
+        data = [_clean({"Name": m.name, "Type": m.type, "Value": m.value, "Notes": m.notes}) for m in self.metrics]
+        return [{"Name": self.metric_group, "MetricData": data}]
 
 
 @dataclass(frozen=True)
