@@ -3,7 +3,7 @@
 from constructs_ml.operate.alarms import AlarmTopic, EndpointAlarms, EndpointAlarmThresholds
 from constructs_ml.operate.dashboard import MlDashboard
 from constructs_ml.operate.glue_function import GlueFunction, available_functions, function_code, lambda_code_root
-from constructs_ml.operate.monitor import ModelMonitor, MonitoringScheduleRef
+from constructs_ml.operate.monitor import ModelMonitor
 from constructs_ml.operate.monitor_config import (
     BatchTransformCapture,
     BiasMonitor,
@@ -17,6 +17,7 @@ from constructs_ml.operate.monitor_config import (
     ProblemType,
     monitoring_image_uri,
 )
+from constructs_ml.operate.schedule import MonitoringScheduleRef
 
 __all__ = [
     "AlarmTopic",
