@@ -284,7 +284,9 @@ class ModelRegistry(ModelRegistryBase):
         self.resource.apply_removal_policy(removal_policy)
         for k, v in (tags or {}).items():
             Tags.of(self.resource).add(k, v)
-        self.model_package_group_arn = self.resource.attr_model_package_group_arn
+        # Built from the name, not GetAtt: grants to roles in other stacks (the approver persona) must not
+        # make those stacks depend on this one.
+        self.model_package_group_arn = group_arn
         self._package_arn = package_arn
 
     @staticmethod

@@ -1,0 +1,241 @@
+"""The build stack of the reference platform: the churn training pipeline, its model registry (with an
+example cross-account policy), a model card, and the customer feature group (online + offline stores).
+
+Wiring (in ``stacks/app.py``, after the network and platform stacks)::
+
+    build = BuildStack(app, "Build", stack_name=config.stack_name("build"), config=BuildConfig(),
+                       keys=network.keys, network=network.network, buckets=platform.buckets,
+                       guardrail=platform.personas.guardrail.policy,
+                       approver=platform.personas.role(PersonaKind.MODEL_APPROVER), env=env)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from constructs_ml.build import (
+    BuiltinAlgorithm,
+    Condition,
+    ConditionStep,
+    ContainerImage,
+    Evaluation,
+    EvaluationMetric,
+    FailStep,
+    FeatureDefinition,
+    FeatureGroup,
+    IntendedUses,
+    Join,
+    MetricsSource,
+    ModelCard,
+    ModelCardContent,
+    ModelMetrics,
+    ModelOverview,
+    ModelRegistry,
+    OfflineStore,
+    OnlineStore,
+    ParameterFloat,
+    ParameterString,
+    ProcessingInput,
+    ProcessingOutput,
+    ProcessingStep,
+    PropertyFile,
+    RegisterModelStep,
+    RiskRating,
+    S3Location,
+    TrainingInput,
+    TrainingPipeline,
+    TrainingStep,
+)
+from constructs_ml.foundation import MlNetwork, PlatformBuckets, PlatformKeys, apply_permissions_boundary
+
+#: The scikit-learn processing image: AWS publishes it in the same per-region registries as XGBoost.
+SKLEARN = BuiltinAlgorithm.of("sagemaker-scikit-learn", "XGBoost", "1.2-1-cpu-py3")
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """What the build stack trains, registers and stores.
+
+    Attributes:
+        name: the model's short name (registry group, prefixes): ``churn``.
+        data_prefix: raw training data in the data bucket.
+        code_prefix: the processing scripts (``prepare.py``, ``evaluate.py``) in the artifacts bucket.
+        auc_threshold: default of the ``AucThreshold`` parameter: register only at or above it.
+        training_instance_type: default of the ``TrainingInstanceType`` parameter.
+        registry_reader_accounts: accounts that may read the registry and create models from it
+            (e.g. production); the default is an example account.
+        feature_store_prefix: the offline store's prefix in the data bucket.
+    """
+
+    name: str = "churn"
+    data_prefix: str = "churn/raw/"
+    code_prefix: str = "code/churn/"
+    auc_threshold: float = 0.8
+    training_instance_type: str = "ml.m5.xlarge"
+    registry_reader_accounts: Sequence[str] = ("222222222222",)
+    feature_store_prefix: str = "feature-store/churn/"
+
+
+class BuildStack(Stack):
+    """Pipeline, registry, model card and feature group of the reference platform.
+
+    Args:
+        scope: parent construct.
+        construct_id: construct id.
+        config: what to build.
+        keys: platform keys (data: job volumes and outputs, feature store, model card).
+        network: the isolated VPC (jobs run in its subnets with the workload security group).
+        buckets: platform buckets (data: inputs and offline store; artifacts: code, models, outputs).
+        guardrail: the platform guardrail, attached to every role: none.
+        approver: who may approve model versions (the model-approver persona): nobody in this stack.
+        permissions_boundary: applied to every role of the stack: none.
+        **kwargs: ``Stack`` props (env, stack_name, ...).
+
+    Attributes:
+        registry, model_card, pipeline, feature_group.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: BuildConfig,
+        keys: PlatformKeys,
+        network: MlNetwork,
+        buckets: PlatformBuckets,
+        guardrail: iam.IManagedPolicy | None = None,
+        approver: iam.IGrantable | None = None,
+        permissions_boundary: iam.IManagedPolicy | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, description="constructs-ml reference platform: build", **kwargs)
+        if permissions_boundary is not None:
+            apply_permissions_boundary(self, permissions_boundary)
+        c = config
+        data, artifacts = buckets.data.bucket, buckets.artifacts.bucket
+
+        self.registry = ModelRegistry(
+            self,
+            "Registry",
+            model_package_group_name=c.name,
+            description=f"Versions of the {c.name} model",
+            cross_account_ids=list(c.registry_reader_accounts),
+        )
+        if approver is not None:
+            self.registry.grant_approve(approver)
+        self.model_card = ModelCard(
+            self,
+            "ModelCard",
+            encryption_key=keys.data,
+            content=ModelCardContent(
+                model_overview=ModelOverview(
+                    model_description=f"{c.name} classifier (XGBoost)",
+                    problem_type="BinaryClassification",
+                    algorithm_type="XGBoost",
+                ),
+                intended_uses=IntendedUses(
+                    purpose_of_model="Rank customers by churn risk for retention offers",
+                    risk_rating=RiskRating.MEDIUM,
+                    explanations_for_risk_rating="Drives offers, not prices or credit",
+                ),
+                evaluations=[
+                    Evaluation(
+                        "acceptance",
+                        observation="Registered only at or above the AUC threshold",
+                        metrics=[EvaluationMetric("auc_threshold", c.auc_threshold)],
+                    )
+                ],
+            ),
+        )
+
+        threshold = ParameterFloat("AucThreshold", default_value=c.auc_threshold)
+        instance_type = ParameterString("TrainingInstanceType", default_value=c.training_instance_type)
+        sklearn = ContainerImage.builtin(SKLEARN)
+        xgboost = ContainerImage.builtin(BuiltinAlgorithm.XGBOOST, "1.7-1")
+        prepare = ProcessingStep(
+            "Prepare",
+            image=sklearn,
+            code=S3Location(artifacts, f"{c.code_prefix}prepare.py"),
+            inputs=[ProcessingInput("raw", S3Location(data, c.data_prefix))],
+            outputs=[ProcessingOutput("train"), ProcessingOutput("validation"), ProcessingOutput("test")],
+        )
+        train = TrainingStep(
+            "Train",
+            image=xgboost,
+            instance_type=instance_type,
+            inputs=[
+                TrainingInput("train", prepare.output("train"), content_type="text/csv"),
+                TrainingInput("validation", prepare.output("validation"), content_type="text/csv"),
+            ],
+            hyperparameters={"objective": "binary:logistic", "eval_metric": "auc", "num_round": 200},
+            use_spot_instances=True,
+            max_runtime=Duration.hours(2),
+            max_wait=Duration.hours(4),
+        )
+        evaluate = ProcessingStep(
+            "Evaluate",
+            image=sklearn,
+            code=S3Location(artifacts, f"{c.code_prefix}evaluate.py"),
+            inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", prepare.output("test"))],
+            outputs=[ProcessingOutput("evaluation")],
+            property_files=[PropertyFile("EvaluationReport", "evaluation", "evaluation.json")],
+        )
+        register = RegisterModelStep(
+            "Register",
+            registry=self.registry,
+            model_data=train.model_artifacts,
+            image=xgboost,
+            model_card=self.model_card,
+            model_metrics=ModelMetrics(
+                model_quality_statistics=MetricsSource(Join([evaluate.output("evaluation"), "evaluation.json"], on="/"))
+            ),
+        )
+        gate = ConditionStep(
+            "CheckAuc",
+            conditions=[
+                Condition.greater_than_or_equal_to(
+                    evaluate.property_file("EvaluationReport").json_get("metrics.auc.value"), threshold
+                )
+            ],
+            if_steps=[register],
+            else_steps=[FailStep("AucBelowThreshold", error_message=Join(["AUC below ", threshold]))],
+        )
+        self.pipeline = TrainingPipeline(
+            self,
+            "Pipeline",
+            steps=[prepare, train, evaluate, gate],
+            parameters=[threshold, instance_type],
+            vpc=network.vpc,
+            vpc_subnets=network.subnet_selection,
+            security_groups=[network.workload_security_group],
+            encryption_key=keys.data,
+            artifacts_bucket=artifacts,
+            guardrail=guardrail,
+            description=f"{c.name}: prepare, train (spot), evaluate, register if AUC >= threshold",
+        )
+
+        self.feature_group = FeatureGroup(
+            self,
+            "CustomerFeatures",
+            features=[
+                FeatureDefinition.string("customer_id"),
+                FeatureDefinition.fractional("event_time"),
+                FeatureDefinition.integral("tenure_months"),
+                FeatureDefinition.fractional("monthly_spend"),
+                FeatureDefinition.integral("support_calls"),
+            ],
+            record_identifier="customer_id",
+            event_time="event_time",
+            encryption_key=keys.data,
+            online_store=OnlineStore(ttl=Duration.days(365)),
+            offline_store=OfflineStore(S3Location(data, c.feature_store_prefix)),
+            guardrail=guardrail,
+            description=f"Customer features of the {c.name} model",
+        )
