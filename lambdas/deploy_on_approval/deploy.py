@@ -129,7 +129,12 @@ def _error_code(error: ClientError) -> str:
 
 
 def recorded_package(ssm: SsmClient, config: Config) -> str | None:
-    """The package ARN recorded as deployed, or None before the first deployment."""
+    """The package ARN recorded as deployed, or None before the first deployment.
+
+    Before any approval the serving stack creates the parameter with a placeholder (``none``, see
+    ``constructs_ml.serve.ApprovedPackageParameter``): any value that is not a model package ARN means
+    "nothing deployed from the registry yet".
+    """
     try:
         response = ssm.get_parameter(Name=config.deployed_parameter)
     except ClientError as error:
@@ -137,7 +142,9 @@ def recorded_package(ssm: SsmClient, config: Config) -> str | None:
             return None
         raise
     value = response.get("Parameter", {}).get("Value")
-    return str(value) if value else None
+    if not value or ":model-package/" not in str(value):
+        return None
+    return str(value)
 
 
 def record_package(ssm: SsmClient, config: Config, package_arn: str) -> None:
