@@ -422,6 +422,17 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the DeadLetterQueue of constructs_ml.operate.RetrainingTrigger when every trigger is direct",
     ),
+    "deploy-on-approval-derived-configs": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:endpoint-config/*]",),
+        reason=(
+            "DeployOnApproval creates one endpoint config per approved package version, named "
+            "<endpoint prefix>-v<version>-<hash> at run time; the grant names only that prefix in this account and "
+            "region (CreateEndpointConfig, AddTags, DescribeEndpointConfig, ListTags, and UpdateEndpoint, which "
+            "also requires the one endpoint's exact ARN). The function can therefore only roll that endpoint onto "
+            "configs it created itself; models and configs created by CloudFormation are named exactly."
+        ),
+        scope="the function role policy of constructs_ml.operate.DeployOnApproval only",
+    ),
 }
 
 
