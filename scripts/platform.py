@@ -52,6 +52,7 @@ from scripts.emulator import (
     EMULATOR_CREDENTIALS,
     EMULATOR_REGION,
     PROPERTY_GAPS,
+    EmulatorError,
     MotoServer,
     emulator_outcome,
     pre_destroy_cleanup,
@@ -567,8 +568,12 @@ def _sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the job; exit 0 when everything held, 1 when the deploy report shows a problem,
-    2 when governance failed, 3 when the tooling or a command failed, 130 on Ctrl-C."""
+    """Run the job from the command line.
+
+    Returns:
+        0 when everything held, 1 when the deploy report shows a problem, 2 when governance failed,
+        3 when the tooling, the emulator or a command failed, 130 on Ctrl-C or SIGTERM.
+    """
     opts = parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -584,7 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not err.findings:
             print(err.output, file=sys.stderr)
         return 2
-    except JobError as err:
+    except (JobError, EmulatorError) as err:
         print(f"\nFAILED: {err}", file=sys.stderr)
         return 3
     except KeyboardInterrupt:
@@ -600,7 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     phases = Phases(False)
     phases.seconds = report.phases
     print(phases.summary())
-    print(f"Wall time: {time.monotonic() - started:.1f}s")
+    wall = time.monotonic() - started
+    print(f"Wall time: {wall:.1f}s" + ("  (over the 5-minute budget of the main job)" if wall > 300 else ""))
     print("RESULT: OK" if report.ok else "RESULT: PROBLEMS (see above)")
     return 0 if report.ok else 1
 
