@@ -304,7 +304,7 @@ def test_a_package_no_longer_approved_when_rechecked_is_not_deployed(aws: Aws) -
     result = invoke(approval(2))  # the Approved event arrives after the package was rejected again
 
     assert result["decision"] == "not-approved"
-    assert aws.recorded() == (package_arn(1), 3)  # parameter versions: fixture, placeholder, this deploy
+    assert aws.recorded() == (package_arn(1), 1)
     assert aws.create_model_requests == [] and aws.model_names() == ["churn-prod-initial"]
 
 
@@ -315,7 +315,7 @@ def test_rejected_and_pending_events_are_logged_and_ignored(
     result = invoke(approval(2, status=status))
 
     assert result["decision"] == "ignored" and status in result["reason"]
-    assert aws.recorded() == (package_arn(1), 3)  # parameter versions: fixture, placeholder, this deploy
+    assert aws.recorded() == (package_arn(1), 1)
     assert aws.create_model_requests == []
     (line,) = log_lines(capsys.readouterr().out)
     assert line["level"] == "INFO" and line["decision"] == "ignored"
@@ -331,7 +331,7 @@ def test_a_busy_endpoint_raises_for_a_retry_and_records_nothing(aws: Aws, capsys
     with pytest.raises(deploy.EndpointBusy, match="Updating"):
         invoke(approval(2))
 
-    assert aws.recorded() == (package_arn(1), 3)  # parameter versions: fixture, placeholder, this deploy
+    assert aws.recorded() == (package_arn(1), 1)
     (line,) = log_lines(capsys.readouterr().out)
     assert line["level"] == "ERROR" and line["decision"] == "error" and "EndpointBusy" in line["reason"]
 
@@ -423,7 +423,7 @@ def test_an_endpoint_event_for_another_endpoint_is_rejected(aws: Aws) -> None:
     event["detail"]["EndpointName"] = "fraud-prod"
 
     assert invoke(event)["decision"] == "rejected"
-    assert aws.recorded() == (package_arn(1), 3)  # parameter versions: fixture, placeholder, this deploy
+    assert aws.recorded() == (package_arn(1), 1)
 
 
 def test_a_registry_in_another_account_is_accepted_by_arn() -> None:
