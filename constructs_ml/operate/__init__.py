@@ -2,6 +2,7 @@
 
 from constructs_ml.operate.alarms import AlarmTopic, EndpointAlarms, EndpointAlarmThresholds
 from constructs_ml.operate.dashboard import MlDashboard
+from constructs_ml.operate.deploy_on_approval import NOT_YET_APPROVED, DeployOnApproval, ModelPackageGroupRef
 from constructs_ml.operate.glue_function import GlueFunction, available_functions, function_code, lambda_code_root
 from constructs_ml.operate.monitor import ModelMonitor
 from constructs_ml.operate.monitor_config import (
@@ -17,14 +18,19 @@ from constructs_ml.operate.monitor_config import (
     ProblemType,
     monitoring_image_uri,
 )
+from constructs_ml.operate.pipeline_target import SageMakerPipelineTarget
+from constructs_ml.operate.retraining import RetrainingTrigger
+from constructs_ml.operate.retraining_parts import MonitoringScheduleLike, NewDataTrigger, PipelineRef, ScheduleTrigger
 from constructs_ml.operate.schedule import MonitoringScheduleRef
 
 __all__ = [
+    "NOT_YET_APPROVED",
     "AlarmTopic",
     "BatchTransformCapture",
     "BiasMonitor",
     "CaptureAttributes",
     "DataQualityMonitor",
+    "DeployOnApproval",
     "DriftAlarm",
     "EndpointAlarmThresholds",
     "EndpointAlarms",
@@ -32,11 +38,18 @@ __all__ = [
     "GlueFunction",
     "MlDashboard",
     "ModelMonitor",
+    "ModelPackageGroupRef",
     "ModelQualityMonitor",
     "MonitorSchedule",
+    "MonitoringScheduleLike",
     "MonitoringScheduleRef",
     "MonitoringType",
+    "NewDataTrigger",
+    "PipelineRef",
     "ProblemType",
+    "RetrainingTrigger",
+    "SageMakerPipelineTarget",
+    "ScheduleTrigger",
     "available_functions",
     "function_code",
     "lambda_code_root",
