@@ -44,12 +44,15 @@ VOLUME_KMS_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:CreateProcessingJob",
     "sagemaker:CreateTransformJob",
-    "sagemaker:CreateEndpointConfig",
     "sagemaker:CreateDataQualityJobDefinition",
     "sagemaker:CreateModelQualityJobDefinition",
     "sagemaker:CreateModelBiasJobDefinition",
     "sagemaker:CreateModelExplainabilityJobDefinition",
 )
+
+#: Endpoint configs carry sagemaker:VolumeKmsKey too, except serverless ones, which AWS does not let
+#: name a key (they carry sagemaker:ServerlessMemorySize instead).
+ENDPOINT_CONFIG_ACTIONS: tuple[str, ...] = ("sagemaker:CreateEndpointConfig",)
 
 #: Create calls that carry sagemaker:OutputKmsKey.
 OUTPUT_KMS_ACTIONS: tuple[str, ...] = (
@@ -132,11 +135,23 @@ class SageMakerGuardrail(Construct):
                 conditions={"Null": {"sagemaker:VolumeKmsKey": "true"}},
             ),
             iam.PolicyStatement(
+                sid="DenyInstanceEndpointConfigWithoutVolumeKey",
+                effect=iam.Effect.DENY,
+                actions=list(ENDPOINT_CONFIG_ACTIONS),
+                resources=["*"],
+                # Both null: neither a volume key nor serverless (which cannot take a key).
+                conditions={"Null": {"sagemaker:VolumeKmsKey": "true", "sagemaker:ServerlessMemorySize": "true"}},
+            ),
+            iam.PolicyStatement(
                 sid="DenyForeignVolumeKey",
                 effect=iam.Effect.DENY,
-                actions=list(VOLUME_KMS_ACTIONS),
+                actions=[*VOLUME_KMS_ACTIONS, *ENDPOINT_CONFIG_ACTIONS],
                 resources=["*"],
-                conditions={"ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arns}},
+                # Only when a key is named (a missing key is denied above, or allowed for serverless).
+                conditions={
+                    "ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arns},
+                    "Null": {"sagemaker:VolumeKmsKey": "false"},
+                },
             ),
             iam.PolicyStatement(
                 sid="DenyWithoutOutputKey",
@@ -150,7 +165,10 @@ class SageMakerGuardrail(Construct):
                 effect=iam.Effect.DENY,
                 actions=list(OUTPUT_KMS_ACTIONS),
                 resources=["*"],
-                conditions={"ArnNotEquals": {"sagemaker:OutputKmsKey": key_arns}},
+                conditions={
+                    "ArnNotEquals": {"sagemaker:OutputKmsKey": key_arns},
+                    "Null": {"sagemaker:OutputKmsKey": "false"},
+                },
             ),
             iam.PolicyStatement(
                 sid="DenyInterContainerTrafficInClear",

@@ -179,6 +179,12 @@ def test_sm11_guardrail_denies_and_is_attached_to_every_persona_and_execution_ro
     assert set(statements["DenyWithoutVolumeKey"]["Action"]) == set(VOLUME_KMS_ACTIONS)
     assert set(statements["DenyWithoutOutputKey"]["Action"]) == set(OUTPUT_KMS_ACTIONS)
     assert "ArnNotEquals" in statements["DenyForeignVolumeKey"]["Condition"]
+    assert statements["DenyForeignVolumeKey"]["Condition"]["Null"] == {"sagemaker:VolumeKmsKey": "false"}
+    # Serverless endpoint configs cannot name a key: deny only instance-based ones without one.
+    assert statements["DenyInstanceEndpointConfigWithoutVolumeKey"]["Condition"] == {
+        "Null": {"sagemaker:VolumeKmsKey": "true", "sagemaker:ServerlessMemorySize": "true"}
+    }
+    assert statements["DenyInstanceEndpointConfigWithoutVolumeKey"]["Action"] == "sagemaker:CreateEndpointConfig"
     assert statements["DenyInterContainerTrafficInClear"]["Condition"] == {
         "Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}
     }
