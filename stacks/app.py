@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from aws_cdk import App, Environment, Stack, Tags
 
+from constructs_ml.foundation import PersonaKind, apply_permissions_boundary
 from constructs_ml.governance import apply_governance
+from stacks.build import BuildConfig, BuildStack
 from stacks.config import PlatformConfig
 from stacks.network import NetworkStack
-from stacks.platform import PlatformStack
+from stacks.platform import PlatformStack, platform_boundary
 
 
 @dataclass
@@ -18,10 +20,11 @@ class ReferencePlatform:
 
     network: NetworkStack
     platform: PlatformStack
+    build: BuildStack
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.network, self.platform]
+        return [self.network, self.platform, self.build]
 
 
 def build_platform(
@@ -47,9 +50,24 @@ def build_platform(
         network=network.network,
         env=env,
     )
+    build = BuildStack(
+        app,
+        "Build",
+        stack_name=config.stack_name("build"),
+        config=BuildConfig(),
+        keys=network.keys,
+        network=network.network,
+        buckets=platform.buckets,
+        guardrail=platform.personas.guardrail.policy,
+        approver=platform.personas.role(PersonaKind.MODEL_APPROVER),
+        env=env,
+    )
+    if config.permissions_boundary:
+        for stack in (build,):
+            apply_permissions_boundary(stack, platform_boundary(stack, config))
     Tags.of(app).add("constructs-ml:platform", config.name)
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     if governed:
         apply_governance(app)
-    return ReferencePlatform(network=network, platform=platform)
+    return ReferencePlatform(network=network, platform=platform, build=build)

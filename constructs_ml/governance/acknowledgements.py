@@ -196,11 +196,15 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
     ),
     "iam5-bucket-objects-cross-stack": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::*:ExportsOutputFnGetAtt*Arn*/*]",),
+        rules=(
+            "AwsSolutions-IAM5[Resource::*:ExportsOutputFnGetAtt*Arn*/*]",
+            'AwsSolutions-IAM5[Resource::{"Fn::GetStackOutput":{*"OutputName":"*FnGetAtt*Arn*"}}/*]',
+        ),
         reason=(
             "Object-level S3 permissions must name object ARNs: '<bucket ARN>/<prefix>*' where the bucket ARN is "
             "imported from the stack that owns the platform bucket (cdk-nag renders the import as the export "
-            "name); scoped to one platform bucket and prefix with exact, non-wildcard S3 actions only."
+            "name, or as the Fn::GetStackOutput reference); scoped to one platform bucket and prefix with exact, "
+            "non-wildcard S3 actions only."
         ),
         scope="grants on platform buckets owned by another stack of the app (e.g. the serving stack's roles)",
         auto=True,
