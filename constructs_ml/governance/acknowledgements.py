@@ -220,7 +220,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
     ),
     "iam5-sagemaker-logs": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:*:*:log-group:/aws/sagemaker/*]",),
+        rules=("AwsSolutions-IAM5[Resource::arn:*:logs:*:*:log-group:/aws/sagemaker/*]",),
         reason=(
             "SageMaker creates its log groups and streams (/aws/sagemaker/<kind>/<job name>/...) with run-time "
             "names; the grant is limited to SageMaker's own log-group prefix in this account and region."
@@ -232,7 +232,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
     ),
     "iam5-ecr-pull": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:*:*:repository/*]",),
+        rules=("AwsSolutions-IAM5[Resource::arn:*:ecr:*:*:repository/*]",),
         reason=(
             "SageMaker built-in algorithm and framework images live in AWS-owned registry accounts that differ by "
             "region and framework; pull-only actions (no push) on repositories of this region. Constructs that "
@@ -244,7 +244,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     ),
     "iam5-sagemaker-generated-names": AllowedAcknowledgement(
         rules=tuple(
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES
+            f"AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES
         ),
         reason=(
             "Jobs, models, packages and executions started by pipelines and Studio get run-time generated names; "
@@ -268,7 +268,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
     ),
     "iam5-sagemaker-read-only": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:*]",),
+        rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:*]",),
         reason=(
             "Read-only Describe actions on the account's SageMaker resources in this region, so people and "
             "Studio can see what the platform runs; no create, update or delete action is covered."
@@ -279,9 +279,9 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     ),
     "iam5-sagemaker-operations": AllowedAcknowledgement(
         rules=(
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:*]",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:pipeline/*]",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:model-package/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:*]",
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:pipeline/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:model-package/*]",
         ),
         reason=(
             "Operating the platform's SageMaker resources in this account and region (stop jobs and pipeline "
@@ -326,7 +326,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     "lambda-vpc-eni-and-xray": AllowedAcknowledgement(
         rules=(
             "AwsSolutions-IAM5[Resource::*]",
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:*/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:ec2:*:*:*/*]",
         ),
         reason=(
             "GlueFunction RuntimePolicy, which holds nothing else: ec2:DescribeNetworkInterfaces, "
@@ -427,7 +427,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         scope="the DeadLetterQueue of constructs_ml.operate.RetrainingTrigger when every trigger is direct",
     ),
     "deploy-on-approval-derived-configs": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:*:*:endpoint-config/*]",),
+        rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:endpoint-config/*]",),
         reason=(
             "DeployOnApproval creates one endpoint config per approved package version, named "
             "<endpoint prefix>-v<version>-<hash> at run time; the grant names only that prefix in this account and "
