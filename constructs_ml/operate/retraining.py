@@ -216,6 +216,10 @@ class RetrainingTrigger(Construct):
                     f"declared by the pipeline ({declared})",
                     what=f"name a parameter the pipeline does not declare ({declared}): declare it or pass None",
                 )
+        for name in self.direct_parameters:
+            problems.require(
+                bool(_PARAMETER_NAME.match(name)), "schedule.parameters", name, "pipeline parameter names [A-Za-z0-9-_]"
+            )
         if direct:
             self._check_direct_target(problems)
         if dynamodb_prefix_list_id is not None:
