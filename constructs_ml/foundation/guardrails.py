@@ -14,6 +14,7 @@ no tampering with CloudTrail, the organization or the boundary itself.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
@@ -84,6 +85,13 @@ INTER_CONTAINER_ENCRYPTION_ACTIONS: tuple[str, ...] = (
 DOMAIN_ACTIONS: tuple[str, ...] = ("sagemaker:CreateDomain", "sagemaker:UpdateDomain")
 
 
+def _deny(sid: str, actions: Sequence[str], conditions: dict[str, Any]) -> iam.PolicyStatement:
+    """A guardrail statement: deny ``actions`` on every resource when ``conditions`` hold."""
+    return iam.PolicyStatement(
+        sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"], conditions=conditions
+    )
+
+
 class SageMakerGuardrail(Construct):
     """A deny-only customer-managed policy that keeps SageMaker workloads inside the platform's controls.
 
@@ -113,100 +121,56 @@ class SageMakerGuardrail(Construct):
         problems.raise_if_any()
         key_arns = [k.key_arn for k in keys]
         statements = [
-            iam.PolicyStatement(
-                sid="DenyWithoutVpc",
-                effect=iam.Effect.DENY,
-                actions=list(VPC_REQUIRED_ACTIONS),
-                resources=["*"],
-                conditions={"Null": {"sagemaker:VpcSubnets": "true"}},
+            _deny("DenyWithoutVpc", VPC_REQUIRED_ACTIONS, {"Null": {"sagemaker:VpcSubnets": "true"}}),
+            _deny(
+                "DenyWithoutSecurityGroups", VPC_REQUIRED_ACTIONS, {"Null": {"sagemaker:VpcSecurityGroupIds": "true"}}
             ),
-            iam.PolicyStatement(
-                sid="DenyWithoutSecurityGroups",
-                effect=iam.Effect.DENY,
-                actions=list(VPC_REQUIRED_ACTIONS),
-                resources=["*"],
-                conditions={"Null": {"sagemaker:VpcSecurityGroupIds": "true"}},
+            _deny("DenyWithoutVolumeKey", VOLUME_KMS_ACTIONS, {"Null": {"sagemaker:VolumeKmsKey": "true"}}),
+            # Both null: neither a volume key nor serverless (which cannot take a key).
+            _deny(
+                "DenyInstanceEndpointConfigWithoutVolumeKey",
+                ENDPOINT_CONFIG_ACTIONS,
+                {"Null": {"sagemaker:VolumeKmsKey": "true", "sagemaker:ServerlessMemorySize": "true"}},
             ),
-            iam.PolicyStatement(
-                sid="DenyWithoutVolumeKey",
-                effect=iam.Effect.DENY,
-                actions=list(VOLUME_KMS_ACTIONS),
-                resources=["*"],
-                conditions={"Null": {"sagemaker:VolumeKmsKey": "true"}},
+            # Foreign keys only when a key is named (a missing key is denied above, or allowed for serverless).
+            _deny(
+                "DenyForeignVolumeKey",
+                (*VOLUME_KMS_ACTIONS, *ENDPOINT_CONFIG_ACTIONS),
+                {"ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arns}, "Null": {"sagemaker:VolumeKmsKey": "false"}},
             ),
-            iam.PolicyStatement(
-                sid="DenyInstanceEndpointConfigWithoutVolumeKey",
-                effect=iam.Effect.DENY,
-                actions=list(ENDPOINT_CONFIG_ACTIONS),
-                resources=["*"],
-                # Both null: neither a volume key nor serverless (which cannot take a key).
-                conditions={"Null": {"sagemaker:VolumeKmsKey": "true", "sagemaker:ServerlessMemorySize": "true"}},
+            _deny("DenyWithoutOutputKey", OUTPUT_KMS_ACTIONS, {"Null": {"sagemaker:OutputKmsKey": "true"}}),
+            _deny(
+                "DenyForeignOutputKey",
+                OUTPUT_KMS_ACTIONS,
+                {"ArnNotEquals": {"sagemaker:OutputKmsKey": key_arns}, "Null": {"sagemaker:OutputKmsKey": "false"}},
             ),
-            iam.PolicyStatement(
-                sid="DenyForeignVolumeKey",
-                effect=iam.Effect.DENY,
-                actions=[*VOLUME_KMS_ACTIONS, *ENDPOINT_CONFIG_ACTIONS],
-                resources=["*"],
-                # Only when a key is named (a missing key is denied above, or allowed for serverless).
-                conditions={
-                    "ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arns},
-                    "Null": {"sagemaker:VolumeKmsKey": "false"},
-                },
+            _deny(
+                "DenyInterContainerTrafficInClear",
+                INTER_CONTAINER_ENCRYPTION_ACTIONS,
+                {"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}},
             ),
-            iam.PolicyStatement(
-                sid="DenyWithoutOutputKey",
-                effect=iam.Effect.DENY,
-                actions=list(OUTPUT_KMS_ACTIONS),
-                resources=["*"],
-                conditions={"Null": {"sagemaker:OutputKmsKey": "true"}},
+            _deny(
+                "DenyDomainWithInternet",
+                DOMAIN_ACTIONS,
+                {"StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}},
             ),
-            iam.PolicyStatement(
-                sid="DenyForeignOutputKey",
-                effect=iam.Effect.DENY,
-                actions=list(OUTPUT_KMS_ACTIONS),
-                resources=["*"],
-                conditions={
-                    "ArnNotEquals": {"sagemaker:OutputKmsKey": key_arns},
-                    "Null": {"sagemaker:OutputKmsKey": "false"},
-                },
+            _deny(
+                "DenyNotebookInternetAndRoot",
+                ("sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"),
+                {"StringNotEquals": {"sagemaker:RootAccess": "Disabled"}},
             ),
-            iam.PolicyStatement(
-                sid="DenyInterContainerTrafficInClear",
-                effect=iam.Effect.DENY,
-                actions=list(INTER_CONTAINER_ENCRYPTION_ACTIONS),
-                resources=["*"],
-                conditions={"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}},
-            ),
-            iam.PolicyStatement(
-                sid="DenyDomainWithInternet",
-                effect=iam.Effect.DENY,
-                actions=list(DOMAIN_ACTIONS),
-                resources=["*"],
-                conditions={"StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}},
-            ),
-            iam.PolicyStatement(
-                sid="DenyNotebookInternetAndRoot",
-                effect=iam.Effect.DENY,
-                actions=["sagemaker:CreateNotebookInstance", "sagemaker:UpdateNotebookInstance"],
-                resources=["*"],
-                conditions={"StringNotEquals": {"sagemaker:RootAccess": "Disabled"}},
-            ),
-            iam.PolicyStatement(
-                sid="DenyNotebookDirectInternet",
-                effect=iam.Effect.DENY,
-                actions=["sagemaker:CreateNotebookInstance"],
-                resources=["*"],
-                conditions={"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}},
+            _deny(
+                "DenyNotebookDirectInternet",
+                ("sagemaker:CreateNotebookInstance",),
+                {"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}},
             ),
         ]
         if require_network_isolation:
             statements.append(
-                iam.PolicyStatement(
-                    sid="DenyWithoutNetworkIsolation",
-                    effect=iam.Effect.DENY,
-                    actions=list(NETWORK_ISOLATION_ACTIONS),
-                    resources=["*"],
-                    conditions={"Bool": {"sagemaker:NetworkIsolation": "false"}},
+                _deny(
+                    "DenyWithoutNetworkIsolation",
+                    NETWORK_ISOLATION_ACTIONS,
+                    {"Bool": {"sagemaker:NetworkIsolation": "false"}},
                 )
             )
         else:
@@ -216,12 +180,10 @@ class SageMakerGuardrail(Construct):
             )
         if subnet_ids:
             statements.append(
-                iam.PolicyStatement(
-                    sid="DenyForeignSubnets",
-                    effect=iam.Effect.DENY,
-                    actions=list(VPC_REQUIRED_ACTIONS),
-                    resources=["*"],
-                    conditions={"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(subnet_ids)}},
+                _deny(
+                    "DenyForeignSubnets",
+                    VPC_REQUIRED_ACTIONS,
+                    {"ForAnyValue:StringNotEquals": {"sagemaker:VpcSubnets": list(subnet_ids)}},
                 )
             )
         self.policy = iam.ManagedPolicy(

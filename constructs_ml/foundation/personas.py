@@ -24,6 +24,7 @@ from constructs_ml.foundation.keys import PlatformKeys
 from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.policies import workload_statements
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
+from constructs_ml.governance.acknowledgements import SAGEMAKER_LIST_ACTIONS
 
 #: The tag every persona and execution role carries; the SageMaker rule pack reads it.
 PERSONA_TAG = "constructs-ml:persona"
@@ -42,25 +43,8 @@ class PersonaKind(enum.Enum):
         return "".join(p.capitalize() for p in self.value.split("-"))
 
 
-#: Read-only SageMaker actions (no resource-level permissions for List*; Describe* on account resources).
-SAGEMAKER_READ_ACTIONS: tuple[str, ...] = (
-    "sagemaker:ListDomains",
-    "sagemaker:ListUserProfiles",
-    "sagemaker:ListSpaces",
-    "sagemaker:ListApps",
-    "sagemaker:ListPipelines",
-    "sagemaker:ListPipelineExecutions",
-    "sagemaker:ListPipelineExecutionSteps",
-    "sagemaker:ListModelPackageGroups",
-    "sagemaker:ListModelPackages",
-    "sagemaker:ListTrainingJobs",
-    "sagemaker:ListProcessingJobs",
-    "sagemaker:ListEndpoints",
-    "sagemaker:ListFeatureGroups",
-    "sagemaker:ListMonitoringSchedules",
-    "sagemaker:ListModels",
-    "sagemaker:Search",
-)
+#: Read-only SageMaker actions: List*/Search (resource-less) and Describe* on account resources.
+SAGEMAKER_READ_ACTIONS: tuple[str, ...] = SAGEMAKER_LIST_ACTIONS
 
 SAGEMAKER_DESCRIBE_ACTIONS: tuple[str, ...] = (
     "sagemaker:DescribeDomain",

