@@ -57,6 +57,8 @@ class GroupRef:
                 f"arn:{Stack.of(scope).partition}:sagemaker:{match['region']}:{match['account']}:"
                 f"model-package/{match['name'].lower()}/*",
             )
+        if not Token.is_unresolved(arn):  # not a group ARN: validate_props reports it
+            return cls(arn, name or arn, Stack.of(scope).account, arn)
         parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
         group = name or parts.resource_name or arn
         return cls(
@@ -298,7 +300,10 @@ def validate_props(
         len(model_security_groups) >= 1, "model_security_groups", list(model_security_groups), "at least one"
     )
     problems.require(
-        len(subnets.subnet_ids) >= 2, "model_subnets", subnets.subnet_ids, "at least two subnets in different AZs"
+        len(subnets.subnet_ids) >= 2,
+        "model_subnets",
+        f"{len(subnets.subnet_ids)} subnet(s)",
+        "at least two subnets in different AZs",
     )
     azs = list(subnets.availability_zones)
     if azs and not is_token(azs):
