@@ -1,5 +1,8 @@
 """Container images for SageMaker jobs and models: built-in algorithms, framework images, ECR, tarballs.
 
+One class for every layer: ``constructs_ml.build.ContainerImage`` and ``constructs_ml.serve.ContainerImage``
+are the same object, so a pipeline step and a :class:`~constructs_ml.serve.Model` take the same images.
+
 Built-in algorithm images live in per-region registries owned by AWS. :meth:`ContainerImage.builtin`
 resolves the registry account through a CloudFormation mapping keyed by region, so an
 environment-agnostic template stays region-agnostic (the lookup happens at deploy); in a stack with
@@ -100,22 +103,50 @@ BuiltinAlgorithm.IMAGE_CLASSIFICATION = BuiltinAlgorithm("image-classification",
 class ContainerImage:
     """An image for a SageMaker job or model. Create with the static factories.
 
+    Three kinds of image:
+
+    * built-in algorithms (:meth:`builtin`): AWS-owned, per-region registry resolved by :meth:`bind`;
+    * images by URI (:meth:`from_uri`): AWS framework images (deep learning containers, Model Monitor,
+      Clarify) and other images SageMaker pulls with its own access;
+    * images in repositories you own (:meth:`from_ecr_repository`, :meth:`from_tarball`): execution
+      roles get pull rights on exactly that repository (:meth:`pull_statements`, :meth:`grant_pull`).
+
     :meth:`bind` returns the image URI in a scope (creating the region mapping of built-in algorithms
-    once per stack); :meth:`grant_pull` lets a job role pull it (a no-op for AWS-owned registries).
+    once per stack); :meth:`validate` records problems (unsupported region, bad tag).
+
+    Attributes:
+        algorithm: the built-in algorithm, or None.
+        version: the built-in algorithm's image tag, or None.
+        repository: the ECR repository you own that holds the image, or None for AWS-owned images.
+        description: a human-readable name (the URI, the algorithm or the tarball file).
     """
 
     def __init__(
         self,
-        *,
         uri: str | None = None,
+        repository: ecr.IRepository | None = None,
+        *,
         algorithm: BuiltinAlgorithm | None = None,
         version: str | None = None,
-        repository: ecr.IRepository | None = None,
         description: str = "",
     ) -> None:
+        """Prefer the static factories. Give exactly one of ``uri`` and ``algorithm``.
+
+        Args:
+            uri: the image URI (images that are not built-in algorithms).
+            repository: the repository you own that holds ``uri`` (pull rights for execution roles):
+                none (an AWS-owned image, pulled by SageMaker with its own access).
+            algorithm: a built-in algorithm (its URI depends on the region, see :meth:`bind`).
+            version: the built-in algorithm's image tag: the algorithm's ``default_version``.
+            description: a human-readable name: the URI or the algorithm's repository.
+        """
+        if (uri is None) == (algorithm is None):
+            raise ValueError("ContainerImage: give exactly one of uri and algorithm (use the static factories)")
+        if algorithm is not None and repository is not None:
+            raise ValueError("ContainerImage: a built-in algorithm image has no repository of yours")
         self._uri = uri
         self.algorithm = algorithm
-        self.version = version
+        self.version = version or (algorithm.default_version if algorithm else None)
         self.repository = repository
         self.description = description or uri or (algorithm.repository if algorithm else "")
 
@@ -132,21 +163,23 @@ class ContainerImage:
 
     @staticmethod
     def from_uri(uri: str) -> ContainerImage:
-        """A framework or other image by explicit URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>``).
+        """An AWS-owned image by explicit URI (``<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>``).
 
-        Use :meth:`from_ecr_repository` for repositories of your own account, so the job role gets
-        pull rights scoped to them.
+        For framework images (deep learning containers), Model Monitor, Clarify and other images
+        SageMaker pulls with its own access: :meth:`pull_statements` is empty, so a model's role gets
+        no ECR permission. Use :meth:`from_ecr_repository` for repositories of your own, so execution
+        roles get pull rights scoped to exactly them.
         """
         return ContainerImage(uri=uri)
 
     @staticmethod
     def from_ecr_repository(repository: ecr.IRepository, tag_or_digest: str = "latest") -> ContainerImage:
-        """An image in an ECR repository you own; job roles get pull rights on that repository only.
+        """An image in an ECR repository you own; job and model roles get pull rights on that repository only.
 
         Args:
             repository: the repository.
-            tag_or_digest: a tag (``v1``) or digest (``sha256:...``): ``latest`` (prefer an immutable tag
-                or a digest).
+            tag_or_digest: a tag (``v1``) or digest (``sha256:...``), positional: ``latest`` (prefer an
+                immutable tag or a digest).
         """
         return ContainerImage(uri=repository.repository_uri_for_tag_or_digest(tag_or_digest), repository=repository)
 
@@ -157,7 +190,11 @@ class ContainerImage:
         return ContainerImage(uri=asset.image_uri, repository=asset.repository, description=tarball_file)
 
     def bind(self, scope: Construct) -> str:
-        """The image URI as seen from ``scope`` (a built-in algorithm is looked up for the stack's region)."""
+        """The image URI as seen from ``scope`` (a built-in algorithm is looked up for the stack's region).
+
+        In a stack without a concrete region, a built-in algorithm's registry account comes from a
+        CloudFormation mapping (created once per stack) keyed by ``AWS::Region``.
+        """
         if self._uri is not None:
             return self._uri
         assert self.algorithm is not None and self.version is not None
@@ -171,7 +208,7 @@ class ContainerImage:
         return f"{account}.dkr.ecr.{region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
-        """Record problems with this image for a job in ``scope`` (unsupported region, bad tag)."""
+        """Record problems with this image for a job or model in ``scope`` (unsupported region, bad tag)."""
         if self.algorithm is None:
             return
         region = Stack.of(scope).region
@@ -191,7 +228,11 @@ class ContainerImage:
         problems.require(bool(_TAG.match(self.version or "")), prop, self.version, "a valid image tag")
 
     def repository_arn(self, scope: Construct) -> str | None:
-        """The ECR repository ARN of this image (for pull grants), or None for a URI that is not ECR."""
+        """The ECR repository ARN of this image (pipeline job roles' pull grants), or None for a URI that is not ECR.
+
+        Unlike :meth:`pull_statements`, this names AWS-owned repositories too (built-in algorithms,
+        ECR URIs given to :meth:`from_uri`).
+        """
         if self.repository is not None:
             return self.repository.repository_arn
         stack = Stack.of(scope)
@@ -210,6 +251,46 @@ class ContainerImage:
         if self.repository is None:
             return None
         return self.repository.grant_pull(grantee)
+
+    def pull_statements(self) -> list[iam.PolicyStatement]:
+        """What an execution role needs to pull this image: ECR pull on exactly its repository.
+
+        Nothing for AWS-owned images (built-in algorithms, framework images by URI): SageMaker pulls
+        them with its own access, so the role gets no ECR permission at all.
+        """
+        if self.repository is None:
+            return []
+        return [
+            iam.PolicyStatement(
+                actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+                resources=[self.repository.repository_arn],
+            ),
+            iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
+        ]
+
+    @property
+    def is_builtin(self) -> bool:
+        """Whether this is a built-in algorithm image (its URI depends on the region: use :meth:`bind`)."""
+        return self.algorithm is not None
+
+    @property
+    def image_uri(self) -> str:
+        """The image URI of an image given by URI or repository.
+
+        Raises:
+            ValueError: for a built-in algorithm, whose URI depends on the stack's region; use
+                :meth:`bind` with a scope instead.
+        """
+        if self._uri is None:
+            raise ValueError(
+                f"ContainerImage.builtin({self.description!r}): the URI depends on the stack's region; use bind(scope)"
+            )
+        return self._uri
+
+    def __repr__(self) -> str:
+        if self.algorithm is not None:
+            return f"ContainerImage.builtin({self.algorithm.repository!r}, {self.version!r})"
+        return f"ContainerImage({self._uri!r})"
 
 
 __all__ = ["REGISTRY_ACCOUNTS", "BuiltinAlgorithm", "ContainerImage"]

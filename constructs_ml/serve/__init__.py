@@ -1,5 +1,6 @@
 """Serve: models, endpoints (real-time, serverless, async), autoscaling, blue/green, batch transform."""
 
+from constructs_ml.build.images import BuiltinAlgorithm, ContainerImage  # one image class for build and serve
 from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
 from constructs_ml.serve.batch import BatchTransform
 from constructs_ml.serve.common import InstanceType, S3Path
@@ -10,7 +11,6 @@ from constructs_ml.serve.endpoint_config import EndpointConfig
 from constructs_ml.serve.model import (
     ApprovedPackageParameter,
     ApprovedPackageRecord,
-    ContainerImage,
     ContainerMode,
     IModel,
     Model,
@@ -37,6 +37,7 @@ __all__ = [
     "AsyncInference",
     "Autoscaling",
     "BatchTransform",
+    "BuiltinAlgorithm",
     "ContainerImage",
     "ContainerMode",
     "DataCapture",

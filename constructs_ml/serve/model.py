@@ -123,7 +123,10 @@ class Model(ModelBase):
     Args:
         scope: parent construct.
         construct_id: construct id.
-        image: the inference image; with ``model_package_arn`` the package names its own image.
+        image: the inference image (``ContainerImage.from_ecr_repository`` for your own images, whose
+            repository the role may pull; ``ContainerImage.builtin`` or ``from_uri`` for AWS-owned
+            images, which need no permission on the role); with ``model_package_arn`` the package names
+            its own image.
         model_data: the model artifact (or, for multi-model mode, the prefix holding the artifacts).
         model_package_arn: a registry model package version ARN.
         approved_package: take the package from an SSM parameter at deploy time, falling back to
@@ -195,6 +198,8 @@ class Model(ModelBase):
                 "a model package ARN arn:<partition>:sagemaker:<region>:<account>:model-package/...",
             )
         problems.exclusive("role", role, "guardrail", guardrail)
+        if image is not None:
+            image.validate(self, problems, "image")
         if approved_package is not None:
             problems.messages.extend(f"{self.node.path}: approved_package.{p}" for p in approved_package.problems())
         if mode == ContainerMode.MULTI_MODEL:
@@ -348,7 +353,7 @@ class Model(ModelBase):
             out: dict[str, Any] = {"ModelPackageName": package_arn}
         else:
             assert image is not None and model_data is not None
-            out = {"Image": image.image_uri, "ModelDataUrl": model_data.uri, "Mode": self.mode.value}
+            out = {"Image": image.bind(self), "ModelDataUrl": model_data.uri, "Mode": self.mode.value}
         if environment:
             out["Environment"] = dict(environment)
         return out

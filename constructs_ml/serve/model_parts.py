@@ -1,5 +1,9 @@
 """Parts of a :class:`~constructs_ml.serve.Model`: image, model data, container mode, the
-approved-package parameter, and the execution role's baseline statements."""
+approved-package parameter, and the execution role's baseline statements.
+
+:class:`ContainerImage` is :class:`constructs_ml.build.ContainerImage` (one class for pipelines and
+models), re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,23 @@ from dataclasses import dataclass
 
 from aws_cdk import CfnCondition, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_ml.build.images import ContainerImage
 from constructs_ml.serve.common import S3Path, kms_statements
+
+__all__ = [
+    "ApprovedPackageParameter",
+    "ApprovedPackageRecord",
+    "ContainerImage",
+    "ContainerMode",
+    "ModelData",
+    "execution_role_statements",
+]
 
 
 class ContainerMode(enum.Enum):
@@ -28,44 +41,6 @@ class ContainerMode(enum.Enum):
 
     SINGLE_MODEL = "SingleModel"
     MULTI_MODEL = "MultiModel"
-
-
-class ContainerImage:
-    """The inference image of a model.
-
-    Use :meth:`from_ecr_repository` for your own images (the model's role may pull exactly that
-    repository) and :meth:`from_uri` for images SageMaker pulls with its own access (AWS deep
-    learning containers and built-in algorithms, which need no permission on the role).
-    """
-
-    def __init__(self, image_uri: str, repository: ecr.IRepository | None = None) -> None:
-        self.image_uri = image_uri
-        self.repository = repository
-
-    @classmethod
-    def from_ecr_repository(cls, repository: ecr.IRepository, tag: str = "latest") -> ContainerImage:
-        """An image in an ECR repository of yours, by tag (or ``sha256:...`` digest)."""
-        return cls(repository.repository_uri_for_tag_or_digest(tag), repository)
-
-    @classmethod
-    def from_uri(cls, image_uri: str) -> ContainerImage:
-        """An AWS-owned image by URI (e.g. a SageMaker framework image)."""
-        return cls(image_uri)
-
-    def pull_statements(self) -> list[iam.PolicyStatement]:
-        """What the execution role needs to pull the image (nothing for AWS-owned images)."""
-        if self.repository is None:
-            return []
-        return [
-            iam.PolicyStatement(
-                actions=["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-                resources=[self.repository.repository_arn],
-            ),
-            iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-        ]
-
-    def __repr__(self) -> str:
-        return f"ContainerImage({self.image_uri!r})"
 
 
 class ModelData:
