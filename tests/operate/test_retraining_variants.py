@@ -13,13 +13,16 @@ import pytest
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import MlNetwork, PlatformBuckets, PlatformKeys
-from constructs_ml.operate import NewDataTrigger, RetrainingTrigger, ScheduleTrigger
+from constructs_ml.operate import NewDataTrigger, RetrainingTrigger, SageMakerPipelineTarget, ScheduleTrigger
 from tests.fixtures import ENV
 from tests.support import ACCOUNT, REGION, new_app
 
@@ -58,7 +61,17 @@ def shapes() -> dict[str, Any]:
         table_removal_policy=RemovalPolicy.RETAIN,
         **judged_parts.common(),
     )
+    # The target on its own, after another target: its parameters land on its own entry.
+    mixed_stack = Stack(app, "Mixed", env=ENV)
+    queue = sqs.Queue(mixed_stack, "Queue", encryption=sqs.QueueEncryption.KMS_MANAGED, enforce_ssl=True)
+    rule = events.Rule(mixed_stack, "Rule", schedule=WEEKLY)
+    rule.add_target(targets.SqsQueue(queue, dead_letter_queue=queue))
+    role = iam.Role.from_role_arn(mixed_stack, "TargetRole", f"arn:aws:iam::{ACCOUNT}:role/events-start-pipeline")
+    rule.add_target(
+        SageMakerPipelineTarget(pipeline_arn=PIPELINE, role=role, dead_letter_queue=queue, parameters={"Mode": "x"})
+    )
     return {
+        "mixed": (Template.from_stack(mixed_stack), mixed_stack, rule),
         "direct": (Template.from_stack(direct_stack), direct_stack, direct),
         "judged": (Template.from_stack(judged_stack), judged_stack, judged),
     }
@@ -66,6 +79,17 @@ def shapes() -> dict[str, Any]:
 
 def logical_id(stack: Stack, construct: Any) -> str:
     return str(stack.get_logical_id(construct.node.default_child))
+
+
+def test_pipeline_target_parameters_land_on_its_own_entry(shapes: dict[str, Any]) -> None:
+    template, _, _ = shapes["mixed"]
+    (rule,) = template.find_resources("AWS::Events::Rule").values()
+    first, second = rule["Properties"]["Targets"]
+    assert "SageMakerPipelineParameters" not in first
+    assert second["Arn"] == PIPELINE and second["Id"] == "Target1"
+    assert second["SageMakerPipelineParameters"] == {"PipelineParameterList": [{"Name": "Mode", "Value": "x"}]}
+    assert second["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/events-start-pipeline"
+    assert second["RetryPolicy"] == {"MaximumEventAgeInSeconds": 86400, "MaximumRetryAttempts": 8}
 
 
 # -- only a direct schedule --------------------------------------------------------------------------------
