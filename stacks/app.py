@@ -8,10 +8,12 @@ from aws_cdk import App, Environment, Stack, Tags
 
 from constructs_ml.foundation import PersonaKind, apply_permissions_boundary
 from constructs_ml.governance import apply_governance
+from constructs_ml.serve import ApprovedPackageParameter
 from stacks.build import BuildConfig, BuildStack
 from stacks.config import PlatformConfig
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack, platform_boundary
+from stacks.serving import ServingConfig, ServingStack
 
 
 @dataclass
@@ -21,10 +23,11 @@ class ReferencePlatform:
     network: NetworkStack
     platform: PlatformStack
     build: BuildStack
+    serving: ServingStack
 
     @property
     def stacks(self) -> list[Stack]:
-        return [self.network, self.platform, self.build]
+        return [self.network, self.platform, self.build, self.serving]
 
 
 def build_platform(
@@ -50,6 +53,13 @@ def build_platform(
         network=network.network,
         env=env,
     )
+    serving_config = ServingConfig()
+    deployed_package = (
+        ApprovedPackageParameter(serving_config.approved_package_parameter)
+        if serving_config.approved_package_parameter
+        else None
+    )
+    boundary = config.permissions_boundary
     build = BuildStack(
         app,
         "Build",
@@ -60,14 +70,31 @@ def build_platform(
         buckets=platform.buckets,
         guardrail=platform.personas.guardrail.policy,
         approver=platform.personas.role(PersonaKind.MODEL_APPROVER),
+        deployed_package=deployed_package,
         env=env,
     )
-    if config.permissions_boundary:
-        for stack in (build,):
+    serving = ServingStack(
+        app,
+        "Serving",
+        stack_name=config.stack_name("serving"),
+        config=serving_config,
+        keys=network.keys,
+        network=network.network,
+        buckets=platform.buckets,
+        guardrail=platform.personas.guardrail.policy,
+        model_package_group=build.registry,
+        pipeline=build.pipeline,
+        dynamodb_prefix_list_id=config.network.dynamodb_prefix_list_id,
+        env=env,
+    )
+    # The serving stack reads the deployed-package parameter at deploy time: the build stack creates it.
+    serving.add_stack_dependency(build)
+    if boundary:
+        for stack in (build, serving):
             apply_permissions_boundary(stack, platform_boundary(stack, config))
     Tags.of(app).add("constructs-ml:platform", config.name)
     for key, value in config.tags.items():
         Tags.of(app).add(key, value)
     if governed:
         apply_governance(app)
-    return ReferencePlatform(network=network, platform=platform, build=build)
+    return ReferencePlatform(network=network, platform=platform, build=build, serving=serving)

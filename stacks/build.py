@@ -53,6 +53,7 @@ from constructs_ml.build import (
     TrainingStep,
 )
 from constructs_ml.foundation import MlNetwork, PlatformBuckets, PlatformKeys, apply_permissions_boundary
+from constructs_ml.serve import ApprovedPackageParameter, ApprovedPackageRecord
 
 #: The scikit-learn processing image: AWS publishes it in the same per-region registries as XGBoost.
 SKLEARN = BuiltinAlgorithm.of("sagemaker-scikit-learn", "XGBoost", "1.2-1-cpu-py3")
@@ -95,10 +96,13 @@ class BuildStack(Stack):
         guardrail: the platform guardrail, attached to every role: none.
         approver: who may approve model versions (the model-approver persona): nobody in this stack.
         permissions_boundary: applied to every role of the stack: none.
+        deployed_package: the SSM parameter that records the model package deployed to the endpoint;
+            created here (with its "nothing approved yet" placeholder) because the serving stack reads it
+            at deploy time and so must find it existing: not created when omitted.
         **kwargs: ``Stack`` props (env, stack_name, ...).
 
     Attributes:
-        registry, model_card, pipeline, feature_group.
+        registry, model_card, pipeline, feature_group, deployed_package.
     """
 
     def __init__(
@@ -113,6 +117,7 @@ class BuildStack(Stack):
         guardrail: iam.IManagedPolicy | None = None,
         approver: iam.IGrantable | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        deployed_package: ApprovedPackageParameter | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, description="constructs-ml reference platform: build", **kwargs)
@@ -155,7 +160,16 @@ class BuildStack(Stack):
             ),
         )
 
+        # The SSM record of the package deployed to the endpoint: created here, before the serving stack
+        # reads it at deploy time; deploy-on-approval updates it, CloudFormation never does.
+        self.deployed_package = (
+            ApprovedPackageRecord(self, "DeployedPackage", parameter=deployed_package) if deployed_package else None
+        )
+
         threshold = ParameterFloat("AucThreshold", default_value=c.auc_threshold)
+        # Why a run started (schedule, new data, drift...): set by the retraining trigger, kept in the
+        # execution's parameters for lineage.
+        trigger_reason = ParameterString("TriggerReason", default_value="manual")
         instance_type = ParameterString("TrainingInstanceType", default_value=c.training_instance_type)
         sklearn = ContainerImage.builtin(SKLEARN)
         xgboost = ContainerImage.builtin(BuiltinAlgorithm.XGBOOST, "1.7-1")
@@ -211,7 +225,7 @@ class BuildStack(Stack):
             self,
             "Pipeline",
             steps=[prepare, train, evaluate, gate],
-            parameters=[threshold, instance_type],
+            parameters=[threshold, instance_type, trigger_reason],
             vpc=network.vpc,
             vpc_subnets=network.subnet_selection,
             security_groups=[network.workload_security_group],

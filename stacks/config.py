@@ -55,12 +55,15 @@ class NetworkConfig:
         cidr: CIDR of the new VPC.
         max_azs: availability zones (2..6).
         s3_prefix_list_id: the region's S3 managed prefix list (``pl-...``), for workload egress to S3.
+        dynamodb_prefix_list_id: the region's DynamoDB managed prefix list, for the retraining
+            function's egress to its idempotency table.
         flow_log_retention_days: retention of the flow-log group (a CloudWatch Logs retention value).
     """
 
     cidr: str = "10.20.0.0/16"
     max_azs: int = 2
     s3_prefix_list_id: str | None = None
+    dynamodb_prefix_list_id: str | None = None
     flow_log_retention_days: int = 365
 
 
@@ -182,13 +185,11 @@ def parse_config(raw: dict[str, Any]) -> PlatformConfig:
             if not 2 <= net["max_azs"] <= 6:
                 problems.append(f"config: network.max_azs must be between 2 and 6 (got {net['max_azs']!r})")
             nkw["max_azs"] = net["max_azs"]
-        if _typed(net, "s3_prefix_list_id", str, "network.", problems):
-            if not re.fullmatch(r"pl-[0-9a-f]{8,17}", net["s3_prefix_list_id"]):
-                problems.append(
-                    f"config: network.s3_prefix_list_id must be a prefix list id 'pl-...' "
-                    f"(got {net['s3_prefix_list_id']!r})"
-                )
-            nkw["s3_prefix_list_id"] = net["s3_prefix_list_id"]
+        for key in ("s3_prefix_list_id", "dynamodb_prefix_list_id"):
+            if _typed(net, key, str, "network.", problems):
+                if not re.fullmatch(r"pl-[0-9a-f]{8,17}", net[key]):
+                    problems.append(f"config: network.{key} must be a prefix list id 'pl-...' (got {net[key]!r})")
+                nkw[key] = net[key]
         if _typed(net, "flow_log_retention_days", int, "network.", problems):
             if net["flow_log_retention_days"] not in _RETENTION_DAYS:
                 problems.append(

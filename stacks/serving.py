@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -17,14 +17,19 @@ from constructs_ml.operate import (
     BiasMonitor,
     CaptureAttributes,
     DataQualityMonitor,
+    DeployOnApproval,
     DriftAlarm,
     EndpointAlarms,
     ExplainabilityMonitor,
     MlDashboard,
     ModelMonitor,
     ModelQualityMonitor,
+    NewDataTrigger,
     ProblemType,
+    RetrainingTrigger,
 )
+from constructs_ml.operate.deploy_on_approval import ModelPackageGroupRef
+from constructs_ml.operate.retraining_parts import PipelineRef
 from constructs_ml.serve import (
     ApprovedPackageParameter,
     Autoscaling,
@@ -60,6 +65,9 @@ class ServingConfig:
             features are in captured records.
         drift_features: features whose drift raises an alarm.
         min_accuracy: model quality alarm threshold (classification).
+        retrain_on_new_data_prefix: retrain when objects land under this prefix of the data bucket: off
+            when None.
+        retraining_cooldown_hours: no new retraining run sooner than this after the last one.
     """
 
     name: str = "churn"
@@ -79,6 +87,8 @@ class ServingConfig:
     features_attribute: str | None = None
     drift_features: tuple[str, ...] = ()
     min_accuracy: float = 0.8
+    retrain_on_new_data_prefix: str | None = "churn/raw/"
+    retraining_cooldown_hours: int = 24
 
 
 class ServingStack(Stack):
@@ -98,10 +108,16 @@ class ServingStack(Stack):
             data: ground truth).
         guardrail: the platform guardrail, attached to every role: none.
         permissions_boundary: applied to every role of the stack: none.
+        model_package_group: the registry group whose approvals roll onto the endpoint (deploy on
+            approval, blue/green with the endpoint's rollback alarms): no deploy-on-approval when omitted.
+        pipeline: the training pipeline to start on drift, monitoring violations and new data: no
+            retraining trigger when omitted.
+        dynamodb_prefix_list_id: the region's DynamoDB prefix list, for the retraining function's
+            egress to its idempotency table through the gateway endpoint.
         **kwargs: ``Stack`` props (env, ...).
 
     Attributes:
-        model, endpoint, alarm_topic, monitor, alarms, dashboard.
+        model, endpoint, alarm_topic, monitor, alarms, dashboard, deploy_on_approval, retraining.
     """
 
     def __init__(
@@ -115,6 +131,9 @@ class ServingStack(Stack):
         buckets: PlatformBuckets,
         guardrail: iam.IManagedPolicy | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        model_package_group: ModelPackageGroupRef | str | None = None,
+        pipeline: PipelineRef | str | None = None,
+        dynamodb_prefix_list_id: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, description="constructs-ml reference platform: serving", **kwargs)
@@ -211,3 +230,51 @@ class ServingStack(Stack):
             monitor=self.monitor,
             alarms=[*self.endpoint.rollback_alarms, *self.alarms.alarms.values(), *self.monitor.alarms],
         )
+
+        # The MLOps loop: approvals roll onto the endpoint; drift, violations and new data retrain.
+        self.deploy_on_approval: DeployOnApproval | None = None
+        if model_package_group is not None and c.approved_package_parameter:
+            self.deploy_on_approval = DeployOnApproval.for_endpoint(
+                self,
+                "DeployOnApproval",
+                endpoint=self.endpoint,
+                model_package_group=model_package_group,
+                execution_role=self.model.execution_role,
+                deployed_package_parameter=ApprovedPackageParameter(c.approved_package_parameter),
+                vpc=network.vpc,
+                vpc_subnets=network.subnet_selection,
+                model_subnets=network.subnet_selection,
+                model_security_groups=[network.workload_security_group],
+                endpoint_security_group=network.endpoint_security_group,
+                key=keys.messaging,
+                log_key=keys.logs,
+                alarm_topic=self.alarm_topic.topic,
+                guardrail=guardrail,
+                permissions_boundary=permissions_boundary,
+            )
+        self.retraining: RetrainingTrigger | None = None
+        if pipeline is not None:
+            self.retraining = RetrainingTrigger(
+                self,
+                "Retraining",
+                pipeline=pipeline,
+                new_data=(
+                    NewDataTrigger(buckets.data.bucket, c.retrain_on_new_data_prefix)
+                    if c.retrain_on_new_data_prefix
+                    else None
+                ),
+                drift_alarms=self.monitor.alarms,
+                monitoring_schedules=list(self.monitor.schedules.values()),
+                cooldown=Duration.hours(c.retraining_cooldown_hours),
+                input_data_parameter=None,  # the pipeline retrains on the whole data prefix
+                vpc=network.vpc,
+                vpc_subnets=network.subnet_selection,
+                endpoint_security_group=network.endpoint_security_group,
+                dynamodb_prefix_list_id=dynamodb_prefix_list_id,
+                key=keys.messaging,
+                log_key=keys.logs,
+                table_key=keys.data,
+                alarm_topic=self.alarm_topic.topic,
+                guardrail=guardrail,
+                permissions_boundary=permissions_boundary,
+            )
