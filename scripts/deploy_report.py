@@ -460,7 +460,8 @@ def _by_name(
         service: boto3 service name.
         method: the describe/get method.
         key: the parameter that takes the resource's name.
-        arn: pass the physical id as is (an ARN) instead of its last ``/`` or ``|`` part.
+        arn: pass the physical id as is (an ARN, or a name that contains ``/``) instead of its last
+            ``/`` or ``|`` part.
         as_list: the parameter takes a list of names.
     """
 
@@ -491,7 +492,8 @@ PROBES: dict[str, Callable[[Clients, str, dict[str, Any]], Result]] = {
     "AWS::Events::Rule": _by_name("events", "describe_rule", "Name"),
     "AWS::Events::EventBus": _by_name("events", "describe_event_bus", "Name"),
     "AWS::Lambda::Function": _by_name("lambda", "get_function", "FunctionName"),
-    "AWS::SSM::Parameter": _by_name("ssm", "get_parameter", "Name"),
+    # A parameter's physical id is its full name, slashes included ("/ml/churn/deployed-package").
+    "AWS::SSM::Parameter": _by_name("ssm", "get_parameter", "Name", arn=True),
     "AWS::ECR::Repository": _by_name("ecr", "describe_repositories", "repositoryNames", as_list=True),
     "AWS::SageMaker::Model": _by_name("sagemaker", "describe_model", "ModelName"),
     "AWS::SageMaker::EndpointConfig": _by_name("sagemaker", "describe_endpoint_config", "EndpointConfigName"),

@@ -21,6 +21,8 @@ PATCHES: tuple[str, ...] = (
     "unresolved, so IAM rejects the policy that uses it)",
     "CloudFormation AWS::KMS::Key: pass Tags as TagKey/TagValue (moto 5.2.1 fails the stack with KeyError 'TagKey')",
     "CloudFormation AWS::KMS::Key: store KeyPolicy as JSON text (moto 5.2.1 then fails DescribeKey with a 500)",
+    "CloudFormation AWS::SSM::Parameter: pass the Tags map as a Key/Value list (moto 5.2.1 stores the "
+    "parameter, then fails on the tags; every later ListStackResources fails with ParameterAlreadyExists)",
     "CloudFormation: Ref / Fn::GetAtt of a resource moto skips resolve to a placeholder "
     "('...emulator-skipped-<logical id>...', ARN-shaped for Ref and *Arn) instead of failing the stack",
 )
@@ -124,10 +126,34 @@ def _patch_kms_key() -> None:
     Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
 
 
+def _patch_ssm_parameter() -> None:
+    from moto.ssm.models import Parameter
+
+    original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_from_cloudformation_json(
+        cls: type[Parameter],
+        resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+        **kw: Any,
+    ) -> Parameter:
+        props = dict(cloudformation_json.get("Properties", {}))
+        if isinstance(props.get("Tags"), dict):  # CloudFormation's AWS::SSM::Parameter Tags is a map
+            props["Tags"] = [{"Key": k, "Value": v} for k, v in props["Tags"].items()]
+        fixed = {**cloudformation_json, "Properties": props}
+        parameter: Parameter = original(cls, resource_name, fixed, account_id, region_name, **kw)
+        return parameter
+
+    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+
+
 def apply_patches() -> None:
     """Apply every patch in :data:`PATCHES` to the imported moto."""
     _patch_get_stack_output()
     _patch_kms_key()
+    _patch_ssm_parameter()
 
 
 def main(argv: list[str] | None = None) -> None:
