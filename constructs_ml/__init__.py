@@ -4,6 +4,14 @@ Import the constructs from the top level (``from constructs_ml import MlNetwork`
 layer (``from constructs_ml.foundation import MlNetwork``).
 """
 
+from constructs_ml.build import (
+    ContainerImage,
+    ExternalDefinition,
+    FeatureGroup,
+    ModelCard,
+    ModelRegistry,
+    TrainingPipeline,
+)
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import (
     AccessLogBucket,
@@ -21,23 +29,67 @@ from constructs_ml.foundation import (
     VpcEndpointRestriction,
     apply_permissions_boundary,
 )
-from constructs_ml.governance import apply_governance
+from constructs_ml.governance import SageMakerChecks, apply_governance
+from constructs_ml.operate import (
+    DeployOnApproval,
+    EndpointAlarms,
+    GlueFunction,
+    MlDashboard,
+    ModelMonitor,
+    RetrainingTrigger,
+    SageMakerPipelineTarget,
+)
+from constructs_ml.serve import (
+    AlarmTopic,
+    ApprovedPackageParameter,
+    ApprovedPackageRecord,
+    BatchTransform,
+    Endpoint,
+    EndpointConfig,
+    Model,
+)
+from constructs_ml.studio import MlflowTrackingServer, StudioDomain, StudioLifecycleConfig, UserProfile
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AccessLogBucket",
+    "AlarmTopic",
+    "ApprovedPackageParameter",
+    "ApprovedPackageRecord",
+    "BatchTransform",
+    "ContainerImage",
+    "DeployOnApproval",
+    "Endpoint",
+    "EndpointAlarms",
+    "EndpointConfig",
     "EndpointService",
     "ExecutionRoles",
+    "ExternalDefinition",
+    "FeatureGroup",
+    "GlueFunction",
     "ManagedPolicyRole",
+    "MlDashboard",
     "MlNetwork",
+    "MlflowTrackingServer",
+    "Model",
+    "ModelCard",
+    "ModelMonitor",
+    "ModelRegistry",
     "PermissionsBoundary",
     "PersonaKind",
     "Personas",
     "PlatformBuckets",
     "PlatformKeys",
+    "RetrainingTrigger",
+    "SageMakerChecks",
     "SageMakerGuardrail",
+    "SageMakerPipelineTarget",
     "SecureBucket",
+    "StudioDomain",
+    "StudioLifecycleConfig",
+    "TrainingPipeline",
+    "UserProfile",
     "ValidationError",
     "VpcEndpointRestriction",
     "apply_governance",
