@@ -42,10 +42,11 @@ def new_app(*, governed: bool = True, validate_cfn: bool = True, **context: Any)
     """
     ctx = dict(GOVERNED_CONTEXT)
     ctx.update(context)
-    app = App(
-        context=ctx,
-        outdir=tempfile.mkdtemp(prefix="cdkout-"),
-        **({} if validate_cfn else {"builtin_cloud_formation_validation": False}),
+    outdir = tempfile.mkdtemp(prefix="cdkout-")
+    app = (
+        App(context=ctx, outdir=outdir)
+        if validate_cfn
+        else App(context=ctx, outdir=outdir, builtin_cloud_formation_validation=False)
     )
     if governed:
         apply_governance(app)
@@ -109,7 +110,8 @@ class GovernedSynth:
 
     def template(self, stack: Stack | str) -> dict[str, Any]:
         name = stack if isinstance(stack, str) else stack.artifact_id
-        return json.loads((self.outdir / f"{name}.template.json").read_text())
+        template: dict[str, Any] = json.loads((self.outdir / f"{name}.template.json").read_text())
+        return template
 
     def templates(self) -> dict[str, dict[str, Any]]:
         return {
