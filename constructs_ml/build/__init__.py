@@ -26,6 +26,7 @@ from constructs_ml.build.model_card_content import (
 )
 from constructs_ml.build.pipeline import *  # noqa: F403 - the pipeline package's public API
 from constructs_ml.build.pipeline import __all__ as _pipeline_all
+from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.build.registry import (
     CROSS_ACCOUNT_READ_ACTIONS,
     ApprovalStatus,
@@ -63,4 +64,5 @@ __all__ = [
     "IModelRegistry",
     "ModelRegistry",
     "ModelRegistryBase",
+    "SageMakerPipelineTarget",
 ]

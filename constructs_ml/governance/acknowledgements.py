@@ -394,16 +394,6 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="constructs_ml.serve.Model with approved_package (PrimaryContainer.ModelPackageName) only",
     ),
-    "eventbridge-target-dead-letter-queue": AllowedAcknowledgement(
-        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
-        reason=(
-            "This queue is itself the terminal dead-letter queue of an EventBridge rule's target (a direct "
-            "SageMaker pipeline start); a redrive policy would need yet another queue behind it. Messages are "
-            "kept 14 days, KMS-encrypted, TLS-only, only the rule may send, and an alarm notifies operators on "
-            "the first message."
-        ),
-        scope="the DeadLetterQueue of constructs_ml.serve.BatchTransform schedules",
-    ),
     # -- RetrainingTrigger / DeployOnApproval (constructs_ml.operate) ----------------------------------------
     "dynamodb-idempotency-table-no-backup-plan": AllowedAcknowledgement(
         rules=(
@@ -419,16 +409,6 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the IdempotencyTable of constructs_ml.operate.RetrainingTrigger",
     ),
-    "retraining-direct-target-dead-letter-queue": AllowedAcknowledgement(
-        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
-        reason=(
-            "Terminal dead-letter queue of EventBridge rules that start a SageMaker pipeline directly (no Lambda "
-            "function exists to share a queue with); a redrive policy would need another queue behind it. Messages "
-            "are kept 14 days, KMS-encrypted, TLS-only, only those rules may send (aws:SourceArn), and an alarm "
-            "notifies operators on the first message."
-        ),
-        scope="the DeadLetterQueue of constructs_ml.operate.RetrainingTrigger when every trigger is direct",
-    ),
     "deploy-on-approval-derived-configs": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:endpoint-config/*]",),
         reason=(
@@ -439,6 +419,20 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "configs it created itself; models and configs created by CloudFormation are named exactly."
         ),
         scope="the function role policy of constructs_ml.operate.DeployOnApproval only",
+    ),
+    # -- direct EventBridge -> SageMaker pipeline targets (constructs_ml.build.SageMakerPipelineTarget) ---------
+    "pipeline-target-dead-letter-queue": AllowedAcknowledgement(
+        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
+        reason=(
+            "This queue is itself the terminal dead-letter queue of EventBridge rules that start a SageMaker "
+            "pipeline directly (no Lambda function exists to share a queue with); a redrive policy would need "
+            "another queue behind it. Messages are kept 14 days, KMS-encrypted, TLS-only, only those rules may "
+            "send (aws:SourceArn), and an alarm notifies operators on the first message."
+        ),
+        scope=(
+            "the DeadLetterQueue of constructs_ml.serve.BatchTransform schedules and of "
+            "constructs_ml.operate.RetrainingTrigger when every trigger is direct"
+        ),
     ),
 }
 

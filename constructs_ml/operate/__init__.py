@@ -1,5 +1,6 @@
 """Operate: glue functions, monitoring, alarms, retraining and deployment automation."""
 
+from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.operate.alarms import AlarmTopic, EndpointAlarms, EndpointAlarmThresholds
 from constructs_ml.operate.dashboard import MlDashboard
 from constructs_ml.operate.deploy_on_approval import NOT_YET_APPROVED, DeployOnApproval, ModelPackageGroupRef
@@ -18,7 +19,6 @@ from constructs_ml.operate.monitor_config import (
     ProblemType,
     monitoring_image_uri,
 )
-from constructs_ml.operate.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.operate.retraining import RetrainingTrigger
 from constructs_ml.operate.retraining_parts import MonitoringScheduleLike, NewDataTrigger, PipelineRef, ScheduleTrigger
 from constructs_ml.operate.schedule import MonitoringScheduleRef

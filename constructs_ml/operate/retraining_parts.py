@@ -97,7 +97,7 @@ def direct_dead_letter_queue(
         enforce_ssl=True,
         retention_period=Duration.days(14),
     )
-    acknowledge(queue, "retraining-direct-target-dead-letter-queue")
+    acknowledge(queue, "pipeline-target-dead-letter-queue")
     allow_events_to_use_key(key, scope)
     alarm = cloudwatch.Alarm(
         scope,

@@ -4,8 +4,8 @@ The pipeline is the build package's :class:`~constructs_ml.build.pipeline.Traini
 :class:`~constructs_ml.build.pipeline.TransformStep` (the same step a training pipeline can use after
 ``CreateModelStep``); results are KMS-encrypted, volumes too, and the job inherits the model's VPC
 config and network isolation. A schedule starts it through a direct EventBridge → SageMaker pipeline
-target (no Lambda) with a retry policy and a KMS-encrypted, TLS-only dead-letter queue whose first
-message raises an alarm.
+target (:class:`~constructs_ml.build.pipeline_target.SageMakerPipelineTarget`, no Lambda) with a retry
+policy and a KMS-encrypted, TLS-only dead-letter queue whose first message raises an alarm.
 
 Example::
 
@@ -34,6 +34,7 @@ from constructs import Construct
 
 from constructs_ml.build.pipeline import InstanceType as StepInstanceType
 from constructs_ml.build.pipeline import ParameterString, S3Location, TrainingPipeline, TransformStep
+from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -140,7 +141,7 @@ class BatchTransform(Construct):
                 f"BatchTransform: model {model.node.path} has no owned role; grant it read on {input_data.uri}, "
                 f"write on {output.uri} and use of the key yourself.",
             )
-        self.rule: events.CfnRule | None = None
+        self.rule: events.Rule | None = None
         self.dead_letter_queue: sqs.Queue | None = None
         self.trigger_role: ManagedPolicyRole | None = None
         if schedule is not None and alarm_topic is not None:
@@ -167,7 +168,7 @@ class BatchTransform(Construct):
             enforce_ssl=True,
             retention_period=Duration.days(14),
         )
-        acknowledge(self.dead_letter_queue, "eventbridge-target-dead-letter-queue")
+        acknowledge(self.dead_letter_queue, "pipeline-target-dead-letter-queue")
         self.trigger_role = ManagedPolicyRole(
             self,
             "TriggerRole",
@@ -178,33 +179,18 @@ class BatchTransform(Construct):
             guardrail=guardrail,
         )
         self.pipeline.grant_start_execution(self.trigger_role)
-        self.rule = events.CfnRule(
-            self,
-            "Schedule",
-            description=f"Scheduled batch inference ({self.node.path})",
-            schedule_expression=schedule.expression_string,
-            state="ENABLED",
-            targets=[
-                events.CfnRule.TargetProperty(
-                    id="Pipeline",
-                    arn=self.pipeline.pipeline_arn,
-                    role_arn=self.trigger_role.role_arn,
-                    sage_maker_pipeline_parameters=events.CfnRule.SageMakerPipelineParametersProperty(
-                        pipeline_parameter_list=[]
-                    ),
-                    dead_letter_config=events.CfnRule.DeadLetterConfigProperty(arn=self.dead_letter_queue.queue_arn),
-                    retry_policy=events.CfnRule.RetryPolicyProperty(
-                        maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
-                    ),
-                )
-            ],
+        self.rule = events.Rule(
+            self, "Schedule", description=f"Scheduled batch inference ({self.node.path})", schedule=schedule
         )
-        self.dead_letter_queue.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["sqs:SendMessage"],
-                resources=[self.dead_letter_queue.queue_arn],
-                conditions={"ArnEquals": {"aws:SourceArn": self.rule.attr_arn}},
+        # The shared direct target sets the DLQ (and lets only this rule send to it) and the retry policy;
+        # no parameters: scheduled runs transform the default input.
+        self.rule.add_target(
+            SageMakerPipelineTarget(
+                pipeline_arn=self.pipeline.pipeline_arn,
+                role=self.trigger_role.immutable_role,
+                dead_letter_queue=self.dead_letter_queue,
+                retry_attempts=3,
+                max_event_age=Duration.hours(1),
             )
         )
         alarm = cloudwatch.Alarm(

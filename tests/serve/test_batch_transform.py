@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from aws_cdk import Stack
 from aws_cdk import aws_events as events
 
 from constructs_ml.errors import ValidationError
@@ -89,7 +90,15 @@ def test_schedule_targets_the_pipeline_with_dlq_and_retries(built: Built) -> Non
         "MaximumRetryAttempts": 3,
         "MaximumEventAgeInSeconds": 3600,
     }
-    assert "SageMakerPipelineParameters" in target
+    # Scheduled runs pass no parameter (the pipeline's default input); the DLQ accepts only this rule.
+    assert target.get("SageMakerPipelineParameters", {}).get("PipelineParameterList", []) == []
+    stack = Stack.of(built.batch)
+    assert target["Arn"] == stack.resolve(built.batch.pipeline.pipeline_arn)
+    assert built.batch.rule is not None and built.batch.dead_letter_queue is not None
+    (policy,) = resources_of(built.template, "AWS::SQS::QueuePolicy").values()
+    (send,) = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sqs:SendMessage"]
+    assert send["Principal"] == {"Service": "events.amazonaws.com"}
+    assert send["Condition"] == {"ArnEquals": {"aws:SourceArn": stack.resolve(built.batch.rule.rule_arn)}}
     queues = resources_of(built.template, "AWS::SQS::Queue")
     assert all("KmsMasterKeyId" in q["Properties"] for q in queues.values())
     alarms = [
