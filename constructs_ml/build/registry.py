@@ -40,6 +40,15 @@ CROSS_ACCOUNT_READ_ACTIONS: tuple[str, ...] = (
 )
 
 
+def _arn_name(name: str) -> str:
+    """``name`` as it appears in SageMaker ARNs: lower case (tokens are left alone).
+
+    SageMaker lower-cases resource names in ARNs, and IAM compares ARNs case-sensitively: a grant on
+    ``model-package/Churn/*`` would match nothing.
+    """
+    return name if Token.is_unresolved(name) else name.lower()
+
+
 class ApprovalStatus:
     """Model package approval statuses."""
 
@@ -58,7 +67,7 @@ class ModelRegistryBase(Construct):
 
     @property
     def model_package_arn_pattern(self) -> str:
-        """``arn:...:model-package/<group>/*``: every version in the group."""
+        """``arn:...:model-package/<group>/*``: every version in the group (a literal name lower-cased)."""
         return self._package_arn
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
@@ -170,7 +179,9 @@ class _ImportedModelRegistry(ModelRegistryBase):
         self.model_package_group_arn = arn
         parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
         partition = Stack.of(scope).partition  # same partition: keeps the ARN comparable to our own grants
-        self._package_arn = f"arn:{partition}:sagemaker:{parts.region}:{parts.account}:model-package/{name}/*"
+        self._package_arn = (
+            f"arn:{partition}:sagemaker:{parts.region}:{parts.account}:model-package/{_arn_name(name)}/*"
+        )
 
 
 class ModelRegistry(ModelRegistryBase):
@@ -182,7 +193,8 @@ class ModelRegistry(ModelRegistryBase):
         scope: parent construct.
         construct_id: construct id.
         model_package_group_name: 1..63 of letters, digits and hyphens: generated from the construct
-            path (lower case, as SageMaker ARNs are).
+            path (lower case, as SageMaker ARNs are). A mixed-case name keeps its case in the group and in
+            event patterns; the ARNs built from it (grants, the cross-account policy) are lower case.
         description: the group's description: none.
         cross_account_ids: accounts (12-digit ids, or IAM root/role ARNs) that may read the group's
             model packages and create models from them, through the group's resource policy: none (no
@@ -251,8 +263,9 @@ class ModelRegistry(ModelRegistryBase):
 
         stack = Stack.of(self)
         self.model_package_group_name = name
-        group_arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package-group/{name}"
-        package_arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package/{name}/*"
+        prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+        group_arn = f"{prefix}:model-package-group/{_arn_name(name)}"
+        package_arn = f"{prefix}:model-package/{_arn_name(name)}/*"
         self.policy_document: iam.PolicyDocument | None = None
         if cross_account_ids:
             principals: list[iam.IPrincipal] = [
@@ -291,9 +304,9 @@ class ModelRegistry(ModelRegistryBase):
 
     @staticmethod
     def from_model_package_group_name(scope: Construct, construct_id: str, name: str) -> ModelRegistryBase:
-        """A group of this stack's account and region, by name."""
+        """A group of this stack's account and region, by name (its ARNs are lower case, as SageMaker's)."""
         stack = Stack.of(scope)
-        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package-group/{name}"
+        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package-group/{_arn_name(name)}"
         return _ImportedModelRegistry(scope, construct_id, name=name, arn=arn)
 
     @staticmethod

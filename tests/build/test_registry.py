@@ -163,3 +163,59 @@ def test_not_retained_is_a_warning() -> None:
     stack = Stack(App(), "Warn", env=ENV)
     ModelRegistry(stack, "R", removal_policy=RemovalPolicy.DESTROY)
     Annotations.from_stack(stack).has_warning("/Warn/R", Match.string_like_regexp("deletes the model registry"))
+
+
+@pytest.fixture(scope="module")
+def mixed_case() -> dict[str, Any]:
+    """A mixed-case group: owned (with grants and a cross-account policy), imported by name and by ARN."""
+    from aws_cdk import aws_iam as iam
+
+    from constructs_ml.foundation.roles import ManagedPolicyRole
+
+    app = new_app(governed=False, validate_cfn=False)
+    stack = Stack(app, "Mixed", env=ENV)
+    role = ManagedPolicyRole(stack, "Approver", assumed_by=iam.AccountRootPrincipal(), description="approver")
+    registry = ModelRegistry(stack, "Churn", model_package_group_name="Churn-Model", cross_account_ids=["222222222222"])
+    registry.grant_approve(role)
+    by_name = ModelRegistry.from_model_package_group_name(stack, "ByName", "Shared-Churn")
+    by_arn = ModelRegistry.from_model_package_group_arn(
+        stack, "ByArn", "arn:aws:sagemaker:eu-west-1:333333333333:model-package-group/Central-Churn"
+    )
+    template = app.synth().get_stack_by_name("Mixed").template
+    resolved = {
+        label: (stack.resolve(r.model_package_group_arn), stack.resolve(r.model_package_arn_pattern))
+        for label, r in {"owned": registry, "by_name": by_name, "by_arn": by_arn}.items()
+    }
+    return {"template": template, "resolved": resolved, "names": (registry, by_name, by_arn)}
+
+
+def _tail(value: Any) -> str:
+    """The literal end of an ARN (a plain string, or the last part of a Fn::Join)."""
+    return value if isinstance(value, str) else str(value["Fn::Join"][1][-1])
+
+
+def test_mixed_case_group_name_gives_lower_case_arns(mixed_case: dict[str, Any]) -> None:
+    resolved = mixed_case["resolved"]
+    assert _tail(resolved["owned"][0]).endswith(":model-package-group/churn-model")
+    assert _tail(resolved["owned"][1]).endswith(":model-package/churn-model/*")
+    assert _tail(resolved["by_name"][0]).endswith(":model-package-group/shared-churn")
+    assert _tail(resolved["by_name"][1]).endswith(":model-package/shared-churn/*")
+    # A given ARN is used as given; the package pattern built from its name is lower case.
+    assert resolved["by_arn"][0] == "arn:aws:sagemaker:eu-west-1:333333333333:model-package-group/Central-Churn"
+    assert _tail(resolved["by_arn"][1]).endswith(":333333333333:model-package/central-churn/*")
+
+
+def test_mixed_case_group_keeps_its_name_and_grants_lower_case_arns(mixed_case: dict[str, Any]) -> None:
+    template = mixed_case["template"]
+    (group,) = resources_of(template, "AWS::SageMaker::ModelPackageGroup").values()
+    assert group["Properties"]["ModelPackageGroupName"] == "Churn-Model"
+    assert [r.model_package_group_name for r in mixed_case["names"]] == ["Churn-Model", "Shared-Churn", "Central-Churn"]
+    policy_resources = [_tail(s["Resource"]) for s in group["Properties"]["ModelPackageGroupPolicy"]["Statement"]]
+    assert policy_resources == [
+        ":sagemaker:eu-west-1:111111111111:model-package-group/churn-model",
+        ":sagemaker:eu-west-1:111111111111:model-package/churn-model/*",
+    ]
+    (approver,) = resources_of(template, "AWS::IAM::ManagedPolicy").values()
+    granted = [_tail(s["Resource"]) for s in approver["Properties"]["PolicyDocument"]["Statement"]]
+    assert granted and all(r.endswith(("/churn-model", "/churn-model/*")) for r in granted)
+    assert "Churn-Model" not in str(approver["Properties"]["PolicyDocument"])
