@@ -29,6 +29,7 @@ from constructs import Construct
 
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.instance_types import InstanceType
 from constructs_ml.operate.monitor_config import (
     BatchTransformCapture,
     BiasMonitor,
@@ -41,7 +42,7 @@ from constructs_ml.operate.monitor_config import (
 )
 from constructs_ml.operate.schedule import PREFIX as _PREFIX
 from constructs_ml.operate.schedule import MonitoringScheduleRef
-from constructs_ml.serve.common import InstanceType, S3Path, kms_statements
+from constructs_ml.serve.common import S3Path, kms_statements
 from constructs_ml.serve.endpoint_base import EndpointBase
 from constructs_ml.serve.model_parts import execution_role_statements
 

@@ -1,9 +1,10 @@
 """Serve: models, endpoints (real-time, serverless, async), autoscaling, blue/green, batch transform."""
 
 from constructs_ml.build.images import BuiltinAlgorithm, ContainerImage  # one image class for build and serve
+from constructs_ml.instance_types import InstanceType  # one instance type class for build and serve
 from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
 from constructs_ml.serve.batch import BatchTransform
-from constructs_ml.serve.common import InstanceType, S3Path
+from constructs_ml.serve.common import S3Path
 from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
 from constructs_ml.serve.endpoint import Endpoint
 from constructs_ml.serve.endpoint_base import EndpointBase, ImportedEndpoint

@@ -9,8 +9,9 @@ from aws_cdk import Duration
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
+from constructs_ml.instance_types import InstanceType
 from constructs_ml.serve.autoscaling import Autoscaling
-from constructs_ml.serve.common import InstanceType, S3Path
+from constructs_ml.serve.common import S3Path
 from constructs_ml.serve.model import ModelBase
 
 #: Memory sizes serverless inference accepts.

@@ -19,7 +19,7 @@ from constructs_ml.build.pipeline.properties import (
     S3Location,
     StepProperty,
 )
-from constructs_ml.build.pipeline.steps_base import CacheConfig, InstanceType, RetryException, RetryPolicy, Step
+from constructs_ml.build.pipeline.steps_base import CacheConfig, RetryException, RetryPolicy, Step
 from constructs_ml.build.pipeline.steps_checks import (
     ClarifyCheckStep,
     ClarifyCheckType,
@@ -46,6 +46,7 @@ from constructs_ml.build.pipeline.steps_tuning import (
     TuningStep,
     TuningStrategy,
 )
+from constructs_ml.instance_types import InstanceType  # one instance type class for build and serve
 
 __all__ = [
     "CacheConfig",

@@ -1,5 +1,7 @@
 """The step model shared by every step type: names, dependencies, retries, caching, instance types.
 
+:class:`InstanceType` is re-exported from :mod:`constructs_ml.instance_types` (one class for build and serve).
+
 Steps are plain Python objects (not constructs). A :class:`~constructs_ml.build.TrainingPipeline`
 validates them (all problems at once, under the pipeline's construct path), renders them with the
 pipeline's job settings (role, VPC, KMS key, artifact location) and derives its roles' permissions
@@ -13,52 +15,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from constructs import Construct
 
 from constructs_ml.build.images import ContainerImage
 from constructs_ml.build.pipeline.properties import PipelineValue, S3Location, StepProperty, render_value
 from constructs_ml.errors import Problems
+from constructs_ml.instance_types import InstanceType
 
 if TYPE_CHECKING:
     from constructs_ml.build.registry import IModelRegistry
 
 #: Step names (schema ``StepName``).
 STEP_NAME = re.compile(r"^[A-Za-z0-9\-_]{1,64}$")
-
-
-class InstanceType:
-    """An ML instance type (enum-like; :meth:`of` for any other, e.g. ``InstanceType.of("ml.g6.xlarge")``)."""
-
-    ML_M5_LARGE: ClassVar[InstanceType]
-    ML_M5_XLARGE: ClassVar[InstanceType]
-    ML_M5_2XLARGE: ClassVar[InstanceType]
-    ML_C5_XLARGE: ClassVar[InstanceType]
-    ML_C5_2XLARGE: ClassVar[InstanceType]
-    ML_G5_XLARGE: ClassVar[InstanceType]
-    ML_P3_2XLARGE: ClassVar[InstanceType]
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    @staticmethod
-    def of(name: str) -> InstanceType:
-        """Any instance type by name (``ml.<family>.<size>``)."""
-        return InstanceType(name)
-
-    def __repr__(self) -> str:
-        return f"InstanceType({self.name!r})"
-
-
-InstanceType.ML_M5_LARGE = InstanceType("ml.m5.large")
-InstanceType.ML_M5_XLARGE = InstanceType("ml.m5.xlarge")
-InstanceType.ML_M5_2XLARGE = InstanceType("ml.m5.2xlarge")
-InstanceType.ML_C5_XLARGE = InstanceType("ml.c5.xlarge")
-InstanceType.ML_C5_2XLARGE = InstanceType("ml.c5.2xlarge")
-InstanceType.ML_G5_XLARGE = InstanceType("ml.g5.xlarge")
-InstanceType.ML_P3_2XLARGE = InstanceType("ml.p3.2xlarge")
-
-_INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
 
 
 def instance_type_value(value: InstanceType | PipelineValue) -> Any:
@@ -282,10 +251,9 @@ class Step:
 
 
 def validate_instance(problems: Problems, prop: str, value: InstanceType | PipelineValue) -> None:
-    if isinstance(value, InstanceType) and not Token.is_unresolved(value.name):
-        problems.require(
-            bool(_INSTANCE_TYPE.match(value.name)), prop, value.name, "an ML instance type like ml.m5.xlarge"
-        )
+    """An instance type must look like ``ml.<family>.<size>``; a pipeline parameter or token is checked at run time."""
+    if isinstance(value, InstanceType):
+        problems.require(value.is_valid, prop, value.name, "an ML instance type like ml.m5.xlarge")
 
 
 def seconds(value: Duration) -> int:
