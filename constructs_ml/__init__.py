@@ -30,6 +30,7 @@ from constructs_ml.foundation import (
     apply_permissions_boundary,
 )
 from constructs_ml.governance import SageMakerChecks, apply_governance
+from constructs_ml.instance_types import InstanceType
 from constructs_ml.operate import (
     DeployOnApproval,
     EndpointAlarms,
@@ -68,6 +69,7 @@ __all__ = [
     "ExternalDefinition",
     "FeatureGroup",
     "GlueFunction",
+    "InstanceType",
     "ManagedPolicyRole",
     "MlDashboard",
     "MlNetwork",

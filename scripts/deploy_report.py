@@ -220,9 +220,7 @@ class DeployReport:
                 line += f"  {r.left_after_destroy:>8}"
             lines.append(line)
         lines.append("-" * len(head))
-        lines.append(
-            f"{'TOTAL':<{width}}  " + "  ".join(f"{sum(getattr(r, c) for r in rows):>8}" for c in cols)
-        )
+        lines.append(f"{'TOTAL':<{width}}  " + "  ".join(f"{sum(getattr(r, c) for r in rows):>8}" for c in cols))
         skipped = [r for r in rows if r.skipped]
         if skipped:
             lines.append("")

@@ -17,10 +17,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep = sub.add_parser("report", help="write the compliance report (Markdown and HTML) for a cloud assembly")
     rep.add_argument("assembly", help="the cloud assembly directory, e.g. cdk.out")
     rep.add_argument("--out", help="where to write the report (default: the assembly directory)")
-    rep.add_argument("--packs", nargs="*", default=list(NAG_PLUGINS),
-                     help="plugin names that ran (default: the baseline cdk-nag packs and SageMaker)")
-    rep.add_argument("--strict", action="store_true",
-                     help="exit 1 when a finding is unacknowledged or a control fails")
+    rep.add_argument(
+        "--packs",
+        nargs="*",
+        default=list(NAG_PLUGINS),
+        help="plugin names that ran (default: the baseline cdk-nag packs and SageMaker)",
+    )
+    rep.add_argument("--strict", action="store_true", help="exit 1 when a finding is unacknowledged or a control fails")
     args = parser.parse_args(argv)
     report, md, page = write_report(args.assembly, args.out, packs=args.packs)
     if report.problems:

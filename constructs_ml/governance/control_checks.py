@@ -95,8 +95,9 @@ def props(res: Mapping[str, Any]) -> Mapping[str, Any]:
     return p if isinstance(p, Mapping) else {}
 
 
-def per_resource(types: Iterable[str], check: Check, *, ack_rule: str | None = None) -> Callable[
-        [AssemblyFacts], ControlResult]:
+def per_resource(
+    types: Iterable[str], check: Check, *, ack_rule: str | None = None
+) -> Callable[[AssemblyFacts], ControlResult]:
     """A control that holds when ``check`` returns None for every resource of ``types``."""
     type_list = tuple(types)
 
@@ -163,8 +164,11 @@ _OPEN = {"0.0.0.0/0", "::/0"}
 
 def sg_open(res: Mapping[str, Any]) -> str | None:
     p = props(res)
-    rules = [p] if res.get("Type") != "AWS::EC2::SecurityGroup" else (
-        as_list(p.get("SecurityGroupIngress")) + as_list(p.get("SecurityGroupEgress")))
+    rules = (
+        [p]
+        if res.get("Type") != "AWS::EC2::SecurityGroup"
+        else (as_list(p.get("SecurityGroupIngress")) + as_list(p.get("SecurityGroupEgress")))
+    )
     for r in rules:
         if get(r, "CidrIp") in _OPEN or get(r, "CidrIpv6") in _OPEN:
             return "rule open to the internet"
@@ -173,13 +177,25 @@ def sg_open(res: Mapping[str, Any]) -> str | None:
 
 def sg_described(res: Mapping[str, Any]) -> str | None:
     p = props(res)
-    rules = [p] if res.get("Type") != "AWS::EC2::SecurityGroup" else (
-        as_list(p.get("SecurityGroupIngress")) + as_list(p.get("SecurityGroupEgress")))
+    rules = (
+        [p]
+        if res.get("Type") != "AWS::EC2::SecurityGroup"
+        else (as_list(p.get("SecurityGroupIngress")) + as_list(p.get("SecurityGroupEgress")))
+    )
     return "rule without Description" if any(not get(r, "Description") for r in rules) else None
 
 
-_REQUIRED_ENDPOINTS = ("sagemaker.api", "sagemaker.runtime", "sts", "logs", "monitoring", "ecr.api", "ecr.dkr",
-                       "kms", "s3")
+_REQUIRED_ENDPOINTS = (
+    "sagemaker.api",
+    "sagemaker.runtime",
+    "sts",
+    "logs",
+    "monitoring",
+    "ecr.api",
+    "ecr.dkr",
+    "kms",
+    "s3",
+)
 
 
 def endpoints(facts: AssemblyFacts) -> ControlResult:
@@ -238,8 +254,13 @@ def policy_conditions(facts: AssemblyFacts, keys: Iterable[str], effect: str = "
     return ControlResult(FAIL, "no Deny on: " + ", ".join(missing)) if missing else ControlResult(PASS)
 
 
-SM_TYPES = ("AWS::SageMaker::Domain", "AWS::SageMaker::Model", "AWS::SageMaker::Pipeline",
-             "AWS::SageMaker::EndpointConfig", "AWS::SageMaker::UserProfile")
+SM_TYPES = (
+    "AWS::SageMaker::Domain",
+    "AWS::SageMaker::Model",
+    "AWS::SageMaker::Pipeline",
+    "AWS::SageMaker::EndpointConfig",
+    "AWS::SageMaker::UserProfile",
+)
 
 
 def key_retained(res: Mapping[str, Any]) -> str | None:
@@ -270,14 +291,19 @@ def bucket_bpa(res: Mapping[str, Any]) -> str | None:
 
 
 def bucket_logged_targets(facts: AssemblyFacts) -> set[str]:
-    return {str(get(props(r), "LoggingConfiguration", "DestinationBucketName", "Ref"))
-            for _, _, r in facts.resources("AWS::S3::Bucket")}
+    return {
+        str(get(props(r), "LoggingConfiguration", "DestinationBucketName", "Ref"))
+        for _, _, r in facts.resources("AWS::S3::Bucket")
+    }
 
 
 def bucket_logging(facts: AssemblyFacts) -> ControlResult:
     targets = bucket_logged_targets(facts)
-    problems = [path for path, lid, r in facts.resources("AWS::S3::Bucket")
-                if lid not in targets and not get(props(r), "LoggingConfiguration")]
+    problems = [
+        path
+        for path, lid, r in facts.resources("AWS::S3::Bucket")
+        if lid not in targets and not get(props(r), "LoggingConfiguration")
+    ]
     if not any(True for _ in facts.resources("AWS::S3::Bucket")):
         return ControlResult(NA, "no buckets")
     return ControlResult(FAIL, "no access logging: " + ", ".join(problems)) if problems else ControlResult(PASS)
@@ -340,16 +366,22 @@ def lambda_runtime(res: Mapping[str, Any]) -> str | None:
 
 def lambda_hardening(res: Mapping[str, Any]) -> str | None:
     p = props(res)
-    missing = [k for k in ("VpcConfig", "DeadLetterConfig", "ReservedConcurrentExecutions", "MemorySize", "Timeout")
-               if p.get(k) is None]
+    missing = [
+        k
+        for k in ("VpcConfig", "DeadLetterConfig", "ReservedConcurrentExecutions", "MemorySize", "Timeout")
+        if p.get(k) is None
+    ]
     if get(p, "TracingConfig", "Mode") != "Active":
         missing.append("TracingConfig.Mode Active")
     return ("missing " + ", ".join(missing)) if missing else None
 
 
 def meta_nag(facts: AssemblyFacts) -> ControlResult:
-    failed = [r.get("pluginName") for r in facts.plugin_reports
-              if r.get("pluginName") in NAG_PLUGINS and r.get("conclusion") == "failure"]
+    failed = [
+        r.get("pluginName")
+        for r in facts.plugin_reports
+        if r.get("pluginName") in NAG_PLUGINS and r.get("conclusion") == "failure"
+    ]
     return ControlResult(FAIL, "failing packs: " + ", ".join(map(str, failed))) if failed else ControlResult(PASS)
 
 
@@ -373,10 +405,13 @@ _ALLOWED_CUSTOM = {"Custom::VpcRestrictDefaultSG"}
 
 
 def meta_custom(facts: AssemblyFacts) -> ControlResult:
-    bad = [f"{p} ({r.get('Type')})" for s in facts.templates.templates
-           for p, r in ((facts.templates.path_of(s, lid), r) for lid, r in facts.templates.resources(s).items())
-           if (str(r.get("Type", "")).startswith("Custom::") or r.get("Type") == "AWS::CloudFormation::CustomResource")
-           and r.get("Type") not in _ALLOWED_CUSTOM]
+    bad = [
+        f"{p} ({r.get('Type')})"
+        for s in facts.templates.templates
+        for p, r in ((facts.templates.path_of(s, lid), r) for lid, r in facts.templates.resources(s).items())
+        if (str(r.get("Type", "")).startswith("Custom::") or r.get("Type") == "AWS::CloudFormation::CustomResource")
+        and r.get("Type") not in _ALLOWED_CUSTOM
+    ]
     return ControlResult(FAIL, "; ".join(bad)) if bad else ControlResult(PASS)
 
 

@@ -149,9 +149,15 @@ def read_assembly(outdir: str | Path, *, packs: Sequence[str] = NAG_PLUGINS) -> 
     for rep in facts.plugin_reports:
         for v in rep.get("violations", []):
             for c in v.get("violatingConstructs", []):
-                report.findings.append(Finding(str(rep.get("pluginName")), str(v.get("ruleName")),
-                                               str(v.get("severity")), _strip(str(c.get("constructPath"))),
-                                               str(v.get("description", ""))))
+                report.findings.append(
+                    Finding(
+                        str(rep.get("pluginName")),
+                        str(v.get("ruleName")),
+                        str(v.get("severity")),
+                        _strip(str(c.get("constructPath"))),
+                        str(v.get("description", "")),
+                    )
+                )
 
     _evaluate_sagemaker(facts)
     report.controls = evaluate_controls(facts)
@@ -174,12 +180,16 @@ def _evaluate_sagemaker(facts: AssemblyFacts) -> None:
                 outcome = evaluate(rule, view)
                 ids: list[str] = []
                 if outcome.status is Status.NON_COMPLIANT:
-                    ids = [f"{rule.full_id}[{f}]" for f in outcome.findings] if rule.per_item and outcome.findings \
+                    ids = (
+                        [f"{rule.full_id}[{f}]" for f in outcome.findings]
+                        if rule.per_item and outcome.findings
                         else [rule.full_id]
+                    )
                 if outcome.status is Status.CANNOT_VERIFY or outcome.unverified:
                     ids.append(f"{rule.full_id}[{CANNOT_VERIFY}]")
-                facts.evaluations.append(Evaluation(stack, view.path, rule.full_id, rule.controls, outcome,
-                                                    _acked(facts, view.path, ids)))
+                facts.evaluations.append(
+                    Evaluation(stack, view.path, rule.full_id, rule.controls, outcome, _acked(facts, view.path, ids))
+                )
 
 
 def _in_stack(path: str, stack_path: str) -> bool:
@@ -196,7 +206,8 @@ def _counts(report: ComplianceReport, stack: str, stack_path: str, pack: str) ->
         flagged = {f.path for f in failed}
         ack_paths = [a.path for a in acks]
         passed = sum(
-            1 for lid in facts.templates.resources(stack)
+            1
+            for lid in facts.templates.resources(stack)
             if (p := facts.templates.path_of(stack, lid)) not in flagged
             and not any(p == ap or p.startswith(ap + "/") for ap in ack_paths)
         )
@@ -221,24 +232,41 @@ def _sections(report: ComplianceReport) -> list[_Section]:
         status_count[res.status] = status_count.get(res.status, 0) + 1
     summary = ", ".join(f"{n} {s}" for s, n in sorted(status_count.items()))
     sections = [
-        _Section("Summary", f"Cloud assembly: {report.source}. Controls: {summary}. "
-                 f"Unacknowledged findings: {len(report.findings)}. Acknowledgements: {len(facts.acks)}.",
-                 ("Stack", "Pack", "Passed", "Failed", "Acknowledged"),
-                 [(c.stack, c.pack, str(c.passed), str(c.failed), str(c.acknowledged)) for c in report.counts]),
-        _Section("Unacknowledged findings", "From validation-report.json.",
-                 ("Pack", "Rule", "Severity", "Construct path", "Finding"),
-                 [(f.plugin, f.rule, f.severity, f.path, f.description) for f in report.findings]),
-        _Section("Acknowledgements", "Every acknowledgement recorded in the assembly, with its reason.",
-                 ("Stack", "Construct path", "Rule", "Reason", "In allowlist"),
-                 [(a.stack, a.path, a.rule, a.reason, find_entry(a.rule, a.reason) or "no") for a in facts.acks]),
-        _Section("SageMaker rule results", "Every SageMaker rule check that did not pass, re-run on the templates.",
-                 ("Stack", "Construct path", "Rule", "Outcome", "Acknowledged", "Detail"),
-                 [(e.stack, e.path, e.rule, e.outcome.status.value, "yes" if e.acknowledged else "no",
-                   e.outcome.detail) for e in facts.evaluations
-                  if e.outcome.status in (Status.NON_COMPLIANT, Status.CANNOT_VERIFY)]),
-        _Section("Governance controls", "Every GOVERNANCE.md control and its status on these templates.",
-                 ("Control", "Title", "Status", "How it is checked", "Detail"),
-                 [(c.id, c.title, r.status, c.how, r.detail) for c, r in report.controls]),
+        _Section(
+            "Summary",
+            f"Cloud assembly: {report.source}. Controls: {summary}. "
+            f"Unacknowledged findings: {len(report.findings)}. Acknowledgements: {len(facts.acks)}.",
+            ("Stack", "Pack", "Passed", "Failed", "Acknowledged"),
+            [(c.stack, c.pack, str(c.passed), str(c.failed), str(c.acknowledged)) for c in report.counts],
+        ),
+        _Section(
+            "Unacknowledged findings",
+            "From validation-report.json.",
+            ("Pack", "Rule", "Severity", "Construct path", "Finding"),
+            [(f.plugin, f.rule, f.severity, f.path, f.description) for f in report.findings],
+        ),
+        _Section(
+            "Acknowledgements",
+            "Every acknowledgement recorded in the assembly, with its reason.",
+            ("Stack", "Construct path", "Rule", "Reason", "In allowlist"),
+            [(a.stack, a.path, a.rule, a.reason, find_entry(a.rule, a.reason) or "no") for a in facts.acks],
+        ),
+        _Section(
+            "SageMaker rule results",
+            "Every SageMaker rule check that did not pass, re-run on the templates.",
+            ("Stack", "Construct path", "Rule", "Outcome", "Acknowledged", "Detail"),
+            [
+                (e.stack, e.path, e.rule, e.outcome.status.value, "yes" if e.acknowledged else "no", e.outcome.detail)
+                for e in facts.evaluations
+                if e.outcome.status in (Status.NON_COMPLIANT, Status.CANNOT_VERIFY)
+            ],
+        ),
+        _Section(
+            "Governance controls",
+            "Every GOVERNANCE.md control and its status on these templates.",
+            ("Control", "Title", "Status", "How it is checked", "Detail"),
+            [(c.id, c.title, r.status, c.how, r.detail) for c, r in report.controls],
+        ),
     ]
     if report.problems:
         sections.append(_Section("Problems reading the assembly", "", ("Problem",), [(p,) for p in report.problems]))
@@ -269,10 +297,14 @@ def render_markdown(report: ComplianceReport) -> str:
 def render_html(report: ComplianceReport) -> str:
     """The report as a self-contained HTML page."""
     e = html.escape
-    parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Compliance report</title>",
-             "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
-             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
-             ".FAIL{background:#fdd}.PASS{background:#dfd}</style></head><body>", "<h1>Compliance report</h1>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8"><title>Compliance report</title>',
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin-bottom:2em}"
+        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}"
+        ".FAIL{background:#fdd}.PASS{background:#dfd}</style></head><body>",
+        "<h1>Compliance report</h1>",
+    ]
     for s in _sections(report):
         parts.append(f"<h2>{e(s.title)}</h2>")
         if s.intro:
@@ -282,16 +314,18 @@ def render_html(report: ComplianceReport) -> str:
             continue
         parts.append("<table><tr>" + "".join(f"<th>{e(h)}</th>" for h in s.headers) + "</tr>")
         for row in s.rows:
-            cells = "".join(f"<td class=\"{e(c)}\">{e(c)}</td>" if c in ("PASS", "FAIL") else f"<td>{e(c)}</td>"
-                            for c in row)
+            cells = "".join(
+                f'<td class="{e(c)}">{e(c)}</td>' if c in ("PASS", "FAIL") else f"<td>{e(c)}</td>" for c in row
+            )
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def write_report(outdir: str | Path, dest: str | Path | None = None, *,
-                 packs: Sequence[str] = NAG_PLUGINS) -> tuple[ComplianceReport, Path, Path]:
+def write_report(
+    outdir: str | Path, dest: str | Path | None = None, *, packs: Sequence[str] = NAG_PLUGINS
+) -> tuple[ComplianceReport, Path, Path]:
     """Read ``outdir`` and write ``compliance-report.md`` and ``.html`` into ``dest`` (default: ``outdir``)."""
     report = read_assembly(outdir, packs=packs)
     target = Path(dest) if dest is not None else Path(outdir)

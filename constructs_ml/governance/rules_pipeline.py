@@ -210,11 +210,13 @@ def _step_rule(check: Callable[[str, Any], bool | None], what: str) -> Callable[
             elif None in states:
                 unverified.append(name)
         if failed:
-            return Outcome(Status.NON_COMPLIANT, tuple(failed), f"step(s) {', '.join(failed)}: {what}",
-                           tuple(unverified))
+            return Outcome(
+                Status.NON_COMPLIANT, tuple(failed), f"step(s) {', '.join(failed)}: {what}", tuple(unverified)
+            )
         if unverified:
-            return Outcome(Status.CANNOT_VERIFY, (), f"step(s) {', '.join(unverified)} use runtime values",
-                           tuple(unverified))
+            return Outcome(
+                Status.CANNOT_VERIFY, (), f"step(s) {', '.join(unverified)} use runtime values", tuple(unverified)
+            )
         return PASS if relevant else NOT_APPLICABLE
 
     return rule
@@ -238,10 +240,16 @@ def _monitor_parts(view: ResourceView) -> tuple[Any, Any, Any] | None:
         job = get(view.props, "MonitoringScheduleConfig", "MonitoringJobDefinition")
         if job is None:
             return None  # uses a named job definition, checked as its own resource
-        return (get(job, "MonitoringOutputConfig"), get(job, "MonitoringResources", "ClusterConfig"),
-                get(job, "NetworkConfig"))
-    return (get(view.props, _OUTPUT_CONFIG[view.type]), get(view.props, "JobResources", "ClusterConfig"),
-            get(view.props, "NetworkConfig"))
+        return (
+            get(job, "MonitoringOutputConfig"),
+            get(job, "MonitoringResources", "ClusterConfig"),
+            get(job, "NetworkConfig"),
+        )
+    return (
+        get(view.props, _OUTPUT_CONFIG[view.type]),
+        get(view.props, "JobResources", "ClusterConfig"),
+        get(view.props, "NetworkConfig"),
+    )
 
 
 def _monitor_rule(pick: Callable[[tuple[Any, Any, Any]], Outcome]) -> Callable[[ResourceView], Outcome]:
@@ -270,81 +278,106 @@ _STEP_FIX = "Pass vpc/kms/network settings to the step (TrainingPipeline steps d
 
 RULES: tuple[Rule, ...] = (
     Rule(
-        "PipelineDefinitionValid", PIPELINE,
+        "PipelineDefinitionValid",
+        PIPELINE,
         "The pipeline definition is missing or is not valid pipeline JSON.",
         "The pack reads the definition to check each job step; SageMaker rejects an invalid one at deploy.",
         "Give PipelineDefinitionBody as a JSON document with a Steps list (TrainingPipeline renders one).",
-        ("SM-10",), _definition_valid,
+        ("SM-10",),
+        _definition_valid,
     ),
     Rule(
-        "PipelineStepVpc", PIPELINE,
+        "PipelineStepVpc",
+        PIPELINE,
         "A Training/Processing/Tuning step of the pipeline does not run in the VPC.",
-        "Pipeline jobs read training data and write models; outside the VPC they bypass endpoints and "
-        "security groups.",
+        "Pipeline jobs read training data and write models; outside the VPC they bypass endpoints and security groups.",
         _STEP_FIX + ": VpcConfig (Processing: NetworkConfig.VpcConfig) with subnets and security groups.",
-        ("SM-10",), _step_rule(_step_vpc, "no VpcConfig with subnets and security groups"), per_item=True,
+        ("SM-10",),
+        _step_rule(_step_vpc, "no VpcConfig with subnets and security groups"),
+        per_item=True,
     ),
     Rule(
-        "PipelineStepKms", PIPELINE,
+        "PipelineStepKms",
+        PIPELINE,
         "A Training/Processing/Tuning step of the pipeline does not encrypt its volume or output with KMS.",
         "Job volumes and outputs hold training data and model artifacts.",
         _STEP_FIX + ": OutputDataConfig.KmsKeyId and ResourceConfig.VolumeKmsKeyId (Processing: "
         "ProcessingResources.ClusterConfig.VolumeKmsKeyId and ProcessingOutputConfig.KmsKeyId).",
-        ("SM-10",), _step_rule(_step_kms, "volume or output KMS key missing"), per_item=True,
+        ("SM-10",),
+        _step_rule(_step_kms, "volume or output KMS key missing"),
+        per_item=True,
     ),
     Rule(
-        "PipelineStepNetworkIsolation", PIPELINE,
+        "PipelineStepNetworkIsolation",
+        PIPELINE,
         "A Training/Processing/Tuning step of the pipeline does not enable network isolation.",
         "Without isolation the job container can call out of the VPC's allowed endpoints.",
         _STEP_FIX + ": EnableNetworkIsolation true (Processing: NetworkConfig.EnableNetworkIsolation); "
         "acknowledge per step (finding id with the step name) where a container needs the network.",
-        ("SM-10",), _step_rule(_step_isolation, "network isolation not enabled"), per_item=True,
+        ("SM-10",),
+        _step_rule(_step_isolation, "network isolation not enabled"),
+        per_item=True,
     ),
     Rule(
-        "PipelineStepInterContainerEncryption", PIPELINE,
+        "PipelineStepInterContainerEncryption",
+        PIPELINE,
         "A Training/Processing/Tuning step of the pipeline does not encrypt inter-container traffic.",
         "Distributed jobs exchange data and model state between instances.",
         _STEP_FIX + ": EnableInterContainerTrafficEncryption true (Processing: under NetworkConfig).",
-        ("SM-10",), _step_rule(_step_ice, "inter-container traffic encryption not enabled"), per_item=True,
+        ("SM-10",),
+        _step_rule(_step_ice, "inter-container traffic encryption not enabled"),
+        per_item=True,
     ),
     Rule(
-        "MonitoringOutputKms", MONITORING,
+        "MonitoringOutputKms",
+        MONITORING,
         "The monitoring job does not encrypt its output with a KMS key.",
         "Monitoring reports and constraint violations describe production data.",
         "Set the job output config's KmsKeyId to the platform key (ModelMonitor does by default).",
-        ("SM-10",), _monitor_rule(lambda p: _set_outcome(get(p[0], "KmsKeyId"), "output KmsKeyId")),
+        ("SM-10",),
+        _monitor_rule(lambda p: _set_outcome(get(p[0], "KmsKeyId"), "output KmsKeyId")),
     ),
     Rule(
-        "MonitoringVolumeKms", MONITORING,
+        "MonitoringVolumeKms",
+        MONITORING,
         "The monitoring job does not encrypt its processing volume with a KMS key.",
         "The monitoring instance's volume holds captured production data while the job runs.",
         "Set ClusterConfig.VolumeKmsKeyId to the platform key.",
-        ("SM-10",), _monitor_rule(lambda p: _set_outcome(get(p[1], "VolumeKmsKeyId"), "VolumeKmsKeyId")),
+        ("SM-10",),
+        _monitor_rule(lambda p: _set_outcome(get(p[1], "VolumeKmsKeyId"), "VolumeKmsKeyId")),
     ),
     Rule(
-        "MonitoringVpc", MONITORING,
+        "MonitoringVpc",
+        MONITORING,
         "The monitoring job does not run in the VPC.",
         "Monitoring jobs read captured data; outside the VPC they bypass endpoints and security groups.",
         "Set NetworkConfig.VpcConfig with subnets and security groups.",
-        ("SM-10",), _monitor_rule(lambda p: vpc_config_status(get(p[2], "VpcConfig"), "NetworkConfig.VpcConfig")),
+        ("SM-10",),
+        _monitor_rule(lambda p: vpc_config_status(get(p[2], "VpcConfig"), "NetworkConfig.VpcConfig")),
     ),
     Rule(
-        "MonitoringNetworkIsolation", MONITORING,
+        "MonitoringNetworkIsolation",
+        MONITORING,
         "The monitoring job does not enable network isolation.",
         "Without isolation the monitoring container can call out with production data.",
         "Set NetworkConfig.EnableNetworkIsolation to true.",
-        ("SM-10",), _monitor_rule(
+        ("SM-10",),
+        _monitor_rule(
             lambda p: _true_outcome(get(p[2], "EnableNetworkIsolation"), "NetworkConfig.EnableNetworkIsolation")
         ),
     ),
     Rule(
-        "MonitoringInterContainerEncryption", MONITORING,
+        "MonitoringInterContainerEncryption",
+        MONITORING,
         "The monitoring job does not encrypt inter-container traffic.",
         "Multi-instance monitoring jobs exchange captured data between instances.",
         "Set NetworkConfig.EnableInterContainerTrafficEncryption to true.",
-        ("SM-10",), _monitor_rule(
-            lambda p: _true_outcome(get(p[2], "EnableInterContainerTrafficEncryption"),
-                                    "NetworkConfig.EnableInterContainerTrafficEncryption")
+        ("SM-10",),
+        _monitor_rule(
+            lambda p: _true_outcome(
+                get(p[2], "EnableInterContainerTrafficEncryption"),
+                "NetworkConfig.EnableInterContainerTrafficEncryption",
+            )
         ),
     ),
 )

@@ -78,8 +78,15 @@ def cannot_verify_info(rule: Rule) -> str:
 class _AppliedRule:
     """One finding handed to ``NagPack.applyRule``; the outcome was computed in Python already."""
 
-    def __init__(self, node: CfnResource, suffix: str, info: str, explanation: str,
-                 level: NagMessageLevel, result: NagRuleCompliance | list[str]) -> None:
+    def __init__(
+        self,
+        node: CfnResource,
+        suffix: str,
+        info: str,
+        explanation: str,
+        level: NagMessageLevel,
+        result: NagRuleCompliance | list[str],
+    ) -> None:
         self._node = node
         self._suffix: str | None = suffix
         self._info = info
@@ -201,8 +208,11 @@ class SageMakerChecks(NagPack):
         except Exception as err:  # unresolvable properties: every rule reports CannotVerify
             props = f"<unreadable properties: {err}>"
         return ResourceView(
-            type=node.cfn_resource_type, path=path, props=props if props is not None else {},
-            resolver=_TreeResolver(self, node), admin_role_names=self._admin_role_names,
+            type=node.cfn_resource_type,
+            path=path,
+            props=props if props is not None else {},
+            resolver=_TreeResolver(self, node),
+            admin_role_names=self._admin_role_names,
         )
 
     def _report(self, node: CfnResource, rule: Rule, outcome: Outcome) -> None:
@@ -215,8 +225,9 @@ class SageMakerChecks(NagPack):
             self._apply_rule(_AppliedRule(node, rule.id, info, explanation, NagMessageLevel.ERROR, result))
         if outcome.status is Status.CANNOT_VERIFY or outcome.unverified:
             self._apply_rule(
-                _AppliedRule(node, rule.id, cannot_verify_info(rule), explanation, NagMessageLevel.WARN,
-                             [CANNOT_VERIFY])
+                _AppliedRule(
+                    node, rule.id, cannot_verify_info(rule), explanation, NagMessageLevel.WARN, [CANNOT_VERIFY]
+                )
             )
 
 

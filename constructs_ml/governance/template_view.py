@@ -76,8 +76,9 @@ class TemplateSet:
         """The construct path of a resource, or ``<stack>/<logical id>`` when unknown."""
         return self.paths.get(stack, {}).get(logical_id, f"{stack}/{logical_id}")
 
-    def view(self, stack: str, logical_id: str, *, path: str | None = None,
-             admin_role_names: Sequence[str] = ()) -> ResourceView | None:
+    def view(
+        self, stack: str, logical_id: str, *, path: str | None = None, admin_role_names: Sequence[str] = ()
+    ) -> ResourceView | None:
         """A rule input for one resource of one template."""
         res = self.resources(stack).get(logical_id)
         if res is None:

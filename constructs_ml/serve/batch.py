@@ -32,7 +32,6 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.build.pipeline import InstanceType as StepInstanceType
 from constructs_ml.build.pipeline import ParameterString, S3Location, TrainingPipeline, TransformStep
 from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.errors import Problems
@@ -106,7 +105,7 @@ class BatchTransform(Construct):
             output=S3Location(output.bucket, output.clean_prefix + "/"),
             content_type=content_type,
             split_type=split_type,
-            instance_type=StepInstanceType.of(instance_type.name),
+            instance_type=instance_type,
             instance_count=instance_count,
         )
         self.pipeline = TrainingPipeline(
