@@ -35,7 +35,8 @@ platform: setup
 synth: setup
 	npx cdk synth --quiet
 
-test: setup
+## The whole suite, as CI runs it: lint, strict typing, then every test (the emulator deploy included).
+test: setup lint typecheck
 	$(PY) -m pytest
 
 lint: setup
