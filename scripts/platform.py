@@ -201,8 +201,8 @@ def boto_clients(target: str, region: str, endpoint: str = "") -> Clients:
     On the emulator, every client has the explicit endpoint, dummy credentials and region, so the
     caller's profile or keys are never used.
     """
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
+    import boto3
+    from botocore.config import Config
 
     # The emulator never throttles: a retry would only hide (and slow down) its errors.
     attempts = 1 if target == "emulator" else 5

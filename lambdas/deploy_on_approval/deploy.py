@@ -32,7 +32,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError
 
 from .config import Config
 from .events import PackageArn

@@ -69,8 +69,8 @@ import functools
 import os
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
+import boto3
+from botocore.config import Config as BotoConfig
 
 from . import config as config_module
 from . import deploy, events, log

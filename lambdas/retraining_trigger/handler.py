@@ -56,8 +56,8 @@ import os
 import time
 from typing import Any
 
-import boto3  # type: ignore[import-untyped]
-from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]
+import boto3
+from botocore.config import Config as BotoConfig
 
 from . import config as config_module
 from . import events, log

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+from botocore.exceptions import ClientError
 
 
 class DynamoDbClient(Protocol):
