@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -41,6 +41,7 @@ from constructs_ml.build.feature_parts import (
     OnlineStore,
     Throughput,
 )
+from constructs_ml.build.naming import resource_name
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import (
     KEY_DECRYPT_ACTIONS,
@@ -98,9 +99,7 @@ class FeatureGroup(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        name = feature_group_name or Names.unique_resource_name(
-            self, max_length=64, separator="-", allowed_special_characters="-"
-        ).lower().strip("-")
+        name = resource_name(self, feature_group_name, max_length=64)
         self._validate(
             problems,
             name,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Annotations, Names, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -37,6 +37,7 @@ from constructs_ml.build.model_card_content import (
     RiskRating,
     TrainingDetails,
 )
+from constructs_ml.build.naming import resource_name
 from constructs_ml.errors import Problems
 
 
@@ -72,9 +73,7 @@ class ModelCard(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        name = model_card_name or Names.unique_resource_name(
-            self, max_length=63, separator="-", allowed_special_characters="-"
-        ).lower().strip("-")
+        name = resource_name(self, model_card_name, max_length=63)
         problems.require(bool(CARD_NAME.match(name)), "model_card_name", name, "1..63 letters, digits and hyphens")
         problems.require_one_of(
             "status",

@@ -19,12 +19,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Arn, ArnFormat, Fn, Names, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Arn, ArnFormat, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml.build.naming import resource_name
 from constructs_ml.errors import Problems
 
 #: Model package group names (CloudFormation schema).
@@ -219,9 +220,7 @@ class ModelRegistry(ModelRegistryBase):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        name = model_package_group_name or Names.unique_resource_name(
-            self, max_length=63, separator="-", allowed_special_characters="-"
-        ).lower().strip("-")
+        name = resource_name(self, model_package_group_name, max_length=63)
         problems.require(
             bool(GROUP_NAME.match(name)),
             "model_package_group_name",

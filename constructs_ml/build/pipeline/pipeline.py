@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Names, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
@@ -35,6 +35,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml.build.naming import resource_name
 from constructs_ml.build.pipeline.definition import (
     ExternalDefinition,
     all_steps,
@@ -191,9 +192,7 @@ class TrainingPipeline(PipelineBase):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        name = pipeline_name or Names.unique_resource_name(
-            self, max_length=80, separator="-", allowed_special_characters="-"
-        ).lower().strip("-")
+        name = resource_name(self, pipeline_name, max_length=80)
         problems.require(
             bool(re.match(PIPELINE_NAME_PATTERN, name)),
             "pipeline_name",
