@@ -260,6 +260,42 @@ def seconds(value: Duration) -> int:
     return int(value.to_seconds())
 
 
+def job_instances(
+    ctx: RenderContext,
+    instance_type: InstanceType | PipelineValue,
+    instance_count: int | PipelineValue,
+    volume_size_gb: int,
+) -> dict[str, Any]:
+    """A job's instances with their ML storage volume encrypted with the pipeline key (a training job's
+    ``ResourceConfig``, a processing job's ``ProcessingResources.ClusterConfig``)."""
+    return {
+        "InstanceType": instance_type_value(instance_type),
+        "InstanceCount": render_value(instance_count),
+        "VolumeSizeInGB": volume_size_gb,
+        "VolumeKmsKeyId": ctx.key_arn,
+    }
+
+
+def validate_job_instances(
+    problems: Problems, step: Step, instance_type: InstanceType | PipelineValue, instance_count: int | PipelineValue
+) -> None:
+    """A training or processing job runs 1 to 100 instances of an ML instance type (a pipeline parameter is
+    checked at run time)."""
+    if isinstance(instance_count, int):
+        problems.require_range(step.prop("instance_count"), instance_count, 1, 100)
+    validate_instance(problems, step.prop("instance_type"), instance_type)
+
+
+def job_protections_off(*, network_isolation: bool, inter_container_encryption: bool) -> list[str]:
+    """The job protections a training or processing step turns off (see :meth:`Step.disabled_protections`)."""
+    off = []
+    if not network_isolation:
+        off.append("network isolation")
+    if not inter_container_encryption:
+        off.append("inter-container traffic encryption")
+    return off
+
+
 __all__ = [
     "CacheConfig",
     "InstanceType",

@@ -39,9 +39,10 @@ from constructs_ml.build.pipeline.steps_base import (
     RenderContext,
     ResourceAccess,
     Step,
-    instance_type_value,
+    job_instances,
+    job_protections_off,
     seconds,
-    validate_instance,
+    validate_job_instances,
 )
 from constructs_ml.errors import Problems
 
@@ -172,12 +173,7 @@ class ProcessingJobStep(Step):
             app["ContainerArguments"] = render_value(self.container_arguments)
         args: dict[str, Any] = {
             "ProcessingResources": {
-                "ClusterConfig": {
-                    "InstanceType": instance_type_value(self.instance_type),
-                    "InstanceCount": render_value(self.instance_count),
-                    "VolumeSizeInGB": self.volume_size_gb,
-                    "VolumeKmsKeyId": ctx.key_arn,
-                }
+                "ClusterConfig": job_instances(ctx, self.instance_type, self.instance_count, self.volume_size_gb)
             },
             "AppSpecification": app,
             "RoleArn": ctx.role_arn,
@@ -205,9 +201,7 @@ class ProcessingJobStep(Step):
         problems.unique(p("outputs[].name"), [o.name for o in self.outputs])
         problems.require_range(p("volume_size_gb"), self.volume_size_gb, 1, 16384)
         problems.require_range(p("max_runtime (s)"), self.max_runtime.to_seconds(), 1, 777600)
-        if isinstance(self.instance_count, int):
-            problems.require_range(p("instance_count"), self.instance_count, 1, 100)
-        validate_instance(problems, p("instance_type"), self.instance_type)
+        validate_job_instances(problems, self, self.instance_type, self.instance_count)
         self.image.validate(scope, problems, p("image"))
 
     def collect(self, access: ResourceAccess) -> None:
@@ -217,12 +211,9 @@ class ProcessingJobStep(Step):
         access.writes.extend(o.destination for o in self.outputs if o.destination is not None)
 
     def disabled_protections(self) -> list[str]:
-        off = []
-        if not self.network_isolation:
-            off.append("network isolation")
-        if not self.inter_container_encryption:
-            off.append("inter-container traffic encryption")
-        return off
+        return job_protections_off(
+            network_isolation=self.network_isolation, inter_container_encryption=self.inter_container_encryption
+        )
 
 
 class ProcessingStep(ProcessingJobStep):

@@ -30,9 +30,10 @@ from constructs_ml.build.pipeline.steps_base import (
     RenderContext,
     ResourceAccess,
     Step,
-    instance_type_value,
+    job_instances,
+    job_protections_off,
     seconds,
-    validate_instance,
+    validate_job_instances,
 )
 from constructs_ml.build.pipeline.steps_processing import per_execution
 from constructs_ml.errors import Problems
@@ -159,12 +160,7 @@ class TrainingJobStep(Step):
             "AlgorithmSpecification": algorithm,
             "RoleArn": ctx.role_arn,
             "OutputDataConfig": {"S3OutputPath": self.model_output(ctx).uri, "KmsKeyId": ctx.key_arn},
-            "ResourceConfig": {
-                "InstanceType": instance_type_value(self.instance_type),
-                "InstanceCount": render_value(self.instance_count),
-                "VolumeSizeInGB": self.volume_size_gb,
-                "VolumeKmsKeyId": ctx.key_arn,
-            },
+            "ResourceConfig": job_instances(ctx, self.instance_type, self.instance_count, self.volume_size_gb),
             "StoppingCondition": stopping,
             "VpcConfig": ctx.vpc_config(),
             "EnableNetworkIsolation": self.network_isolation,
@@ -190,9 +186,7 @@ class TrainingJobStep(Step):
         problems.require_range(p("volume_size_gb"), self.volume_size_gb, 1, 16384)
         runtime = self.max_runtime.to_seconds()
         problems.require_range(p("max_runtime (s)"), runtime, 1, MAX_TRAINING_SECONDS)
-        if isinstance(self.instance_count, int):
-            problems.require_range(p("instance_count"), self.instance_count, 1, 100)
-        validate_instance(problems, p("instance_type"), self.instance_type)
+        validate_job_instances(problems, self, self.instance_type, self.instance_count)
         self.image.validate(scope, problems, p("image"))
         if self.use_spot_instances:
             if self.max_wait is None:
@@ -228,12 +222,9 @@ class TrainingJobStep(Step):
                 access.reads.append(loc)
 
     def disabled_protections(self) -> list[str]:
-        off = []
-        if not self.network_isolation:
-            off.append("network isolation")
-        if not self.inter_container_encryption:
-            off.append("inter-container traffic encryption")
-        return off
+        return job_protections_off(
+            network_isolation=self.network_isolation, inter_container_encryption=self.inter_container_encryption
+        )
 
 
 class TrainingStep(TrainingJobStep):
