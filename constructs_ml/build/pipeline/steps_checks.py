@@ -67,6 +67,7 @@ class _CheckStep(ProcessingJobStep):
         registry: ModelRegistryBase | None,
         skip_check: bool | PipelineValue,
         register_new_baseline: bool | PipelineValue,
+        supplied_baseline_constraints: S3Location | PipelineValue | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, **kwargs)
@@ -74,8 +75,21 @@ class _CheckStep(ProcessingJobStep):
         self.registry = registry
         self.skip_check = skip_check
         self.register_new_baseline = register_new_baseline
+        self.supplied_baseline_constraints = supplied_baseline_constraints
 
-    def check_fields(self) -> dict[str, Any]:
+    @property
+    def calculated_baseline_constraints(self) -> StepProperty:
+        return self.property("CalculatedBaselineConstraints")
+
+    @property
+    def baseline_used_for_drift_check_constraints(self) -> StepProperty:
+        return self.property("BaselineUsedForDriftCheckConstraints")
+
+    def optional_fields(self) -> list[tuple[str, object | None]]:
+        """The step's own optional fields, in definition order: (key, value), rendered when the value is set."""
+        return []
+
+    def step_fields(self, ctx: RenderContext) -> dict[str, Any]:
         out: dict[str, Any] = {
             "CheckType": self.check_type,
             "SkipCheck": render_value(self.skip_check),
@@ -83,6 +97,9 @@ class _CheckStep(ProcessingJobStep):
         }
         if self.registry is not None:
             out["ModelPackageGroupName"] = self.registry.model_package_group_name
+        for key, value in self.optional_fields():
+            if value is not None:
+                out[key] = render_value(value)
         return out
 
     def validate(self, scope: Construct, problems: Problems) -> None:
@@ -159,6 +176,7 @@ class QualityCheckStep(_CheckStep):
             registry=registry,
             skip_check=skip_check,
             register_new_baseline=register_new_baseline,
+            supplied_baseline_constraints=supplied_baseline_constraints,
             image=image,
             inputs=[ProcessingInput("baseline_dataset_input", baseline_dataset, destination=_DATASET)],
             outputs=[ProcessingOutput("quality_check_output", source=_OUTPUT)],
@@ -166,7 +184,6 @@ class QualityCheckStep(_CheckStep):
             **kwargs,
         )
         self.supplied_baseline_statistics = supplied_baseline_statistics
-        self.supplied_baseline_constraints = supplied_baseline_constraints
         self.problem_type = problem_type
 
     @property
@@ -174,24 +191,14 @@ class QualityCheckStep(_CheckStep):
         return self.property("CalculatedBaselineStatistics")
 
     @property
-    def calculated_baseline_constraints(self) -> StepProperty:
-        return self.property("CalculatedBaselineConstraints")
-
-    @property
     def baseline_used_for_drift_check_statistics(self) -> StepProperty:
         return self.property("BaselineUsedForDriftCheckStatistics")
 
-    @property
-    def baseline_used_for_drift_check_constraints(self) -> StepProperty:
-        return self.property("BaselineUsedForDriftCheckConstraints")
-
-    def step_fields(self, ctx: RenderContext) -> dict[str, Any]:
-        out = self.check_fields()
-        if self.supplied_baseline_statistics is not None:
-            out["SuppliedBaselineStatistics"] = render_value(self.supplied_baseline_statistics)
-        if self.supplied_baseline_constraints is not None:
-            out["SuppliedBaselineConstraints"] = render_value(self.supplied_baseline_constraints)
-        return out
+    def optional_fields(self) -> list[tuple[str, object | None]]:
+        return [
+            ("SuppliedBaselineStatistics", self.supplied_baseline_statistics),
+            ("SuppliedBaselineConstraints", self.supplied_baseline_constraints),
+        ]
 
     def validate(self, scope: Construct, problems: Problems) -> None:
         super().validate(scope, problems)
@@ -252,6 +259,7 @@ class ClarifyCheckStep(_CheckStep):
             registry=registry,
             skip_check=skip_check,
             register_new_baseline=register_new_baseline,
+            supplied_baseline_constraints=supplied_baseline_constraints,
             image=image,
             inputs=[
                 ProcessingInput("analysis_config", analysis_config, destination="/opt/ml/processing/input/config"),
@@ -261,24 +269,13 @@ class ClarifyCheckStep(_CheckStep):
             **kwargs,
         )
         self.analysis_config = analysis_config
-        self.supplied_baseline_constraints = supplied_baseline_constraints
         self.model_name = model_name
 
-    @property
-    def calculated_baseline_constraints(self) -> StepProperty:
-        return self.property("CalculatedBaselineConstraints")
-
-    @property
-    def baseline_used_for_drift_check_constraints(self) -> StepProperty:
-        return self.property("BaselineUsedForDriftCheckConstraints")
-
-    def step_fields(self, ctx: RenderContext) -> dict[str, Any]:
-        out = self.check_fields()
-        if self.supplied_baseline_constraints is not None:
-            out["SuppliedBaselineConstraints"] = render_value(self.supplied_baseline_constraints)
-        if self.model_name is not None:
-            out["ModelName"] = render_value(self.model_name)
-        return out
+    def optional_fields(self) -> list[tuple[str, object | None]]:
+        return [
+            ("SuppliedBaselineConstraints", self.supplied_baseline_constraints),
+            ("ModelName", self.model_name),
+        ]
 
     def validate(self, scope: Construct, problems: Problems) -> None:
         super().validate(scope, problems)
