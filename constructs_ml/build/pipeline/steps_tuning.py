@@ -36,6 +36,11 @@ class ScalingType:
     REVERSE_LOGARITHMIC = "ReverseLogarithmic"
 
 
+def _bounded_range(name: str, min_value: float, max_value: float, scaling: str) -> dict[str, Any]:
+    """An integer or continuous parameter range (the two have one shape; the bounds are strings)."""
+    return {"Name": name, "MinValue": str(min_value), "MaxValue": str(max_value), "ScalingType": scaling}
+
+
 @dataclass(frozen=True)
 class IntegerRange:
     """An integer hyperparameter range ``[min_value, max_value]``."""
@@ -46,12 +51,7 @@ class IntegerRange:
     scaling: str = ScalingType.AUTO
 
     def to_definition(self) -> dict[str, Any]:
-        return {
-            "Name": self.name,
-            "MinValue": str(self.min_value),
-            "MaxValue": str(self.max_value),
-            "ScalingType": self.scaling,
-        }
+        return _bounded_range(self.name, self.min_value, self.max_value, self.scaling)
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,7 @@ class ContinuousRange:
     scaling: str = ScalingType.AUTO
 
     def to_definition(self) -> dict[str, Any]:
-        return {
-            "Name": self.name,
-            "MinValue": str(self.min_value),
-            "MaxValue": str(self.max_value),
-            "ScalingType": self.scaling,
-        }
+        return _bounded_range(self.name, self.min_value, self.max_value, self.scaling)
 
 
 @dataclass(frozen=True)
