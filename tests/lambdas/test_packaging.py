@@ -12,7 +12,8 @@ deploys lives. What proves the point:
 - the subprocess runs from a temporary directory without ``PYTHONPATH``, so the checkout is not on
   ``sys.path`` either;
 - it then checks that :func:`lambda_code_root` (what ``GlueFunction`` uses) resolves inside the
-  installed package and that the handler files there are the checkout's.
+  installed package and that the handler files and the shared ``glue_common`` package there are the
+  checkout's (``glue_common`` is not a function: it has no handler).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "constructs_ml", "lambdas")
 FUNCTIONS = ("deploy_on_approval", "retraining_trigger")
+SHARED = "glue_common"
+SHARED_MODULES = sorted(p.name for p in (REPO / "lambdas" / SHARED).glob("*.py"))
 PROBE = """
 import json, sys
 import constructs_ml.operate.glue_function as glue
@@ -73,6 +76,9 @@ def test_the_wheel_carries_every_handler(wheel: Path) -> None:
     for function in FUNCTIONS:
         for module in ("__init__.py", "handler.py"):
             assert f"constructs_ml/_lambdas/{function}/{module}" in names
+    assert "__init__.py" in SHARED_MODULES
+    for module in SHARED_MODULES:
+        assert f"constructs_ml/_lambdas/{SHARED}/{module}" in names
     assert "constructs_ml/operate/glue_function.py" in names
     assert not [n for n in names if "__pycache__" in n or n.startswith(("tests/", "lambdas/"))]
 
@@ -118,3 +124,6 @@ def test_the_installed_library_deploys_the_code_inside_the_installed_package(whe
     for function in FUNCTIONS:
         installed = root / function / "handler.py"
         assert installed.read_bytes() == (REPO / "lambdas" / function / "handler.py").read_bytes()
+    assert sorted(p.name for p in (root / SHARED).glob("*.py")) == SHARED_MODULES
+    for module in SHARED_MODULES:
+        assert (root / SHARED / module).read_bytes() == (REPO / "lambdas" / SHARED / module).read_bytes()
