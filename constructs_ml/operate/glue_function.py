@@ -1,8 +1,9 @@
 """GlueFunction: a hardened Lambda function for the platform's glue code (LMB-01..03, LOG-01, MSG-03/04, CW-01).
 
 The code comes from the library's packaged ``lambdas/`` folder (``constructs_ml._lambdas`` once
-installed): the asset is that folder with every other function excluded, so a ``pip install``-only
-user deploys exactly the code shipped in the wheel, with no bundling and no Docker.
+installed): the asset is that folder with everything but the function's own package and the shared
+``glue_common`` package excluded, so a ``pip install``-only user deploys exactly the code shipped in
+the wheel, with no bundling and no Docker.
 
 What every GlueFunction has:
 
@@ -59,6 +60,8 @@ from constructs_ml.governance.acknowledgements import acknowledge
 
 #: The package that holds the Lambda code once installed (mapped onto ``lambdas/`` by setup.py).
 LAMBDAS_PACKAGE = "constructs_ml._lambdas"
+#: The package of plumbing every function imports (logging, environment, clients, event envelopes).
+SHARED_PACKAGE = "glue_common"
 #: The runtime every GlueFunction uses.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Environment variable names Lambda reserves (a function may not set them).
@@ -128,14 +131,17 @@ def available_functions() -> list[str]:
 
 
 def function_code(folder: str) -> lambda_.AssetCode:
-    """The asset of one packaged function: the code root with every other function excluded.
+    """The asset of one packaged function: the code root holding only ``folder`` and ``glue_common``.
 
-    The handler is then ``<folder>.handler.handler``, and the function's modules import each other
-    relatively, exactly as in the tests.
+    Both are top-level packages of the asset (``/var/task``): the handler is
+    ``<folder>.handler.handler``, the function's modules import each other relatively and the shared
+    plumbing as ``glue_common``, exactly as in the tests. Caches and dot files are excluded, so the
+    asset hash depends only on the shipped sources.
     """
+    keep = [f"!{package}{suffix}" for package in (folder, SHARED_PACKAGE) for suffix in ("", "/**")]
     return lambda_.Code.from_asset(
         str(lambda_code_root()),
-        exclude=["*", f"!{folder}", f"!{folder}/**", "**/__pycache__", "**/*.pyc", "**/.*"],
+        exclude=["*", *keep, "**/__pycache__", "**/*.pyc", "**/.*"],
     )
 
 

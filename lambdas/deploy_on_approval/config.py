@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from glue_common import environment
+
 GROUP_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"model-package-group/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"
@@ -25,12 +27,10 @@ ALARM_NAME_RE = re.compile(r"^[^,]{1,255}$")
 TRAFFIC_ROUTING_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")
 
 
-class ConfigError(ValueError):
+class ConfigError(environment.ConfigError):
     """The function's environment is invalid; the message lists every problem."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("deploy-on-approval configuration is invalid: " + "; ".join(problems))
+    function = "deploy-on-approval"
 
 
 @dataclass(frozen=True)
@@ -98,33 +98,6 @@ class Config:
         return config
 
 
-def _csv(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        problems.append(f"{name} must be an integer (got {raw!r})")
-        return default
-    if not low <= value <= high:
-        problems.append(f"{name} must be between {low} and {high} (got {value})")
-    return value
-
-
-def _required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: str, problems: list[str]) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        problems.append(f"{name} is required ({what})")
-    elif not pattern.match(value):
-        problems.append(f"{name} must be {what} (got {value!r})")
-    return value
-
-
 def load(env: Mapping[str, str]) -> Config:
     """Read and validate the configuration.
 
@@ -138,41 +111,43 @@ def load(env: Mapping[str, str]) -> Config:
         ConfigError: listing every missing or invalid variable.
     """
     problems: list[str] = []
-    endpoint = _required(env, "ENDPOINT_NAME", ENDPOINT_NAME_RE, "a SageMaker endpoint name", problems)
-    group_arn = _required(
+    endpoint = environment.required(env, "ENDPOINT_NAME", ENDPOINT_NAME_RE, "a SageMaker endpoint name", problems)
+    group_arn = environment.required(
         env,
         "MODEL_PACKAGE_GROUP_ARN",
         GROUP_ARN_RE,
         "arn:<partition>:sagemaker:<region>:<account>:model-package-group/<name>",
         problems,
     )
-    role = _required(env, "EXECUTION_ROLE_ARN", ROLE_ARN_RE, "an IAM role ARN", problems)
-    parameter = _required(
+    role = environment.required(env, "EXECUTION_ROLE_ARN", ROLE_ARN_RE, "an IAM role ARN", problems)
+    parameter = environment.required(
         env, "DEPLOYED_PACKAGE_PARAMETER", SSM_NAME_RE, "an SSM parameter name starting with /", problems
     )
-    subnets = _csv(env, "SUBNET_IDS")
+    subnets = environment.csv(env, "SUBNET_IDS")
     if len(subnets) < 2:
         problems.append(f"SUBNET_IDS must list at least 2 subnets in different AZs (got {list(subnets)!r})")
     problems.extend(f"SUBNET_IDS: {s!r} is not a subnet id" for s in subnets if not SUBNET_RE.match(s))
-    groups = _csv(env, "SECURITY_GROUP_IDS")
+    groups = environment.csv(env, "SECURITY_GROUP_IDS")
     if not groups:
         problems.append("SECURITY_GROUP_IDS must list at least 1 security group")
     problems.extend(
         f"SECURITY_GROUP_IDS: {g!r} is not a security group id" for g in groups if not SECURITY_GROUP_RE.match(g)
     )
-    alarms = _csv(env, "ROLLBACK_ALARM_NAMES")
+    alarms = environment.csv(env, "ROLLBACK_ALARM_NAMES")
     problems.extend(f"ROLLBACK_ALARM_NAMES: {a!r} is not an alarm name" for a in alarms if not ALARM_NAME_RE.match(a))
     if len(alarms) > 10:
         problems.append(f"ROLLBACK_ALARM_NAMES allows at most 10 alarms (got {len(alarms)})")
     routing = env.get("TRAFFIC_ROUTING", "ALL_AT_ONCE").strip().upper() or "ALL_AT_ONCE"
     if routing not in TRAFFIC_ROUTING_TYPES:
         problems.append(f"TRAFFIC_ROUTING must be one of {', '.join(TRAFFIC_ROUTING_TYPES)} (got {routing!r})")
-    canary = _int(env, "CANARY_PERCENT", 10, 1, 50, problems)
-    linear = _int(env, "LINEAR_STEP_PERCENT", 20, 1, 50, problems)
-    wait = _int(env, "WAIT_INTERVAL_SECONDS", 600, 0, 3600, problems)
-    termination = _int(env, "TERMINATION_WAIT_SECONDS", 600, 0, 3600, problems)
+    canary = environment.integer(env, "CANARY_PERCENT", 10, 1, 50, problems)
+    linear = environment.integer(env, "LINEAR_STEP_PERCENT", 20, 1, 50, problems)
+    wait = environment.integer(env, "WAIT_INTERVAL_SECONDS", 600, 0, 3600, problems)
+    termination = environment.integer(env, "TERMINATION_WAIT_SECONDS", 600, 0, 3600, problems)
     timeout_raw = env.get("MAXIMUM_EXECUTION_TIMEOUT_SECONDS", "").strip()
-    timeout = _int(env, "MAXIMUM_EXECUTION_TIMEOUT_SECONDS", 0, 600, 28800, problems) if timeout_raw else None
+    timeout = (
+        environment.integer(env, "MAXIMUM_EXECUTION_TIMEOUT_SECONDS", 0, 600, 28800, problems) if timeout_raw else None
+    )
     isolation_raw = env.get("ENABLE_NETWORK_ISOLATION", "true").strip().lower()
     if isolation_raw not in ("true", "false"):
         problems.append(f"ENABLE_NETWORK_ISOLATION must be true or false (got {isolation_raw!r})")
@@ -199,7 +174,7 @@ def load(env: Mapping[str, str]) -> Config:
         wait_interval_seconds=wait,
         termination_wait_seconds=termination,
         max_execution_timeout_seconds=timeout,
-        variant_names=_csv(env, "VARIANT_NAMES"),
+        variant_names=environment.csv(env, "VARIANT_NAMES"),
         model_name_prefix=prefix[:40].rstrip("-"),
         network_isolation=isolation_raw == "true",
     )

@@ -15,6 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from glue_common.events import MalformedEvent as MalformedEvent  # re-exported: part of this module's API
+from glue_common.events import parse_envelope, string
+
 from .config import Config
 
 PACKAGE_STATE_CHANGE = ("aws.sagemaker", "SageMaker Model Package State Change")
@@ -24,10 +27,6 @@ PACKAGE_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"model-package/(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>[1-9][0-9]*)$"
 )
-
-
-class MalformedEvent(ValueError):
-    """The event is not one this function accepts; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -76,20 +75,6 @@ class EndpointEvent:
     endpoint_status: str
 
 
-def event_id_of(event: Any) -> str | None:
-    """The event id if there is a usable one (for logging rejected events)."""
-    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
-        return str(event["id"])
-    return None
-
-
-def _str(obj: dict[str, Any], key: str, where: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise MalformedEvent(f"{where}.{key} must be a non-empty string (got {value!r})")
-    return value
-
-
 def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
     """Turn an EventBridge event into a :class:`PackageEvent` or :class:`EndpointEvent`.
 
@@ -103,16 +88,10 @@ def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
     Raises:
         MalformedEvent: missing fields, wrong detail-type, bad ARN, another group or endpoint.
     """
-    if not isinstance(event, dict):
-        raise MalformedEvent(f"event must be a JSON object (got {type(event).__name__})")
-    event_id = _str(event, "id", "event")
-    source = _str(event, "source", "event")
-    detail_type = _str(event, "detail-type", "event")
-    detail = event.get("detail")
-    if not isinstance(detail, dict):
-        raise MalformedEvent(f"event.detail must be an object (got {type(detail).__name__})")
-    if (source, detail_type) == PACKAGE_STATE_CHANGE:
-        raw_arn = _str(detail, "ModelPackageArn", "detail")
+    envelope = parse_envelope(event)
+    event_id, detail = envelope.event_id, envelope.detail
+    if envelope.key == PACKAGE_STATE_CHANGE:
+        raw_arn = string(detail, "ModelPackageArn", "detail")
         package = PackageArn.parse(raw_arn)
         if package is None:
             raise MalformedEvent(f"detail.ModelPackageArn {raw_arn!r} is not a versioned model package ARN")
@@ -121,10 +100,10 @@ def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
         version = detail.get("ModelPackageVersion")
         if version is not None and str(version) != str(package.version):
             raise MalformedEvent(f"detail.ModelPackageVersion {version!r} disagrees with the ARN {raw_arn!r}")
-        return PackageEvent(event_id, package, _str(detail, "ModelApprovalStatus", "detail"))
-    if (source, detail_type) == ENDPOINT_STATE_CHANGE:
-        name = _str(detail, "EndpointName", "detail")
+        return PackageEvent(event_id, package, string(detail, "ModelApprovalStatus", "detail"))
+    if envelope.key == ENDPOINT_STATE_CHANGE:
+        name = string(detail, "EndpointName", "detail")
         if name != config.endpoint_name:
             raise MalformedEvent(f"endpoint {name!r} is not the configured endpoint {config.endpoint_name!r}")
-        return EndpointEvent(event_id, _str(detail, "EndpointStatus", "detail"))
-    raise MalformedEvent(f"unsupported event source/detail-type {source!r}/{detail_type!r}")
+        return EndpointEvent(event_id, string(detail, "EndpointStatus", "detail"))
+    raise MalformedEvent(f"unsupported event source/detail-type {envelope.source!r}/{envelope.detail_type!r}")

@@ -69,17 +69,17 @@ import functools
 import os
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
+from glue_common.aws import client_factory
+from glue_common.events import event_id_of
+from glue_common.log import DecisionLog
 
 from . import config as config_module
-from . import deploy, events, log
+from . import deploy, events
 
-
-@functools.cache
-def client(service: str) -> Any:
-    """A boto3 client per service, created once per container (standard retries)."""
-    return boto3.client(service, config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+#: The decision log: one JSON line per invocation, ``"function": "deploy-on-approval"``.
+log = DecisionLog("deploy-on-approval")
+#: ``client(service)``: boto3 clients created once per container (standard retries).
+client = client_factory()
 
 
 @functools.cache
@@ -106,15 +106,14 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     try:
         config = settings()
     except config_module.ConfigError as error:
-        log.emit("ERROR", "error", reason=str(error), problems=list(error.problems))
+        log.config_error(error)
         raise
     request_id = getattr(context, "aws_request_id", None)
     try:
         parsed = events.parse(event, config)
     except events.MalformedEvent as error:
-        rejected = deploy.Decision("rejected", events.event_id_of(event), f"malformed event: {error}")
-        log.emit("ERROR", **rejected.as_dict(), request_id=request_id)
-        return rejected.as_dict()
+        rejected = deploy.Decision("rejected", event_id_of(event), f"malformed event: {error}")
+        return log.outcome("ERROR", rejected.as_dict(), request_id=request_id)
     if isinstance(parsed, events.PackageEvent) and parsed.approval_status != "Approved":
         ignored = deploy.Decision(
             "ignored",
@@ -123,8 +122,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             model_package_arn=parsed.package.arn,
             endpoint_name=config.endpoint_name,
         )
-        log.emit("INFO", **ignored.as_dict(), request_id=request_id)
-        return ignored.as_dict()
+        return log.outcome("INFO", ignored.as_dict(), request_id=request_id)
     try:
         if isinstance(parsed, events.PackageEvent):
             decision = deploy.deploy_package(
@@ -135,14 +133,6 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                 parsed.event_id, parsed.endpoint_status, config, sagemaker=client("sagemaker"), ssm=client("ssm")
             )
     except Exception as error:
-        log.emit(
-            "ERROR",
-            "error",
-            event_id=parsed.event_id,
-            endpoint_name=config.endpoint_name,
-            reason=f"{type(error).__name__}: {error}",
-            request_id=request_id,
-        )
+        log.failure(error, event_id=parsed.event_id, endpoint_name=config.endpoint_name, request_id=request_id)
         raise
-    log.emit("INFO", **decision.as_dict(), request_id=request_id)
-    return decision.as_dict()
+    return log.outcome("INFO", decision.as_dict(), request_id=request_id)

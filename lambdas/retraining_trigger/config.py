@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from glue_common import environment
+
 PIPELINE_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
     r"pipeline/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})$"
@@ -27,12 +29,10 @@ DEFAULT_INPUT_DATA_PARAMETER = "InputDataUrl"
 DEFAULT_TRIGGER_REASON_PARAMETER = "TriggerReason"
 
 
-class ConfigError(ValueError):
+class ConfigError(environment.ConfigError):
     """The function's environment is invalid; the message lists every problem."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("retraining-trigger configuration is invalid: " + "; ".join(problems))
+    function = "retraining-trigger"
 
 
 @dataclass(frozen=True)
@@ -78,24 +78,6 @@ class Config:
         return self.pipeline_arn
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int, problems: list[str]) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        problems.append(f"{name} must be an integer (got {raw!r})")
-        return default
-    if not low <= value <= high:
-        problems.append(f"{name} must be between {low} and {high} (got {value})")
-    return value
-
-
-def _csv(env: Mapping[str, str], name: str) -> list[str]:
-    return [part.strip() for part in env.get(name, "").split(",") if part.strip()]
-
-
 def _parameter_name(env: Mapping[str, str], name: str, default: str, problems: list[str]) -> str | None:
     raw = env.get(name)
     if raw is None:
@@ -134,12 +116,14 @@ def load(env: Mapping[str, str]) -> Config:
         problems.append("IDEMPOTENCY_TABLE_NAME is required (the DynamoDB table of processed event ids)")
     elif not TABLE_NAME_RE.match(table_name):
         problems.append(f"IDEMPOTENCY_TABLE_NAME is not a valid DynamoDB table name (got {table_name!r})")
-    cooldown = _int(env, "COOLDOWN_SECONDS", DEFAULT_COOLDOWN_SECONDS, 0, 30 * 24 * 3600, problems)
-    ttl = _int(env, "IDEMPOTENCY_TTL_SECONDS", DEFAULT_IDEMPOTENCY_TTL_SECONDS, 3600, 365 * 24 * 3600, problems)
-    lease = _int(env, "IN_PROGRESS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 60, 3600, problems)
-    alarm_arns = _csv(env, "ALARM_ARNS")
+    cooldown = environment.integer(env, "COOLDOWN_SECONDS", DEFAULT_COOLDOWN_SECONDS, 0, 30 * 24 * 3600, problems)
+    ttl = environment.integer(
+        env, "IDEMPOTENCY_TTL_SECONDS", DEFAULT_IDEMPOTENCY_TTL_SECONDS, 3600, 365 * 24 * 3600, problems
+    )
+    lease = environment.integer(env, "IN_PROGRESS_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, 60, 3600, problems)
+    alarm_arns = environment.csv(env, "ALARM_ARNS")
     problems.extend(f"ALARM_ARNS: {a!r} is not a CloudWatch alarm ARN" for a in alarm_arns if not ALARM_ARN_RE.match(a))
-    schedule_arns = _csv(env, "MONITORING_SCHEDULE_ARNS")
+    schedule_arns = environment.csv(env, "MONITORING_SCHEDULE_ARNS")
     problems.extend(
         f"MONITORING_SCHEDULE_ARNS: {s!r} is not a monitoring schedule ARN"
         for s in schedule_arns

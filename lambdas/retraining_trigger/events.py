@@ -21,6 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from glue_common.events import MalformedEvent as MalformedEvent  # re-exported: part of this module's API
+from glue_common.events import mapping, parse_envelope, string
+
 from .config import Config
 
 KIND_NEW_DATA = "new-data"
@@ -33,10 +36,6 @@ SCHEDULED = ("aws.events", "Scheduled Event")
 ALARM_STATE_CHANGE = ("aws.cloudwatch", "CloudWatch Alarm State Change")
 PROCESSING_JOB_STATE_CHANGE = ("aws.sagemaker", "SageMaker Processing Job State Change")
 VIOLATIONS_PREFIX = "CompletedWithViolations"
-
-
-class MalformedEvent(ValueError):
-    """The event is not one this function accepts; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -67,34 +66,6 @@ class Ignored:
     reason: str
 
 
-def event_id_of(event: Any) -> str | None:
-    """The event id if there is a usable one (for logging rejected events)."""
-    if isinstance(event, dict) and isinstance(event.get("id"), str) and event["id"]:
-        return str(event["id"])
-    return None
-
-
-def _str(obj: dict[str, Any], key: str, where: str) -> str:
-    value = obj.get(key)
-    if not isinstance(value, str) or not value:
-        raise MalformedEvent(f"{where}.{key} must be a non-empty string (got {value!r})")
-    return value
-
-
-def _dict(obj: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-    value = obj.get(key)
-    if not isinstance(value, dict):
-        raise MalformedEvent(f"{where}.{key} must be an object (got {type(value).__name__})")
-    return value
-
-
-def _first_resource(event: dict[str, Any]) -> str | None:
-    resources = event.get("resources")
-    if isinstance(resources, list) and resources and isinstance(resources[0], str):
-        return resources[0]
-    return None
-
-
 def parse(event: Any, config: Config) -> Trigger | Ignored:
     """Turn an EventBridge event into a :class:`Trigger` or :class:`Ignored`.
 
@@ -108,28 +79,23 @@ def parse(event: Any, config: Config) -> Trigger | Ignored:
     Raises:
         MalformedEvent: the event is not an accepted EventBridge event or fails a check.
     """
-    if not isinstance(event, dict):
-        raise MalformedEvent(f"event must be a JSON object (got {type(event).__name__})")
-    event_id = _str(event, "id", "event")
-    source = _str(event, "source", "event")
-    detail_type = _str(event, "detail-type", "event")
-    detail = _dict(event, "detail", "event")
-    key = (source, detail_type)
-    if key == S3_OBJECT_CREATED:
-        return _new_data(event_id, _first_resource(event), detail, config)
-    if key == SCHEDULED:
-        rule = _first_resource(event)
+    envelope = parse_envelope(event)
+    event_id, detail = envelope.event_id, envelope.detail
+    if envelope.key == S3_OBJECT_CREATED:
+        return _new_data(event_id, envelope.first_resource(), detail, config)
+    if envelope.key == SCHEDULED:
+        rule = envelope.first_resource()
         return Trigger(event_id, KIND_SCHEDULE, f"scheduled retraining ({rule or 'unknown rule'})", rule)
-    if key == ALARM_STATE_CHANGE:
-        return _alarm(event_id, event, detail, config)
-    if key == PROCESSING_JOB_STATE_CHANGE:
+    if envelope.key == ALARM_STATE_CHANGE:
+        return _alarm(event_id, envelope.first_resource(), detail, config)
+    if envelope.key == PROCESSING_JOB_STATE_CHANGE:
         return _monitoring(event_id, detail, config)
-    raise MalformedEvent(f"unsupported event source/detail-type {source!r}/{detail_type!r}")
+    raise MalformedEvent(f"unsupported event source/detail-type {envelope.source!r}/{envelope.detail_type!r}")
 
 
 def _new_data(event_id: str, bucket_arn: str | None, detail: dict[str, Any], config: Config) -> Trigger | Ignored:
-    bucket = _str(_dict(detail, "bucket", "detail"), "name", "detail.bucket")
-    key = _str(_dict(detail, "object", "detail"), "key", "detail.object")
+    bucket = string(mapping(detail, "bucket", "detail"), "name", "detail.bucket")
+    key = string(mapping(detail, "object", "detail"), "key", "detail.object")
     if config.data_bucket is not None and bucket != config.data_bucket:
         raise MalformedEvent(f"object is in bucket {bucket!r}, not the data bucket {config.data_bucket!r}")
     if not key.startswith(config.data_prefix):
@@ -140,10 +106,9 @@ def _new_data(event_id: str, bucket_arn: str | None, detail: dict[str, Any], con
     return Trigger(event_id, KIND_NEW_DATA, f"new data {uri}", bucket_arn, uri)
 
 
-def _alarm(event_id: str, event: dict[str, Any], detail: dict[str, Any], config: Config) -> Trigger | Ignored:
-    name = _str(detail, "alarmName", "detail")
-    state = _str(_dict(detail, "state", "detail"), "value", "detail.state")
-    alarm_arn = _first_resource(event)
+def _alarm(event_id: str, alarm_arn: str | None, detail: dict[str, Any], config: Config) -> Trigger | Ignored:
+    name = string(detail, "alarmName", "detail")
+    state = string(mapping(detail, "state", "detail"), "value", "detail.state")
     if alarm_arn is None:
         raise MalformedEvent("event.resources must hold the alarm ARN")
     if config.alarm_arns and alarm_arn not in config.alarm_arns:
@@ -154,8 +119,8 @@ def _alarm(event_id: str, event: dict[str, Any], detail: dict[str, Any], config:
 
 
 def _monitoring(event_id: str, detail: dict[str, Any], config: Config) -> Trigger | Ignored:
-    job = _str(detail, "ProcessingJobName", "detail")
-    status = _str(detail, "ProcessingJobStatus", "detail")
+    job = string(detail, "ProcessingJobName", "detail")
+    status = string(detail, "ProcessingJobStatus", "detail")
     schedule = detail.get("MonitoringScheduleArn")
     if not isinstance(schedule, str) or not schedule:
         return Ignored(event_id, KIND_MONITOR_VIOLATION, f"processing job {job} is not a model monitor job")

@@ -56,19 +56,19 @@ import os
 import time
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
+from glue_common.aws import client_factory
+from glue_common.events import event_id_of
+from glue_common.log import DecisionLog
 
 from . import config as config_module
-from . import events, log
+from . import events
 from .idempotency import IdempotencyStore
 from .logic import Decision, decide
 
-
-@functools.cache
-def client(service: str) -> Any:
-    """A boto3 client per service, created once per container (standard retries)."""
-    return boto3.client(service, config=BotoConfig(retries={"mode": "standard", "max_attempts": 5}))
+#: The decision log: one JSON line per invocation, ``"function": "retraining-trigger"``.
+log = DecisionLog("retraining-trigger")
+#: ``client(service)``: boto3 clients created once per container (standard retries).
+client = client_factory()
 
 
 @functools.cache
@@ -100,19 +100,17 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     try:
         config = settings()
     except config_module.ConfigError as error:
-        log.emit("ERROR", "error", reason=str(error), problems=list(error.problems))
+        log.config_error(error)
         raise
     request_id = getattr(context, "aws_request_id", None)
     try:
         parsed = events.parse(event, config)
     except events.MalformedEvent as error:
-        rejected = Decision("rejected", events.event_id_of(event), f"malformed event: {error}")
-        log.emit("ERROR", **rejected.as_dict(), request_id=request_id)
-        return rejected.as_dict()
+        rejected = Decision("rejected", event_id_of(event), f"malformed event: {error}")
+        return log.outcome("ERROR", rejected.as_dict(), request_id=request_id)
     if isinstance(parsed, events.Ignored):
         ignored = Decision("ignored", parsed.event_id, parsed.reason, kind=parsed.kind)
-        log.emit("INFO", **ignored.as_dict(), request_id=request_id)
-        return ignored.as_dict()
+        return log.outcome("INFO", ignored.as_dict(), request_id=request_id)
     store = IdempotencyStore(
         client("dynamodb"), config.table_name, config.idempotency_ttl_seconds, config.lease_seconds
     )
@@ -122,15 +120,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
             parsed, config, sagemaker=client("sagemaker"), store=store, pipeline_ref=pipeline_ref, now=time.time()
         )
     except Exception as error:
-        log.emit(
-            "ERROR",
-            "error",
-            event_id=parsed.event_id,
-            kind=parsed.kind,
-            pipeline_arn=config.pipeline_arn,
-            reason=f"{type(error).__name__}: {error}",
-            request_id=request_id,
+        log.failure(
+            error, event_id=parsed.event_id, kind=parsed.kind, pipeline_arn=config.pipeline_arn, request_id=request_id
         )
         raise
-    log.emit("INFO", **decision.as_dict(), request_id=request_id)
-    return decision.as_dict()
+    return log.outcome("INFO", decision.as_dict(), request_id=request_id)

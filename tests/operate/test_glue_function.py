@@ -7,7 +7,10 @@ validation); every test reads the same cloud assembly.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +29,7 @@ from aws_cdk.assertions import Match, Template
 
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation.roles import ManagedPolicyRole
-from constructs_ml.operate import GlueFunction, available_functions
+from constructs_ml.operate import GlueFunction, available_functions, lambda_code_root
 from tests.support import (
     ACCOUNT,
     REGION,
@@ -102,6 +105,9 @@ class Synth:
     endpoint_sg: ec2.SecurityGroup
     vpc: ec2.Vpc
     key: kms.Key
+
+
+CODE_ROOT = lambda_code_root()
 
 
 def ref(construct: Any) -> str:
@@ -237,16 +243,66 @@ def test_lmb03_invoke_permissions_are_scoped_to_the_rules(synth: Synth) -> None:
     assert [p for p in permissions if p.get("SourceAccount") == ACCOUNT]
 
 
-def test_handlers_and_assets_hold_only_their_own_function(synth: Synth) -> None:
+FUNCTIONS = (("trigger", "retraining_trigger"), ("deployer", "deploy_on_approval"))
+#: Imports a handler module with nothing but the asset folder and the interpreter's site-packages
+#: (boto3) on sys.path (-I: no PYTHONPATH, no current directory, no user site; -B: no bytecode
+#: written into cdk.out), then reports where every module of the function and of glue_common came from.
+IMPORT_PROBE = """
+import json, sys
+asset, folder = sys.argv[1], sys.argv[2]
+sys.path.insert(0, asset)
+import importlib
+handler = importlib.import_module(folder + ".handler")
+assert callable(handler.handler)
+print(json.dumps({
+    name: module.__file__
+    for name, module in sys.modules.items()
+    if name.split(".")[0] in (folder, "glue_common")
+}))
+"""
+
+
+def asset_dir(synth: Synth, glue: GlueFunction) -> Path:
+    """The folder cdk.out holds for the function's code asset."""
     assets = json.loads((synth.result.outdir / "Glue.assets.json").read_text())["files"]
-    for glue, folder in ((synth.trigger, "retraining_trigger"), (synth.deployer, "deploy_on_approval")):
-        props = function_props(synth, glue)
-        assert props["Handler"] == f"{folder}.handler.handler"
-        asset_hash = props["Code"]["S3Key"].removesuffix(".zip")
-        asset_dir = synth.result.outdir / assets[asset_hash]["source"]["path"]
-        files = sorted(str(p.relative_to(asset_dir)) for p in Path(asset_dir).rglob("*") if p.is_file())
-        assert files and all(f.startswith(f"{folder}/") for f in files), files
-        assert f"{folder}/handler.py" in files and not [f for f in files if "__pycache__" in f]
+    asset_hash = function_props(synth, glue)["Code"]["S3Key"].removesuffix(".zip")
+    return synth.result.outdir / assets[asset_hash]["source"]["path"]
+
+
+@pytest.mark.parametrize(("attribute", "folder"), FUNCTIONS)
+def test_handler_and_asset_hold_only_the_function_and_glue_common(synth: Synth, attribute: str, folder: str) -> None:
+    glue: GlueFunction = getattr(synth, attribute)
+    asset = asset_dir(synth, glue)
+
+    assert function_props(synth, glue)["Handler"] == f"{folder}.handler.handler"
+    assert sorted(p.name for p in asset.iterdir()) == sorted([folder, "glue_common"])
+    files = sorted(str(p.relative_to(asset)) for p in asset.rglob("*") if p.is_file())
+    assert f"{folder}/handler.py" in files and "glue_common/__init__.py" in files, files
+    assert not [f for f in files if "__pycache__" in f or f.endswith(".pyc") or "/." in f], files
+    shipped = sorted(str(p.relative_to(CODE_ROOT)) for p in (CODE_ROOT / "glue_common").glob("*.py"))
+    assert [f for f in files if f.startswith("glue_common/")] == shipped
+    for name in shipped:
+        assert (asset / name).read_bytes() == (CODE_ROOT / name).read_bytes()
+
+
+@pytest.mark.parametrize(("attribute", "folder"), FUNCTIONS)
+def test_the_handler_imports_from_the_asset_alone(synth: Synth, attribute: str, folder: str) -> None:
+    asset = asset_dir(synth, getattr(synth, attribute))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+    probe = subprocess.run(
+        [sys.executable, "-I", "-B", "-c", IMPORT_PROBE, str(asset), folder],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=asset.parent,
+        env=env,
+    )
+
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    modules = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert {f"{folder}.handler", f"{folder}.config", f"{folder}.events", "glue_common.log"} <= modules.keys()
+    assert all(Path(path).resolve().is_relative_to(asset.resolve()) for path in modules.values()), modules
 
 
 # -- network ---------------------------------------------------------------------------------------------
