@@ -110,6 +110,9 @@ class _CheckStep(ProcessingJobStep):
         super().collect(access)
         if self.registry is not None:
             access.read_registries.append(self.registry)
+        # The job reads a supplied baseline (both check kinds): the role must be able to.
+        if isinstance(self.supplied_baseline_constraints, S3Location):
+            access.reads.append(self.supplied_baseline_constraints)
 
 
 class QualityCheckStep(_CheckStep):
@@ -211,9 +214,8 @@ class QualityCheckStep(_CheckStep):
 
     def collect(self, access: ResourceAccess) -> None:
         super().collect(access)
-        for s in (self.supplied_baseline_statistics, self.supplied_baseline_constraints):
-            if isinstance(s, S3Location):
-                access.reads.append(s)
+        if isinstance(self.supplied_baseline_statistics, S3Location):
+            access.reads.append(self.supplied_baseline_statistics)
 
 
 class ClarifyCheckStep(_CheckStep):
