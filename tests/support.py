@@ -5,11 +5,13 @@ Synthesize once per test module (module-scoped fixtures) and assert many times.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from aws_cdk import App, Stack
@@ -145,6 +147,22 @@ def cfn_lint_errors(template: dict[str, Any], region: str = REGION) -> list[str]
     return [
         f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path or []))})" for m in matches if m.rule.id.startswith("E")
     ]
+
+
+def load_example(path: Path) -> ModuleType:
+    """Import a documented example file (``docs/examples/*.py``) as a module."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def doc_shows_example_verbatim(example: Path, doc: Path) -> bool:
+    """True if ``doc`` has the example's code (from its first ``from aws_cdk import``) as a python block."""
+    code = example.read_text()
+    body = code[code.index("from aws_cdk import") :]
+    return f"```python\n{body}```" in doc.read_text()
 
 
 def resources_of(template: dict[str, Any], type_name: str) -> dict[str, dict[str, Any]]:

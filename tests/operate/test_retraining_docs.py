@@ -6,40 +6,28 @@ finding) and its templates pass cfn-lint.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.support import cfn_lint_errors
+from tests.support import cfn_lint_errors, doc_shows_example_verbatim, load_example
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "operate_glue_example.py"
 DOC = ROOT / "docs" / "operate-glue.md"
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("operate_glue_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_doc_shows_the_example_verbatim() -> None:
-    code = EXAMPLE.read_text()
-    body = code[code.index("from aws_cdk import") :]
-    assert f"```python\n{body}```" in DOC.read_text()
+    assert doc_shows_example_verbatim(EXAMPLE, DOC)
 
 
 @pytest.fixture(scope="module")
 def templates() -> dict[str, dict[str, Any]]:
     outdir = tempfile.mkdtemp(prefix="cdkout-")
-    load_example().build_app(outdir).synth()  # governed: raises if any finding is left
+    load_example(EXAMPLE).build_app(outdir).synth()  # governed: raises if any finding is left
     return {
         name: json.loads((Path(outdir) / f"{name}.template.json").read_text()) for name in ("GlueBuild", "GlueServing")
     }

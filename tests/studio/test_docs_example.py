@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import botocore.session
@@ -18,30 +16,21 @@ from botocore.validate import ParamValidator
 
 from constructs_ml.studio import CanvasSettings
 from constructs_ml.studio.settings import canvas_request_json
+from tests.support import doc_shows_example_verbatim, load_example
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "docs" / "examples" / "studio_example.py"
 DOC = ROOT / "docs" / "studio.md"
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("studio_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_doc_shows_the_example_verbatim() -> None:
-    code = EXAMPLE.read_text()
-    body = code[code.index("from aws_cdk import") :]
-    assert f"```python\n{body}```" in DOC.read_text()
+    assert doc_shows_example_verbatim(EXAMPLE, DOC)
 
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
     outdir = tempfile.mkdtemp(prefix="cdkout-")
-    app = load_example().build_app(outdir)
+    app = load_example(EXAMPLE).build_app(outdir)
     app.synth()  # governed: raises if any cdk-nag or SageMaker-pack finding is left
     return dict(json.loads((Path(outdir) / "StudioExample.template.json").read_text()))
 
