@@ -69,6 +69,7 @@ class NetworkStack(Stack):
             cidr=config.network.cidr,
             max_azs=config.network.max_azs,
             s3_prefix_list_id=config.network.s3_prefix_list_id,
+            dynamodb_prefix_list_id=config.network.dynamodb_prefix_list_id,
             flow_log_retention=RETENTION_BY_DAYS[config.network.flow_log_retention_days],
         )
 

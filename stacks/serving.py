@@ -252,6 +252,9 @@ class ServingStack(Stack):
                 guardrail=guardrail,
                 permissions_boundary=permissions_boundary,
             )
+        if self.deploy_on_approval is not None:
+            # Workload network paths: the interface endpoints and the gateway endpoints (artifact checks).
+            network.connect(self.deploy_on_approval.function.security_group, s3=True)
         self.retraining: RetrainingTrigger | None = None
         if pipeline is not None:
             self.retraining = RetrainingTrigger(
@@ -278,3 +281,6 @@ class ServingStack(Stack):
                 guardrail=guardrail,
                 permissions_boundary=permissions_boundary,
             )
+            if self.retraining.function is not None:
+                # The idempotency table is reached through the DynamoDB gateway endpoint.
+                network.connect(self.retraining.function.security_group, s3=True, dynamodb=True)

@@ -49,6 +49,10 @@ _RUNTIME_ACTIONS = {
 }
 
 
+#: A caller outside the platform (a person's IAM user): its own permissions are not the platform's to check.
+_ANY_CALLER_PERMISSION: dict[str, Any] = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
 def endpoint_service_of(action: str) -> str | None:
     """The VPC endpoint service an SDK call of ``action`` goes to."""
     low = action.lower()
@@ -204,17 +208,24 @@ class ContractChecker:
 
     def check_call(self, role: _Role, entry: dict[str, Any], endpoint_policies: list[dict[str, Any]]) -> str | None:
         """None when the call's outcome matches ``entry["expect"]``, else the problem in words."""
-        principal = Principal(
-            arn=role.arn,
-            account=role.view.account,
-            tags={**role.tags, **entry.get("principalTags", {})},
-        )
+        caller = entry.get("caller")
+        if caller:
+            principal = Principal(arn=str(caller), account=role.view.account, tags=entry.get("principalTags", {}))
+            identity: list[dict[str, Any]] = [_ANY_CALLER_PERMISSION]
+            boundary = None
+        else:
+            principal = Principal(
+                arn=role.arn,
+                account=role.view.account,
+                tags={**role.tags, **entry.get("principalTags", {})},
+            )
+            identity, boundary = role.identity, role.boundary
         request = Request(principal, entry["action"], str(entry["resource"]), entry.get("context", {}))
         policy, required, owner = self.resource_policy(entry["action"], request.resource)
         decision = evaluate(
             request,
-            identity_policies=role.identity,
-            boundary=role.boundary,
+            identity_policies=identity,
+            boundary=boundary,
             resource_policy=policy,
             resource_account=owner,
             resource_policy_required=required,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsii
-from aws_cdk import IAnyProducer, IResolveContext, Lazy
+from aws_cdk import IStableAnyProducer, Lazy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
@@ -49,10 +49,14 @@ class Call:
     context: Mapping[str, Any] = field(default_factory=dict)
     expect: str = "allow"
     principal_tags: Mapping[str, str] = field(default_factory=dict)
+    #: a caller other than the role (e.g. a person's IAM user assuming it): only the resource policy
+    #: (the role's trust policy) decides; the caller's own identity policies are assumed to allow.
+    caller: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": "call",
+            "caller": self.caller,
             "action": self.action,
             "resource": self.resource,
             "context": dict(self.context),
@@ -96,12 +100,12 @@ def _principal_arn(principal: Any) -> str:
     raise ValidationError(f"WorkloadContract: {principal!r} is not a role (no role_arn)")
 
 
-@jsii.implements(IAnyProducer)
+@jsii.implements(IStableAnyProducer)
 class _EntriesProducer:
     def __init__(self, contract: WorkloadContract) -> None:
         self._contract = contract
 
-    def produce(self, context: IResolveContext) -> Any:
+    def produce(self) -> Any:
         return [e.to_json() for e in self._contract.entries]
 
 
@@ -148,9 +152,10 @@ class WorkloadContract:
         source: str,
         context: Mapping[str, Any] | None = None,
         principal_tags: Mapping[str, str] | None = None,
+        caller: str | None = None,
     ) -> WorkloadContract:
         """The workload calls ``actions`` on ``resources`` (with ``context``), and must be allowed."""
-        return self._calls("allow", actions, resources, why, source, context, principal_tags)
+        return self._calls("allow", actions, resources, why, source, context, principal_tags, caller)
 
     def denies(
         self,
@@ -161,9 +166,10 @@ class WorkloadContract:
         source: str,
         context: Mapping[str, Any] | None = None,
         principal_tags: Mapping[str, str] | None = None,
+        caller: str | None = None,
     ) -> WorkloadContract:
         """A call the platform's guardrails, boundary or resource policies must stop for this role."""
-        return self._calls("deny", actions, resources, why, source, context, principal_tags)
+        return self._calls("deny", actions, resources, why, source, context, principal_tags, caller)
 
     def _calls(
         self,
@@ -174,6 +180,7 @@ class WorkloadContract:
         source: str,
         context: Mapping[str, Any] | None,
         principal_tags: Mapping[str, str] | None,
+        caller: str | None = None,
     ) -> WorkloadContract:
         if not source.startswith("https://docs.aws.amazon.com/"):
             raise ValidationError(
@@ -191,6 +198,7 @@ class WorkloadContract:
                         context=dict(context or {}),
                         expect=expect,
                         principal_tags=dict(principal_tags or {}),
+                        caller=caller,
                     )
                 )
         return self
@@ -224,6 +232,10 @@ class WorkloadContract:
         return self
 
 
-def role_of(principal: iam.IGrantable | IConstruct) -> IConstruct:
-    """The construct a contract is kept on for ``principal``."""
-    return getattr(principal, "role", principal)  # type: ignore[no-any-return]
+def contract_for(principal: object) -> WorkloadContract | None:
+    """The contract of ``principal`` if it is a role this app creates (an ``iam.Role`` or a
+    ``ManagedPolicyRole``), else None: imported roles' workloads are their owners' to state."""
+    anchor = getattr(principal, "role", principal)
+    if isinstance(anchor, iam.Role):
+        return WorkloadContract.of(principal)  # type: ignore[arg-type]
+    return None

@@ -120,6 +120,8 @@ class SageMakerGuardrail(Construct):
         problems.require(len(keys) >= 1, "keys", list(keys), "at least one KMS key")
         problems.raise_if_any()
         key_arns = [k.key_arn for k in keys]
+        #: the subnets jobs must use (None: any subnet, as long as there is one).
+        self.subnet_ids: list[str] | None = list(subnet_ids) if subnet_ids else None
         statements = [
             _deny("DenyWithoutVpc", VPC_REQUIRED_ACTIONS, {"Null": {"sagemaker:VpcSubnets": "true"}}),
             _deny(
@@ -213,6 +215,14 @@ CEILING_ACTIONS: tuple[str, ...] = (
     "sqs:*",
     "ssm:*",
     "xray:*",
+    # Item-level DynamoDB access only: the glue functions' idempotency tables (no table management).
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:Query",
+    "dynamodb:DescribeTable",
     "glue:*",
     "athena:*",
     "lambda:*",

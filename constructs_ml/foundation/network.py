@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 
 from aws_cdk import Annotations, RemovalPolicy, Stack
@@ -42,6 +43,7 @@ class EndpointService(enum.Enum):
     EVENTS = "events"
     SSM = "ssm"
     GLUE = "glue"
+    ATHENA = "athena"
     SERVICE_CATALOG = "servicecatalog"
 
     def aws_service(self) -> ec2.InterfaceVpcEndpointAwsService:
@@ -62,15 +64,19 @@ class EndpointService(enum.Enum):
             EndpointService.EVENTS: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
             EndpointService.SSM: ec2.InterfaceVpcEndpointAwsService.SSM,
             EndpointService.GLUE: ec2.InterfaceVpcEndpointAwsService.GLUE,
+            EndpointService.ATHENA: ec2.InterfaceVpcEndpointAwsService.ATHENA,
             EndpointService.SERVICE_CATALOG: ec2.InterfaceVpcEndpointAwsService.SERVICE_CATALOG,
         }[self]
 
 
-#: The endpoints a VPC-only SageMaker platform needs (the S3 gateway endpoint is always created).
+#: The endpoints a VPC-only SageMaker platform needs (the S3 and DynamoDB gateway endpoints are always
+#: created). Add ``GLUE``/``ATHENA`` for offline feature-store queries from the VPC and
+#: ``SERVICE_CATALOG`` for SageMaker Projects.
 DEFAULT_ENDPOINTS: tuple[EndpointService, ...] = (
     EndpointService.SAGEMAKER_API,
     EndpointService.SAGEMAKER_RUNTIME,
     EndpointService.SAGEMAKER_STUDIO,
+    EndpointService.SAGEMAKER_FEATURESTORE_RUNTIME,
     EndpointService.STS,
     EndpointService.LOGS,
     EndpointService.MONITORING,
@@ -119,9 +125,18 @@ class MlNetwork(Construct):
     retention, the default security group closed, and a workload security group for SageMaker jobs,
     models and Studio whose rules are exactly those SageMaker needs: traffic between its members
     (Studio apps, distributed training, inter-container encryption) incl. NFS 2049 for Studio's EFS,
-    HTTPS to the endpoints and, when ``s3_prefix_list_id`` is given, HTTPS to S3 through the gateway.
+    HTTPS to the endpoints and HTTPS to S3 through the gateway endpoint (see ``s3_prefix_list_id``), and
+    IPsec (UDP 500, ESP) between its members for inter-container traffic encryption of multi-instance jobs.
     A DynamoDB gateway endpoint (this account's tables, item actions only) serves the glue functions'
-    idempotency tables.
+    idempotency tables; :meth:`connect` gives any other security group the same paths.
+
+    How gateway traffic is allowed: security groups name a gateway endpoint only by its managed prefix list
+    (``pl-...``), whose id differs per region and which CloudFormation cannot look up. When the prefix-list
+    ids are given, egress goes to them. When they are not (the environment-agnostic default), egress is
+    HTTPS (TCP 443 only) to ``0.0.0.0/0``: in this VPC's isolated subnets, which have no internet gateway,
+    NAT or other route out of the VPC, that traffic can only reach the VPC's own addresses (the interface
+    endpoints) and the gateway endpoints, whose policies admit only this account's principals and
+    buckets/tables. The isolation is carried by the routes, which the workload contracts check.
 
     Args:
         scope: parent construct.
@@ -137,8 +152,10 @@ class MlNetwork(Construct):
         create_endpoints: create endpoints in an existing VPC too (turn off if it has them already).
         flow_log_retention: retention of the flow-log group: one year.
         s3_prefix_list_id: the region's S3 managed prefix list (``com.amazonaws.<region>.s3``,
-            ``pl-...``). Security groups cannot name the S3 gateway endpoint, so without this the
-            workload security group has no S3 egress (a warning says so) and jobs cannot read S3.
+            ``pl-...``): egress to S3 goes to it. HTTPS egress to ``0.0.0.0/0`` in the isolated subnets when
+            omitted (see above).
+        dynamodb_prefix_list_id: the region's DynamoDB managed prefix list, likewise, for :meth:`connect`
+            with ``dynamodb=True``.
         s3_endpoint_scope: what the S3 gateway endpoint lets this account's principals reach: ``"account"``
             (default), buckets owned by this account (plus the AWS-owned ECR layer bucket); ``"buckets"``,
             only the buckets later named with :meth:`allow_s3_buckets` (tighter; the buckets must be in the
@@ -160,6 +177,7 @@ class MlNetwork(Construct):
         create_endpoints: bool = True,
         flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
         s3_prefix_list_id: str | None = None,
+        dynamodb_prefix_list_id: str | None = None,
         s3_endpoint_scope: str = "account",
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
@@ -180,10 +198,14 @@ class MlNetwork(Construct):
         problems.unique("endpoints", [e.value for e in endpoints])
         for e in endpoints:
             problems.require(isinstance(e, EndpointService), "endpoints", e, "EndpointService members")
-        if s3_prefix_list_id is not None:
-            problems.require(
-                s3_prefix_list_id.startswith("pl-"), "s3_prefix_list_id", s3_prefix_list_id, "a prefix list id 'pl-...'"
-            )
+        for prop, pl in (("s3_prefix_list_id", s3_prefix_list_id), ("dynamodb_prefix_list_id", dynamodb_prefix_list_id)):
+            if pl is not None and not is_token(pl):
+                problems.require(
+                    isinstance(pl, str) and re.fullmatch(r"pl-[0-9a-f]{8,17}", pl) is not None,
+                    prop,
+                    pl,
+                    "a prefix list id 'pl-' + 8..17 hex digits",
+                )
         problems.require_one_of("s3_endpoint_scope", s3_endpoint_scope, ("account", "buckets"))
         problems.raise_if_any()
 
@@ -253,17 +275,17 @@ class MlNetwork(Construct):
         sg.add_egress_rule(sg, ec2.Port.all_tcp(), "Studio apps and distributed jobs talk to each other")
         sg.add_ingress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
         sg.add_egress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
-        if s3_prefix_list_id is not None:
-            sg.add_egress_rule(
-                ec2.Peer.prefix_list(s3_prefix_list_id), ec2.Port.tcp(443), "HTTPS to S3 through the gateway endpoint"
-            )
-        else:
+        # Inter-container traffic encryption runs IPsec between the instances of a job.
+        for port, what in ((ec2.Port.udp(500), "IKE (UDP 500)"), (ec2.Port(protocol=ec2.Protocol.ESP, string_representation="ESP"), "ESP (IP protocol 50)")):
+            sg.add_ingress_rule(sg, port, f"{what} between instances: inter-container traffic encryption")
+            sg.add_egress_rule(sg, port, f"{what} between instances: inter-container traffic encryption")
+        self._gateway_prefix_lists = {"s3": s3_prefix_list_id, "dynamodb": dynamodb_prefix_list_id}
+        if not self.owns_vpc and not (s3_prefix_list_id and dynamodb_prefix_list_id):
             Annotations.of(self).add_warning_v2(
-                "constructs-ml:network-no-s3-egress",
-                "MlNetwork: s3_prefix_list_id is not set, so the workload security group has no egress to S3 "
-                "through the gateway endpoint; SageMaker jobs in the VPC cannot read or write S3 until it is set "
-                "(find it with: aws ec2 describe-managed-prefix-lists --filters Name=prefix-list-name,"
-                "Values=com.amazonaws.<region>.s3).",
+                "constructs-ml:network-gateway-egress-any",
+                "MlNetwork: prefix-list ids are not set for an existing VPC, so gateway-endpoint egress is HTTPS to "
+                "0.0.0.0/0; it stays inside the VPC only if the given subnets have no route to the internet. Set "
+                "s3_prefix_list_id and dynamodb_prefix_list_id (aws ec2 describe-managed-prefix-lists) to narrow it.",
             )
 
         self.endpoint_security_group = ec2.SecurityGroup(
@@ -323,7 +345,7 @@ class MlNetwork(Construct):
                     conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
                 )
             )
-        self.allow_endpoint_access(self.workload_security_group)
+        self.connect(self.workload_security_group, s3=True)
         if self.s3_endpoint is not None:
             # ECR image layers come from this AWS-owned bucket through the gateway endpoint.
             layers = f"arn:{self.stack.partition}:s3:::prod-{self.stack.region}-starport-layer-bucket/*"
@@ -379,12 +401,38 @@ class MlNetwork(Construct):
         return ep.vpc_endpoint_id if ep else None
 
     def allow_endpoint_access(self, peer: ec2.ISecurityGroup) -> None:
-        """Let members of ``peer`` reach the interface endpoints over HTTPS (and only that)."""
-        self.endpoint_security_group.add_ingress_rule(
-            peer, ec2.Port.tcp(443), f"HTTPS from {peer.node.path} to the VPC endpoints"
+        """Let members of ``peer`` reach the interface endpoints over HTTPS (and only that).
+
+        The rules go into ``peer``'s stack when it is another one (no dependency of the network on it).
+        """
+        peer.connections.allow_to(
+            self.endpoint_security_group, ec2.Port.tcp(443), f"HTTPS from {peer.node.path} to the VPC endpoints"
         )
-        if isinstance(peer, ec2.SecurityGroup) and not peer.allow_all_outbound:
-            peer.add_egress_rule(self.endpoint_security_group, ec2.Port.tcp(443), "HTTPS to the VPC endpoints")
+
+    def connect(self, security_group: ec2.ISecurityGroup, *, s3: bool = True, dynamodb: bool = False) -> None:
+        """Give ``security_group`` the network paths a platform workload needs, and nothing else.
+
+        HTTPS to the interface endpoints, and HTTPS to the S3 (and, with ``dynamodb``, DynamoDB) gateway
+        endpoints: to their prefix lists when their ids were given, else to ``0.0.0.0/0`` on TCP 443 only,
+        which in the isolated subnets reaches nothing but the VPC and its gateway endpoints.
+        """
+        self.allow_endpoint_access(security_group)
+        if not isinstance(security_group, ec2.SecurityGroup) or security_group.allow_all_outbound:
+            return
+        for service, wanted in (("s3", s3), ("dynamodb", dynamodb)):
+            if not wanted:
+                continue
+            pl = self._gateway_prefix_lists[service]
+            if pl:
+                security_group.add_egress_rule(
+                    ec2.Peer.prefix_list(pl), ec2.Port.tcp(443), f"HTTPS to {service} through its gateway endpoint"
+                )
+            else:
+                security_group.add_egress_rule(
+                    ec2.Peer.any_ipv4(),
+                    ec2.Port.tcp(443),
+                    "HTTPS to the S3/DynamoDB gateway endpoints; isolated subnets: no route leaves the VPC",
+                )
 
     def allow_s3_buckets(self, *buckets: s3.IBucket) -> None:
         """Let this account's principals reach ``buckets`` (and their objects) through the S3 gateway endpoint.

@@ -17,6 +17,8 @@ from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import PlatformBuckets
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
@@ -28,6 +30,10 @@ from constructs_ml.governance.acknowledgements import SAGEMAKER_LIST_ACTIONS
 
 #: The tag every persona and execution role carries; the SageMaker rule pack reads it.
 PERSONA_TAG = "constructs-ml:persona"
+
+#: The session tag that names the Studio user profile a person may open. People set it when they assume
+#: a persona role, and the trust policy lets them set it only to their own IAM user name.
+STUDIO_PROFILE_SESSION_TAG = "studio-user-profile"
 
 
 class PersonaKind(enum.Enum):
@@ -185,6 +191,8 @@ class Personas(Construct):
                 managed_policies=guards,
                 tags={PERSONA_TAG: kind.value},
             )
+            if trusted_principal is None:
+                self._allow_own_profile_tag(self._roles[kind])
 
         read = iam.PolicyStatement(sid="ListSageMaker", actions=list(SAGEMAKER_READ_ACTIONS), resources=["*"])
         describe = iam.PolicyStatement(
@@ -225,6 +233,35 @@ class Personas(Construct):
                 resources=[_sagemaker_arn(self, "model-package")],
                 conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": ["Approved", "Rejected"]}},
             )
+        )
+
+        package = _sagemaker_arn(self, "model-package").replace("/*", "/contract-check/1")
+        WorkloadContract.of(approver).allows(
+            "sagemaker:UpdateModelPackage",
+            package,
+            context={"sagemaker:ModelApprovalStatus": "Approved"},
+            why="the model approver approves model packages",
+            source=src.MODEL_REGISTRY,
+        )
+        for kind in (PersonaKind.DATA_SCIENTIST, PersonaKind.ML_ENGINEER, PersonaKind.PLATFORM_ADMIN):
+            WorkloadContract.of(self._roles[kind]).denies(
+                ["sagemaker:UpdateModelPackage", "sagemaker:CreateModelPackage"],
+                package,
+                context={"sagemaker:ModelApprovalStatus": "Approved"},
+                why="only the model approver may approve (SM-12)",
+                source=src.SAGEMAKER_CONDITIONS,
+            )
+        WorkloadContract.of(mle).allows(
+            "sagemaker:StartPipelineExecution",
+            _sagemaker_arn(self, "pipeline").replace("/*", "/contract-check"),
+            why="ML engineers run the platform's pipelines",
+            source=src.PIPELINES_ROLE,
+        ).allows(
+            "sagemaker:CreateModelPackage",
+            package,
+            context={"sagemaker:ModelApprovalStatus": "PendingManualApproval"},
+            why="ML engineers register models for approval",
+            source=src.MODEL_REGISTRY,
         )
 
         admin = self._roles[PersonaKind.PLATFORM_ADMIN]
@@ -285,12 +322,115 @@ class Personas(Construct):
                 )
             )
             role.grant_pass_role(role)
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="VolumeKeyGrantsForSageMaker",
+                    actions=["kms:CreateGrant"],
+                    resources=[keys.data.key_arn],
+                    conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                )
+            )
+            self._studio_contract(role, keys.data.key_arn, network)
             if kind is PersonaKind.DATA_SCIENTIST:
                 buckets.data.grant_read_write(role)
             else:
                 buckets.data.grant_read(role)
             buckets.artifacts.grant_read_write(role)
             self._studio_roles[kind] = role
+
+    def _allow_own_profile_tag(self, role: ManagedPolicyRole) -> None:
+        """Let a person tag their session with their *own* Studio profile name, and nothing else.
+
+        The trust policy admits ``sts:TagSession`` only when the one tag key is
+        :data:`STUDIO_PROFILE_SESSION_TAG` and its value is the caller's IAM user name
+        (``${aws:username}``), so nobody can open another person's profile. Federated users get the tag
+        from their identity provider instead (a SAML/OIDC session-tag attribute), with a trust policy of
+        your own (``trusted_principal``).
+        """
+        account = Stack.of(self).account
+        assert role.role.assume_role_policy is not None
+        role.role.assume_role_policy.add_statements(
+            iam.PolicyStatement(
+                sid="TagSessionWithOwnStudioProfile",
+                actions=["sts:TagSession"],
+                principals=[iam.AccountRootPrincipal()],
+                conditions={
+                    "Bool": {"aws:MultiFactorAuthPresent": "true"},
+                    "StringEquals": {f"aws:RequestTag/{STUDIO_PROFILE_SESSION_TAG}": "${aws:username}"},
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
+                },
+            )
+        )
+        user = f"arn:{Stack.of(self).partition}:iam::{account}:user/contract-check-user"
+        tag = f"aws:RequestTag/{STUDIO_PROFILE_SESSION_TAG}"
+        person = {"aws:MultiFactorAuthPresent": "true", "aws:username": "contract-check-user"}
+        (
+            WorkloadContract.of(role)
+            .allows("sts:AssumeRole", role.role_arn, caller=user, context=person,
+                    why="a person assumes the persona role with MFA", source=src.SESSION_TAGS)
+            .denies("sts:AssumeRole", role.role_arn, caller=user, context={"aws:username": "contract-check-user"},
+                    why="no persona session without MFA", source=src.SESSION_TAGS)
+            .allows("sts:TagSession", role.role_arn, caller=user,
+                    context={**person, tag: "contract-check-user", "aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
+                    why="the session names the person's own Studio profile", source=src.SESSION_TAGS)
+            .denies("sts:TagSession", role.role_arn, caller=user,
+                    context={**person, tag: "someone-else", "aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
+                    why="nobody can tag a session with another person's profile", source=src.SESSION_TAGS)
+            .denies("sts:TagSession", role.role_arn, caller=user,
+                    context={**person, "aws:RequestTag/other": "x", "aws:TagKeys": ["other"]},
+                    why="no other session tags (they could satisfy other tag-based policies)", source=src.SESSION_TAGS)
+        )
+
+    def _studio_contract(self, role: ManagedPolicyRole, key_arn: str, network: MlNetwork | None) -> None:
+        """What a Studio execution role's notebooks do, and what the guardrail must stop them doing."""
+        job = _sagemaker_arn(self, "training-job").replace("/*", "/contract-check")
+        contract = WorkloadContract.of(role)
+        good = src.compliant_job(key_arn, self.guardrail.subnet_ids)
+        contract.allows(
+            "sagemaker:CreateTrainingJob",
+            job,
+            context=good,
+            why="notebooks start training jobs inside the platform's controls",
+            source=src.SAGEMAKER_ROLES,
+        )
+        # (A request that leaves the isolation flag out is issue 10's guardrail gap; here: one set to false.)
+        contract.denies(
+            "sagemaker:CreateTrainingJob",
+            job,
+            context={**good, "sagemaker:NetworkIsolation": "false"},
+            why="the guardrail denies a job without network isolation (SM-11)",
+            source=src.SAGEMAKER_CONDITIONS,
+        )
+        for missing in ("sagemaker:VpcSubnets", "sagemaker:VolumeKmsKey"):
+            contract.denies(
+                "sagemaker:CreateTrainingJob",
+                job,
+                context={k: v for k, v in good.items() if k != missing},
+                why=f"the guardrail denies a job without {missing} (SM-11)",
+                source=src.SAGEMAKER_CONDITIONS,
+            )
+        contract.denies(
+            "sagemaker:CreateTrainingJob",
+            job,
+            context={**good, "sagemaker:VolumeKmsKey": "arn:aws:kms:eu-west-1:999999999999:key/foreign"},
+            why="the guardrail denies a foreign volume key (SM-11)",
+            source=src.SAGEMAKER_CONDITIONS,
+        )
+        contract.denies(
+            ["iam:CreateUser", "iam:CreateAccessKey", "iam:DeleteRolePermissionsBoundary"],
+            "*",
+            why="the permissions boundary denies escalation (IAM-06)",
+            source="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html",
+        )
+        src.job_runtime(contract, self, key_arn=key_arn, log_kind="studio", distributed=False)
+        if network is not None:
+            contract.reaches(
+                ["sagemaker.api", "sagemaker.runtime", "sts", "s3", "logs"],
+                security_groups=[network.workload_security_group],
+                subnets=network.subnets,
+                why="Studio apps in VpcOnly mode call SageMaker, STS and S3 through the VPC's endpoints",
+                source=src.STUDIO_VPC,
+            )
 
     def role(self, kind: PersonaKind) -> ManagedPolicyRole:
         """The role people of ``kind`` assume."""
@@ -357,6 +497,13 @@ class ExecutionRoles(Construct):
         sm = iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
             {"StringEquals": {"aws:SourceAccount": stack.account}}
         )
+        key_arn = buckets.key.key_arn
+        volume_key_grants = iam.PolicyStatement(
+            sid="VolumeKeyGrantsForSageMaker",
+            actions=["kms:CreateGrant"],
+            resources=[key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
 
         def role(cid: str, description: str, assumed_by: iam.IPrincipal, persona: str) -> ManagedPolicyRole:
             return ManagedPolicyRole(
@@ -373,17 +520,57 @@ class ExecutionRoles(Construct):
             self.training.add_to_policy(s)
         buckets.data.grant_read(self.training)
         buckets.artifacts.grant_read_write(self.training)
+        self.training.add_to_policy(volume_key_grants)
+        training = src.job_runtime(WorkloadContract.of(self.training), self, key_arn=key_arn, log_kind="TrainingJobs")
+        training.allows(
+            "s3:GetObject",
+            buckets.data.bucket.arn_for_objects("contract-check/train.csv"),
+            why="training reads its input channels from the data bucket",
+            source=src.SAGEMAKER_ROLES,
+        ).allows(
+            "s3:PutObject",
+            buckets.artifacts.bucket.arn_for_objects("contract-check/model.tar.gz"),
+            context=src.sse_kms(key_arn),
+            why="training writes model artifacts",
+            source=src.SAGEMAKER_ROLES,
+        )
 
         self.inference = role("Inference", "constructs-ml models and endpoints", sm, "execution-inference")
         for s in workload_statements(self, log_kinds=("Endpoints/*",)):
             self.inference.add_to_policy(s)
         buckets.artifacts.grant_read(self.inference)
+        self.inference.add_to_policy(volume_key_grants)
+        src.job_runtime(
+            WorkloadContract.of(self.inference), self, key_arn=key_arn, log_kind="Endpoints/contract-check",
+            network_source=src.HOSTING_VPC, distributed=False, writes=False,
+        ).allows(
+            "s3:GetObject",
+            buckets.artifacts.bucket.arn_for_objects("contract-check/model.tar.gz"),
+            why="the endpoint downloads the model artifact",
+            source=src.SAGEMAKER_ROLES,
+        )
 
         self.monitoring = role("Monitoring", "constructs-ml model monitoring jobs", sm, "execution-monitoring")
         for s in workload_statements(self, log_kinds=("ProcessingJobs",)):
             self.monitoring.add_to_policy(s)
         buckets.capture.grant_read_write(self.monitoring)
         buckets.artifacts.grant_read(self.monitoring)
+        self.monitoring.add_to_policy(volume_key_grants)
+        src.job_runtime(
+            WorkloadContract.of(self.monitoring), self, key_arn=key_arn, log_kind="ProcessingJobs",
+            network_source=src.PROCESSING_VPC,
+        ).allows(
+            "s3:GetObject",
+            buckets.capture.bucket.arn_for_objects("contract-check/capture.jsonl"),
+            why="monitoring reads captured requests and responses",
+            source=src.SAGEMAKER_ROLES,
+        ).allows(
+            "s3:PutObject",
+            buckets.capture.bucket.arn_for_objects("contract-check/constraint_violations.json"),
+            context=src.sse_kms(key_arn),
+            why="monitoring writes its reports",
+            source=src.SAGEMAKER_ROLES,
+        )
 
         pipelines = (
             [stack_arn(self, "sagemaker", f"pipeline/{n.lower()}") for n in pipeline_names]
@@ -401,7 +588,6 @@ class ExecutionRoles(Construct):
                     "sagemaker:CreateProcessingJob",
                     "sagemaker:DescribeProcessingJob",
                     "sagemaker:StopProcessingJob",
-                    "sagemaker:CreateModelPackage",
                     "sagemaker:DescribeModelPackage",
                     "sagemaker:CreateModel",
                     "sagemaker:AddTags",
@@ -412,9 +598,37 @@ class ExecutionRoles(Construct):
                 ],
             )
         )
+        self.pipeline.add_to_policy(
+            iam.PolicyStatement(
+                sid="RegisterModelsPendingApproval",
+                actions=["sagemaker:CreateModelPackage"],
+                resources=[stack_arn(self, "sagemaker", "model-package/*")],
+                conditions={"StringNotEqualsIfExists": {"sagemaker:ModelApprovalStatus": "Approved"}},
+            )
+        )
         self.training.grant_pass_role(self.pipeline)
         self.inference.grant_pass_role(self.pipeline)
         buckets.artifacts.grant_read_write(self.pipeline)
+        job = stack_arn(self, "sagemaker", "training-job/contract-check")
+        WorkloadContract.of(self.pipeline).allows(
+            "sagemaker:CreateTrainingJob",
+            job,
+            context=src.compliant_job(key_arn, guardrail.subnet_ids),
+            why="the pipeline starts its training steps",
+            source=src.PIPELINES_ROLE,
+        ).allows(
+            "iam:PassRole",
+            self.training.role_arn,
+            context={"iam:PassedToService": "sagemaker.amazonaws.com"},
+            why="the pipeline passes the training role to its jobs",
+            source=src.PIPELINES_ROLE,
+        ).denies(
+            "sagemaker:CreateModelPackage",
+            stack_arn(self, "sagemaker", "model-package/contract-check/1"),
+            context={"sagemaker:ModelApprovalStatus": "Approved"},
+            why="a pipeline registers models pending approval; it cannot approve them",
+            source=src.SAGEMAKER_CONDITIONS,
+        )
 
         self.glue = role(
             "Glue",
@@ -428,6 +642,12 @@ class ExecutionRoles(Construct):
                 actions=["sagemaker:StartPipelineExecution", "sagemaker:ListPipelineExecutions"],
                 resources=pipelines,
             )
+        )
+        WorkloadContract.of(self.glue).allows(
+            "sagemaker:StartPipelineExecution",
+            pipelines[0].replace("pipeline/*", "pipeline/contract-check"),
+            why="the glue functions start the retraining pipeline",
+            source=src.SAGEMAKER_SAR,
         )
 
     @property

@@ -309,6 +309,31 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             }
         ),
     ),
+    "iam5-studio-spaces-and-apps": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:space/*/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:app/*/*]",
+        ),
+        reason=(
+            "Studio creates a person's spaces and apps at run time with the execution role, under names the "
+            "person chooses; the grant names the one Studio domain's spaces and apps (space/<domain id>/*, "
+            "app/<domain id>/*), and AddTags is allowed only while creating them (sagemaker:TaggingAction)."
+        ),
+        scope="StudioDomain.grant_apps_and_spaces on Studio execution roles",
+        auto=True,
+        actions=frozenset(
+            {
+                "sagemaker:CreateSpace",
+                "sagemaker:UpdateSpace",
+                "sagemaker:DeleteSpace",
+                "sagemaker:DescribeSpace",
+                "sagemaker:CreateApp",
+                "sagemaker:DeleteApp",
+                "sagemaker:DescribeApp",
+                "sagemaker:AddTags",
+            }
+        ),
+    ),
     "permissions-boundary-ceiling": AllowedAcknowledgement(
         rules=(
             "AwsSolutions-IAM5[Resource::*]",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy, Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
@@ -253,6 +254,14 @@ class StudioDomain(StudioDomainBase):
 
         for p in personas:
             allow_source_identity(self, p.role)
+            self.grant_apps_and_spaces(p.grantee)
+            key.grant(p.grantee, "kms:DescribeKey")
+            iam.Grant.add_to_principal(
+                grantee=p.grantee,
+                actions=["kms:CreateGrant"],
+                resource_arns=[key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
         if idle_shutdown is None:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:studio-idle-shutdown-off",

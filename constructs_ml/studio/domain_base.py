@@ -13,6 +13,8 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import contract_for
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import stack_arn
 from constructs_ml.studio.lifecycle import StudioLifecycleConfigBase
@@ -110,12 +112,86 @@ class StudioDomainBase(Construct):
         )
         problems.raise_if_any()
         profile = user_profile_name or f"${{aws:PrincipalTag/{session_tag}}}"
-        return iam.Grant.add_to_principal(
+        grant = iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["sagemaker:CreatePresignedDomainUrl"],
             resource_arns=[self.user_profile_arn(profile)],
             conditions={"StringEquals": {"aws:SourceVpce": list(self.presigned_url_vpc_endpoint_ids)}},
         )
+        contract = contract_for(grantee)
+        if contract is not None:
+            own = user_profile_name or "contract-check-user"
+            tags = {} if user_profile_name else {session_tag: own}
+            vpce = {"aws:SourceVpce": self.presigned_url_vpc_endpoint_ids[0]}
+            (
+                contract.allows("sagemaker:CreatePresignedDomainUrl", self.user_profile_arn(own), context=vpce,
+                        principal_tags=tags, why="a person opens Studio as their own user profile",
+                        source=src.STUDIO_PRESIGNED)
+                .denies("sagemaker:CreatePresignedDomainUrl", self.user_profile_arn("someone-else"), context=vpce,
+                        principal_tags=tags, why="nobody opens another person's profile", source=src.STUDIO_PRESIGNED)
+                .denies("sagemaker:CreatePresignedDomainUrl", self.user_profile_arn(own), principal_tags=tags,
+                        why="Studio opens only through the platform's VPC endpoints (SM-12)",
+                        source=src.STUDIO_PRESIGNED)
+            )
+        return grant
+
+    def grant_apps_and_spaces(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let a Studio execution role create, update and delete its spaces and apps in this domain.
+
+        Studio calls these with the execution role's credentials when a person opens JupyterLab or Code
+        Editor: ``CreateSpace``/``UpdateSpace``/``DeleteSpace``, ``CreateApp``/``DeleteApp`` (and Describe) on
+        this domain's ``space/*`` and ``app/*``, and ``AddTags`` only as part of creating them
+        (``sagemaker:TaggingAction``).
+        """
+        spaces = stack_arn(self, "sagemaker", f"space/{self.domain_id}/*")
+        apps = stack_arn(self, "sagemaker", f"app/{self.domain_id}/*")
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=[
+                "sagemaker:CreateSpace",
+                "sagemaker:UpdateSpace",
+                "sagemaker:DeleteSpace",
+                "sagemaker:DescribeSpace",
+                "sagemaker:CreateApp",
+                "sagemaker:DeleteApp",
+                "sagemaker:DescribeApp",
+            ],
+            resource_arns=[spaces, apps],
+        )
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["sagemaker:AddTags"],
+            resource_arns=[spaces, apps],
+            conditions={"StringEquals": {"sagemaker:TaggingAction": ["CreateSpace", "CreateApp"]}},
+        )
+        contract = contract_for(grantee)
+        if contract is None:
+            return grant
+        space = stack_arn(self, "sagemaker", f"space/{self.domain_id}/contract-check")
+        app = stack_arn(self, "sagemaker", f"app/{self.domain_id}/contract-check/jupyterlab/default")
+        contract.allows(
+            ["sagemaker:CreateSpace", "sagemaker:UpdateSpace", "sagemaker:DeleteSpace"],
+            space,
+            why="Studio creates the person's private space when they open JupyterLab",
+            source=src.SAGEMAKER_SAR,
+        ).allows(
+            ["sagemaker:CreateApp", "sagemaker:DeleteApp"],
+            app,
+            why="Studio starts and stops the space's app",
+            source=src.SAGEMAKER_SAR,
+        ).allows(
+            "sagemaker:AddTags",
+            space,
+            context={"sagemaker:TaggingAction": "CreateSpace"},
+            why="tags propagate to new spaces (TagPropagation ENABLED)",
+            source=src.SAGEMAKER_SAR,
+        ).denies(
+            "sagemaker:AddTags",
+            space,
+            why="tags change only while creating a space or app",
+            source=src.SAGEMAKER_SAR,
+        )
+        return grant
 
     def grant_idle_shutdown(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let an execution role stop its own apps in this domain (for the idle-shutdown lifecycle config).
