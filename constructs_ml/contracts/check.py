@@ -167,11 +167,12 @@ class ContractChecker:
         service = resource.split(":")[2] if resource.startswith("arn:") and resource.count(":") >= 5 else ""
         if service == "s3":
             bucket = resource.split(":::", 1)[1].split("/", 1)[0]
+            owner = next((v.account for v, lid, _ in a.resources("AWS::S3::Bucket") if a.physical_name(v, lid) == bucket), None)
             for view, lid, _ in a.resources("AWS::S3::BucketPolicy"):
                 props = a.properties(view, lid)
                 if props.get("Bucket") == bucket:
-                    return props.get("PolicyDocument"), False, None
-            return None, False, None
+                    return props.get("PolicyDocument"), False, owner
+            return None, False, owner
         if service == "kms":
             for view, lid, _ in a.resources("AWS::KMS::Key"):
                 if a.arn(view, lid) == resource:
@@ -220,8 +221,11 @@ class ContractChecker:
                 tags={**role.tags, **entry.get("principalTags", {})},
             )
             identity, boundary = role.identity, role.boundary
-        request = Request(principal, entry["action"], str(entry["resource"]), entry.get("context", {}))
-        policy, required, owner = self.resource_policy(entry["action"], request.resource)
+        policy, required, owner = self.resource_policy(entry["action"], str(entry["resource"]))
+        context = dict(entry.get("context", {}))
+        if owner is not None:
+            context.setdefault("aws:ResourceAccount", owner)
+        request = Request(principal, entry["action"], str(entry["resource"]), context)
         decision = evaluate(
             request,
             identity_policies=identity,

@@ -63,6 +63,7 @@ def job_runtime(
     network_source: str = TRAINING_VPC,
     distributed: bool = True,
     writes: bool = True,
+    vpc_arn: str | None = None,
 ) -> WorkloadContract:
     """What every SageMaker job/model role needs to run: logs, metrics, ENIs, volume-key grants, S3 reach."""
     stack = Stack.of(scope)
@@ -83,7 +84,7 @@ def job_runtime(
     contract.allows(
         ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
         "*",
-        context={"aws:RequestedRegion": stack.region},
+        context={"aws:RequestedRegion": stack.region, **({"ec2:Vpc": vpc_arn} if vpc_arn else {})},
         why="SageMaker places the job's instances in the VPC (elastic network interfaces)",
         source=source,
     )

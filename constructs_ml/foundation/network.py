@@ -22,6 +22,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems, is_token
 from constructs_ml.foundation.roles import ManagedPolicyRole
 
@@ -251,6 +253,12 @@ class MlNetwork(Construct):
                     resources=[self.flow_log_group.log_group_arn],
                 )
             ],
+        )
+        WorkloadContract.of(self.flow_log_role).allows(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            f"{self.flow_log_group.log_group_arn}:log-stream:contract-check",
+            why="VPC flow logs delivers records to the flow-log group",
+            source=src.FLOW_LOGS,
         )
         self.flow_log = ec2.FlowLog(
             self,

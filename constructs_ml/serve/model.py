@@ -24,6 +24,8 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -286,6 +288,12 @@ class Model(ModelBase):
             if package_artifacts_key is not None:
                 for stmt in kms_statements(package_artifacts_key.key_arn, decrypt=True):
                     self._role.add_to_policy(stmt)
+            self._record_contract(
+                model_data.path if model_data is not None else package_artifacts,
+                model_data.key if model_data is not None else package_artifacts_key,
+                serverless,
+                vpc,
+            )
 
         container = self._container(image, model_data, model_package_arn, environment)
         self.approved_package_arn: str | None = None
@@ -341,6 +349,38 @@ class Model(ModelBase):
                 "(AWS exclusion), acknowledged via allowlist entry 'serverless-model-no-vpc'.",
             )
             acknowledge(self.resource, "serverless-model-no-vpc")
+
+    def _record_contract(
+        self, artifacts: S3Path | None, key: kms.IKey | None, serverless: bool, vpc: ec2.IVpc | None
+    ) -> None:
+        """The model role's workload: fetch the artifact, write endpoint logs, place ENIs, reach S3 in the VPC."""
+        assert self._role is not None
+        contract = src.job_runtime(
+            WorkloadContract.of(self._role),
+            self,
+            key_arn=None,
+            log_kind="Endpoints/contract-check",
+            security_groups=self.security_groups if not serverless else (),
+            subnets=self.subnets if not serverless else (),
+            network_source=src.HOSTING_VPC,
+            distributed=False,
+            vpc_arn=stack_arn(self, "ec2", f"vpc/{vpc.vpc_id}") if vpc is not None and not serverless else None,
+        )
+        if artifacts is not None:
+            artifact = artifacts if artifacts.clean_prefix.endswith(".tar.gz") else artifacts.child("model.tar.gz")
+            contract.allows(
+                "s3:GetObject",
+                artifact.bucket.arn_for_objects(artifact.clean_prefix),
+                why="SageMaker downloads the model artifact with the model's role",
+                source=src.SAGEMAKER_ROLES,
+            )
+        if key is not None:
+            contract.allows(
+                "kms:Decrypt",
+                key.key_arn,
+                why="the artifact is encrypted with the platform key",
+                source=src.SAGEMAKER_ROLES,
+            )
 
     def _container(
         self,

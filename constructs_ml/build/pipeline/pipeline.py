@@ -45,7 +45,7 @@ from constructs_ml.build.pipeline.definition import (
 )
 from constructs_ml.build.pipeline.parameters import Parameter
 from constructs_ml.build.pipeline.properties import S3Location
-from constructs_ml.build.pipeline.roles import grant_job_role, grant_pipeline_role
+from constructs_ml.build.pipeline.roles import grant_job_role, grant_pipeline_role, record_contracts
 from constructs_ml.build.pipeline.steps_base import RenderContext, ResourceAccess, Step
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
@@ -302,6 +302,16 @@ class TrainingPipeline(PipelineBase):
             access=access,
             artifacts=self.artifacts,
             key=self.encryption_key,
+        )
+        record_contracts(
+            self,
+            pipeline_role=self.pipeline_role,
+            job_role=self.job_role,
+            access=access,
+            artifacts=self.artifacts,
+            key=self.encryption_key,
+            security_groups=self.security_groups,
+            subnet_ids=self.subnet_ids,
         )
         self.access = access
 
