@@ -222,9 +222,9 @@ class Assembly:
         owner = self.owner_of(logical_id, view)
         res_type = owner.resources[logical_id].get("Type", "")
         if res_type in _ID_PREFIX and res_type not in _TYPES:
-            return f"{_ID_PREFIX[res_type]}-{_short(logical_id)}"
+            return f"{_ID_PREFIX[res_type]}-{_short(owner.stack_name)}-{_short(logical_id)}"
         if res_type == "AWS::KMS::Key":
-            return self._key_id(logical_id)
+            return self._key_id(owner, logical_id)
         spec = _TYPES.get(res_type)
         if spec is None:
             return f"{owner.stack_name}-{_short(logical_id)}".lower()
@@ -234,21 +234,21 @@ class Assembly:
         if kind == "url":
             return f"https://sqs.{owner.region}.{URL_SUFFIX}/{owner.account}/{self.physical_name(owner, logical_id)}"
         if kind == "id" and res_type == "AWS::SageMaker::Domain":
-            return f"d-{_short(logical_id)}"
+            return f"d-{_short(owner.stack_name)}-{_short(logical_id)}"
         return self.physical_name(owner, logical_id)
 
     @staticmethod
-    def _key_id(logical_id: str) -> str:
-        return f"key-{_short(logical_id)}"
+    def _key_id(view: StackView, logical_id: str) -> str:
+        return f"key-{_short(view.stack_name)}-{_short(logical_id)}"
 
     def arn(self, view: StackView, logical_id: str) -> str:
         """The stand-in ARN of a resource."""
         res_type = view.resources[logical_id].get("Type", "")
         spec = _TYPES.get(res_type)
         if res_type == "AWS::KMS::Key":
-            name = self._key_id(logical_id)
+            name = self._key_id(view, logical_id)
         elif res_type == "AWS::SageMaker::Domain":
-            name = f"d-{_short(logical_id)}"
+            name = f"d-{_short(view.stack_name)}-{_short(logical_id)}"
         else:
             name = self.physical_name(view, logical_id)
         if spec is None:
@@ -271,7 +271,7 @@ class Assembly:
         ):
             return self.arn(owner, logical_id)
         if attribute in ("KeyId",):
-            return self._key_id(logical_id)
+            return self._key_id(owner, logical_id)
         if attribute in ("GroupId", "VpcEndpointId", "SubnetId", "VpcId", "RouteTableId", "DomainId", "Id"):
             return self.ref(owner, logical_id)
         if attribute == "RoleId":
@@ -285,9 +285,7 @@ class Assembly:
         if attribute == "QueueUrl":
             return self.ref(owner, logical_id)
         if attribute == "DefaultSecurityGroup":
-            return f"sg-default-{_short(logical_id)}"
-        if attribute == "SecurityGroupId":
-            return f"sg-{_short(logical_id)}-{attribute.lower()}"
+            return f"sg-default-{_short(owner.stack_name)}-{_short(logical_id)}"
         return f"{self.physical_name(owner, logical_id)}.{attribute}"
 
     def resolve(self, view: StackView, value: Any) -> Any:

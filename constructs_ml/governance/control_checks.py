@@ -163,15 +163,26 @@ _OPEN = {"0.0.0.0/0", "::/0"}
 
 
 def sg_open(res: Mapping[str, Any]) -> str | None:
+    """A rule to or from anywhere, except HTTPS egress to ``0.0.0.0/0``.
+
+    That one egress rule is how workloads in isolated subnets reach the S3/DynamoDB gateway endpoints when
+    the region's prefix-list ids are not known at synth (see ``MlNetwork``): with no internet gateway, NAT
+    or other route out of the VPC (NET-01, NET-03, and per workload the contracts' route check), it reaches
+    nothing outside the VPC but the gateway endpoints. Any other open rule fails.
+    """
     p = props(res)
-    rules = (
-        [p]
-        if res.get("Type") != "AWS::EC2::SecurityGroup"
-        else (as_list(p.get("SecurityGroupIngress")) + as_list(p.get("SecurityGroupEgress")))
-    )
-    for r in rules:
-        if get(r, "CidrIp") in _OPEN or get(r, "CidrIpv6") in _OPEN:
-            return "rule open to the internet"
+    if res.get("Type") == "AWS::EC2::SecurityGroup":
+        rules = [(r, False) for r in as_list(p.get("SecurityGroupIngress"))]
+        rules += [(r, True) for r in as_list(p.get("SecurityGroupEgress"))]
+    else:
+        rules = [(p, res.get("Type") == "AWS::EC2::SecurityGroupEgress")]
+    for r, egress in rules:
+        if get(r, "CidrIpv6") in _OPEN:
+            return "rule open to the internet (IPv6)"
+        if get(r, "CidrIp") in _OPEN:
+            https_only = str(get(r, "IpProtocol")) in ("tcp", "6") and get(r, "FromPort") == 443 and get(r, "ToPort") == 443
+            if not (egress and https_only):
+                return "rule open to the internet"
     return None
 
 

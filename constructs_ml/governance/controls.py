@@ -92,7 +92,7 @@ CONTROLS: tuple[Control, ...] = (
     Control(
         "NET-06",
         "No SG rule to/from the internet",
-        "no CidrIp 0.0.0.0/0 or CidrIpv6 ::/0",
+        "no CidrIp 0.0.0.0/0 or CidrIpv6 ::/0, except HTTPS egress to the gateway endpoints of isolated subnets",
         per_resource(SG_TYPES, sg_open),
     ),
     Control("NET-07", "Every SG rule described", "every rule has a Description", per_resource(SG_TYPES, sg_described)),

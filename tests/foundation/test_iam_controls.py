@@ -112,8 +112,16 @@ def test_iam07_people_need_mfa(template: dict[str, Any]) -> None:
     ]
     assert len(people) == 4
     for r in people:
-        (s,) = r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-        assert s["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        assume, tag = r["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        assert assume["Action"] == "sts:AssumeRole"
+        assert assume["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+        # Session tags: only the Studio-profile tag, only with the caller's own user name, only with MFA.
+        assert tag["Action"] == "sts:TagSession"
+        assert tag["Condition"] == {
+            "Bool": {"aws:MultiFactorAuthPresent": "true"},
+            "StringEquals": {"aws:RequestTag/studio-user-profile": "${aws:username}"},
+            "ForAllValues:StringEquals": {"aws:TagKeys": ["studio-user-profile"]},
+        }
 
 
 def test_iam08_pass_role_scoped_to_roles_and_service(template: dict[str, Any]) -> None:

@@ -154,11 +154,15 @@ def test_net11_workload_group_rules_match_the_docs(template: dict[str, Any]) -> 
     assert len(workload) == 1
     ref = {"Fn::GetAtt": [workload[0], "GroupId"]}
     self_ingress = [
-        (r["Properties"]["IpProtocol"], r["Properties"]["FromPort"], r["Properties"]["ToPort"])
+        (r["Properties"]["IpProtocol"], r["Properties"].get("FromPort"), r["Properties"].get("ToPort"))
         for r in resources_of(template, "AWS::EC2::SecurityGroupIngress").values()
         if r["Properties"]["GroupId"] == ref and r["Properties"].get("SourceSecurityGroupId") == ref
     ]
-    assert sorted(self_ingress) == [("tcp", 0, 65535), ("tcp", 2049, 2049)]
+    # TCP between members (Studio apps, distributed jobs), NFS to EFS, and IPsec for inter-container
+    # traffic encryption (IKE on UDP 500, ESP = IP protocol 50).
+    assert sorted(self_ingress, key=str) == sorted(
+        [("tcp", 0, 65535), ("tcp", 2049, 2049), ("udp", 500, 500), ("50", None, None)], key=str
+    )
     egress_targets = [
         r["Properties"].get("DestinationSecurityGroupId") or r["Properties"].get("DestinationPrefixListId")
         for r in resources_of(template, "AWS::EC2::SecurityGroupEgress").values()
