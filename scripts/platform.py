@@ -4,7 +4,8 @@ Run ``python -m scripts.platform`` (``make platform``). By default it never touc
 
 1. starts moto in server mode on localhost (a free port),
 2. ``cdk synth --quiet`` with every governance check (a failing check stops the job, findings shown),
-   then the compliance report (``python -m constructs_ml.governance report``) when it exists,
+   then every role's workload contract (``python -m constructs_ml.contracts``: a contract not honoured stops
+   the job like a governance finding), then the compliance report (``python -m constructs_ml.governance report``),
 3. ``cdk bootstrap``, ``cdk deploy --all`` with the real CDK CLI against the emulator,
 4. checks what was created, resource by resource, against what the templates declare, and probes
    the created resources through their APIs (smoke checks),
@@ -379,6 +380,21 @@ def compliance_report(opts: Options, env: dict[str, str]) -> str:
     return "compliance report: done"
 
 
+def workload_contracts(opts: Options, env: dict[str, str]) -> str:
+    """Evaluate every role's workload contract on the synthesized templates (``python -m constructs_ml.contracts``).
+
+    Raises:
+        GovernanceFailed: a contract is not honoured (the findings are attached); nothing is deployed.
+    """
+    cmd = [sys.executable, "-m", "constructs_ml.contracts", str(opts.assembly)]
+    proc = subprocess.run(cmd, env=env, cwd=opts.app_dir, capture_output=True, text=True, timeout=300)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0:
+        findings = [line.strip() for line in lines[1:]]
+        raise GovernanceFailed(lines[0] if lines else proc.stderr[-2000:], findings, proc.stdout + proc.stderr)
+    return lines[0] if lines else "workload contracts: no output"
+
+
 def cdk_deploy_args(assembly: Path) -> list[str]:
     """Arguments shared by bootstrap/deploy/destroy: the already synthesized assembly, no notices."""
     return ["--app", str(assembly), "--no-notices"]
@@ -436,6 +452,11 @@ def run_platform(opts: Options) -> DeployReport:
             report.actions.extend(f"emulator patch: {patch}" for patch in EMULATOR_PATCHES)
         with phases("synth + governance"):
             synth(opts, agnostic_synth_env(env) if emulator else env, cli)
+        with phases("workload contracts"):
+            message = workload_contracts(opts, env)
+            report.actions.append(message)
+            if opts.echo:
+                print(message)
         with phases("compliance report"):
             message = compliance_report(opts, env)
             if opts.echo:
