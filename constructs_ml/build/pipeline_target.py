@@ -39,8 +39,10 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces import aws_events as events_refs
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import contract_for
 from constructs_ml.errors import Problems
 
 _TARGET_ID = re.compile(r"^Target(\d+)$")
@@ -159,4 +161,23 @@ def pipeline_target_role_statement(pipeline_arn: str) -> iam.PolicyStatement:
     """The only permission a direct pipeline target's role needs."""
     return iam.PolicyStatement(
         sid="StartThisPipelineOnly", actions=["sagemaker:StartPipelineExecution"], resources=[pipeline_arn]
+    )
+
+
+def record_target_contract(role: IConstruct, pipeline_arn: str) -> None:
+    """The workload contract of an EventBridge role that starts ``pipeline_arn`` (and nothing else)."""
+    contract = contract_for(role)
+    if contract is None:
+        return
+    src.assumed_by_service(contract, role, contract.role_arn, "events.amazonaws.com", src.EVENTBRIDGE_PIPELINE_TARGET)
+    contract.allows(
+        "sagemaker:StartPipelineExecution",
+        pipeline_arn,
+        why="the rule starts the pipeline",
+        source=src.EVENTBRIDGE_PIPELINE_TARGET,
+    ).denies(
+        "sagemaker:StartPipelineExecution",
+        Stack.of(role).format_arn(service="sagemaker", resource="pipeline", resource_name="another-pipeline"),
+        why="the target role starts only its own pipeline",
+        source=src.EVENTBRIDGE_PIPELINE_TARGET,
     )

@@ -210,9 +210,14 @@ class ContractChecker:
     def check_call(self, role: _Role, entry: dict[str, Any], endpoint_policies: list[dict[str, Any]]) -> str | None:
         """None when the call's outcome matches ``entry["expect"]``, else the problem in words."""
         caller = entry.get("caller")
-        if caller:
+        identity: list[dict[str, Any]]
+        boundary: dict[str, Any] | None
+        if caller and str(caller).startswith("service:"):
+            principal = Principal(service=str(caller).removeprefix("service:"))
+            identity, boundary = [], None
+        elif caller:
             principal = Principal(arn=str(caller), account=role.view.account, tags=entry.get("principalTags", {}))
-            identity: list[dict[str, Any]] = [_ANY_CALLER_PERMISSION]
+            identity = [_ANY_CALLER_PERMISSION]
             boundary = None
         else:
             principal = Principal(
@@ -267,7 +272,8 @@ class ContractChecker:
                     continue
                 svc = endpoint_service_of(e["action"])
                 endpoint_policies = []
-                if svc in subnets_by_service:
+                # Calls by another caller (a service assuming the role, a person) do not leave the workload's VPC.
+                if svc in subnets_by_service and not e.get("caller"):
                     pol = self.network.endpoint_policy(svc, subnets_by_service[svc])
                     if pol is not None:
                         endpoint_policies.append(pol)

@@ -29,6 +29,8 @@ STUDIO_VPC = f"{_DG}/studio-notebooks-and-internet-access.html"
 STUDIO_PRESIGNED = f"{_DG}/studio-interface-endpoint.html"
 #: Pipelines: the pipeline role creates the steps' jobs and passes their roles.
 PIPELINES_ROLE = f"{_DG}/build-and-manage-access.html"
+#: Managed MLflow: the tracking server's role.
+MLFLOW = f"{_DG}/mlflow-create-tracking-server-iam.html"
 #: Model registry: registering and approving model packages.
 MODEL_REGISTRY = f"{_DG}/model-registry-approve.html"
 #: Feature Store offline store writes.
@@ -43,6 +45,8 @@ KMS_GRANTS = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-k
 FLOW_LOGS = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
 #: Lambda functions in a VPC reach AWS services through VPC endpoints.
 LAMBDA_VPC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
+#: S3 default encryption and the SSE condition keys of PutObject.
+S3_DEFAULT_ENCRYPTION = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html"
 #: DynamoDB through a gateway endpoint.
 DYNAMODB_GATEWAY = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/vpc-endpoints-dynamodb.html"
 
@@ -67,6 +71,7 @@ def job_runtime(
 ) -> WorkloadContract:
     """What every SageMaker job/model role needs to run: logs, metrics, ENIs, volume-key grants, S3 reach."""
     stack = Stack.of(scope)
+    assumed_by_service(contract, scope, contract.role_arn, "sagemaker.amazonaws.com", source)
     group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/{log_kind}"
     contract.allows(
         ["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -140,3 +145,27 @@ def compliant_job(key_arn: str, subnet_ids: Sequence[str] | None) -> dict[str, o
         "sagemaker:NetworkIsolation": "true",
         "sagemaker:InterContainerTrafficEncryption": "true",
     }
+
+
+def assumed_by_service(contract: WorkloadContract, scope: IConstruct, role_arn: str, service: str, source: str) -> None:
+    """The service assumes the role for this account only (confused-deputy protection, ``aws:SourceAccount``)."""
+    account = Stack.of(scope).account
+    contract.allows(
+        "sts:AssumeRole",
+        role_arn,
+        caller=f"service:{service}",
+        context={"aws:SourceAccount": account},
+        why=f"{service} assumes the role to act for this account",
+        source=source,
+    ).denies(
+        "sts:AssumeRole",
+        role_arn,
+        caller=f"service:{service}",
+        context={"aws:SourceAccount": "999999999999"},
+        why="not on behalf of another account (confused deputy)",
+        source="https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html",
+    )
+
+
+#: EventBridge targets that start a SageMaker pipeline.
+EVENTBRIDGE_PIPELINE_TARGET = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html"

@@ -183,21 +183,24 @@ class SecureBucket(Construct):
             )
         self.event_bridge_enabled = event_bridge_enabled
 
-        # S3-08: puts must use this bucket's key (IfExists: the bucket default applies when none is named).
-        self.bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="DenyOtherKmsKeys",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects("*")],
-                conditions={
-                    "StringNotEqualsIfExists": {
-                        "s3:x-amz-server-side-encryption-aws-kms-key-id": self.encryption_key.key_arn
-                    }
-                },
+        # S3-08: a put that names a KMS key must name this bucket's key, and a put that names an encryption
+        # type must name SSE-KMS; a put that names neither gets the bucket default (this key). The "Null false"
+        # half matters: IAM evaluates ...IfExists and negated operators as true when the key is absent, so
+        # without it every put that relies on the default encryption (SDK defaults, the console) is denied.
+        for sid, key, value in (
+            ("DenyOtherKmsKeys", "s3:x-amz-server-side-encryption-aws-kms-key-id", self.encryption_key.key_arn),
+            ("DenyOtherEncryption", "s3:x-amz-server-side-encryption", "aws:kms"),
+        ):
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=sid,
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=["s3:PutObject"],
+                    resources=[self.bucket.arn_for_objects("*")],
+                    conditions={"StringNotEquals": {key: value}, "Null": {key: "false"}},
+                )
             )
-        )
         if vpc_endpoint_restriction is not None:
             conditions: dict[str, object] = {
                 "StringNotEquals": {"aws:SourceVpce": vpc_endpoint_restriction.vpc_endpoint_id},

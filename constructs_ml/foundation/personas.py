@@ -332,6 +332,16 @@ class Personas(Construct):
             )
             self._studio_contract(role, keys.data.key_arn, network)
             if kind is PersonaKind.DATA_SCIENTIST:
+                data_object = buckets.data.bucket.arn_for_objects("contract-check/upload.csv")
+                (
+                    WorkloadContract.of(role)
+                    .allows("s3:PutObject", data_object, why="notebooks upload data with the SDK's defaults "
+                            "(the bucket's default encryption applies)", source=src.S3_DEFAULT_ENCRYPTION)
+                    .denies("s3:PutObject", data_object, context=src.sse_kms("arn:aws:kms:eu-west-1:999999999999:key/other"),
+                            why="no object is encrypted with another key (S3-08)", source=src.S3_DEFAULT_ENCRYPTION)
+                    .denies("s3:PutObject", data_object, context={"s3:x-amz-server-side-encryption": "AES256"},
+                            why="no object falls back to SSE-S3 (S3-01)", source=src.S3_DEFAULT_ENCRYPTION)
+                )
                 buckets.data.grant_read_write(role)
             else:
                 buckets.data.grant_read(role)

@@ -33,7 +33,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_ml.build.pipeline import ParameterString, S3Location, TrainingPipeline, TransformStep
-from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
+from constructs_ml.build.pipeline_target import SageMakerPipelineTarget, record_target_contract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -178,6 +178,7 @@ class BatchTransform(Construct):
             guardrail=guardrail,
         )
         self.pipeline.grant_start_execution(self.trigger_role)
+        record_target_contract(self.trigger_role, self.pipeline.pipeline_arn)
         self.rule = events.Rule(
             self, "Schedule", description=f"Scheduled batch inference ({self.node.path})", schedule=schedule
         )

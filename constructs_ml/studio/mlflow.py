@@ -22,6 +22,8 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import grant_objects
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
@@ -199,6 +201,15 @@ class MlflowTrackingServer(Construct):
                     ],
                 )
             )
+        contract = WorkloadContract.of(self.role)
+        src.assumed_by_service(contract, self, self.role.role_arn, "sagemaker.amazonaws.com", src.MLFLOW)
+        artifact = artifact_bucket.arn_for_objects(f"{artifact_prefix}contract-check/model/MLmodel")
+        contract.allows(["s3:PutObject", "s3:GetObject"], artifact,
+                        why="the tracking server stores and serves run artifacts", source=src.MLFLOW)
+        if automatic_model_registration:
+            contract.allows("sagemaker:CreateModelPackage",
+                            stack_arn(self, "sagemaker", "model-package/contract-check/1"),
+                            why="registered MLflow models become model packages", source=src.MLFLOW)
         name = tracking_server_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-")
         self.resource = sagemaker.CfnMlflowTrackingServer(
             self,

@@ -92,9 +92,16 @@ def test_s3_05_08_bucket_policies(template: dict[str, Any]) -> None:
         if p["Properties"]["Bucket"]["Ref"] not in logs:
             key_guard = [s for s in statements if s.get("Sid") == "DenyOtherKmsKeys"]
             assert key_guard and key_guard[0]["Action"] == "s3:PutObject"
-            assert (
-                "s3:x-amz-server-side-encryption-aws-kms-key-id" in key_guard[0]["Condition"]["StringNotEqualsIfExists"]
-            )
+            # Only puts that name another key (or another encryption type) are denied: "Null false" keeps
+            # puts that rely on the bucket default (this key) working.
+            header = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+            assert set(key_guard[0]["Condition"]["StringNotEquals"]) == {header}
+            assert key_guard[0]["Condition"]["Null"] == {header: "false"}
+            sse_guard = [s for s in statements if s.get("Sid") == "DenyOtherEncryption"]
+            assert sse_guard and sse_guard[0]["Condition"] == {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                "Null": {"s3:x-amz-server-side-encryption": "false"},
+            }
 
 
 def test_s3_data_bucket_sends_events_without_custom_resource(template: dict[str, Any]) -> None:
