@@ -3,11 +3,11 @@
 One class for every layer: ``constructs_ml.build.ContainerImage`` and ``constructs_ml.serve.ContainerImage``
 are the same object, so a pipeline step and a :class:`~constructs_ml.serve.Model` take the same images.
 
-Built-in algorithm images live in per-region registries owned by AWS. :meth:`ContainerImage.builtin`
-resolves the registry account through a CloudFormation mapping keyed by region, so an
-environment-agnostic template stays region-agnostic (the lookup happens at deploy); in a stack with
-a concrete region, the account is resolved at synth and an unsupported region is a
-:class:`~constructs_ml.errors.ValidationError`.
+Built-in algorithm images live in per-region registries owned by AWS (the region data, generated from
+the SageMaker Python SDK, is in :mod:`constructs_ml.build.image_accounts`). In a stack with a concrete
+region, :meth:`ContainerImage.bind` resolves the registry account at synth and a region where AWS does
+not publish the image is a :class:`~constructs_ml.errors.ValidationError`; an environment-agnostic
+stack looks the account up at deploy through a CloudFormation mapping keyed by region.
 
 Example::
 
@@ -23,40 +23,17 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aws_cdk import Aws, CfnMapping, Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml.build.image_accounts import REGISTRY_ACCOUNTS, check_region, image_account
 from constructs_ml.errors import Problems
 
-#: Registry families of the built-in algorithms: region -> AWS account of the registry.
-#: Source: the SageMaker Python SDK's image_uri_config (linear-learner/kmeans/pca, blazingtext/seq2seq/
-#: object-detection/image-classification, xgboost 1.x) and the SageMaker "Docker Registry Paths" docs.
-REGISTRY_ACCOUNTS: dict[str, dict[str, str]] = {
-    # region:           (linear-learner/kmeans/pca, blazingtext/seq2seq/vision, sagemaker-xgboost)
-    "us-east-1": {"AlgorithmsA": "382416733822", "AlgorithmsB": "811284229777", "XGBoost": "683313688378"},
-    "us-east-2": {"AlgorithmsA": "404615174143", "AlgorithmsB": "825641698319", "XGBoost": "257758044811"},
-    "us-west-1": {"AlgorithmsA": "632365934929", "AlgorithmsB": "632365934929", "XGBoost": "746614075791"},
-    "us-west-2": {"AlgorithmsA": "174872318107", "AlgorithmsB": "433757028032", "XGBoost": "246618743249"},
-    "ca-central-1": {"AlgorithmsA": "469771592824", "AlgorithmsB": "469771592824", "XGBoost": "341280168497"},
-    "sa-east-1": {"AlgorithmsA": "855470959533", "AlgorithmsB": "855470959533", "XGBoost": "737474898029"},
-    "eu-west-1": {"AlgorithmsA": "438346466558", "AlgorithmsB": "685385470294", "XGBoost": "141502667606"},
-    "eu-west-2": {"AlgorithmsA": "644912444149", "AlgorithmsB": "644912444149", "XGBoost": "764974769150"},
-    "eu-west-3": {"AlgorithmsA": "749696950732", "AlgorithmsB": "749696950732", "XGBoost": "659782779980"},
-    "eu-central-1": {"AlgorithmsA": "664544806723", "AlgorithmsB": "813361260812", "XGBoost": "492215442770"},
-    "eu-north-1": {"AlgorithmsA": "669576153137", "AlgorithmsB": "669576153137", "XGBoost": "662702820516"},
-    "ap-northeast-1": {"AlgorithmsA": "351501993468", "AlgorithmsB": "501404015308", "XGBoost": "354813040037"},
-    "ap-northeast-2": {"AlgorithmsA": "835164637446", "AlgorithmsB": "306986355934", "XGBoost": "366743142698"},
-    "ap-south-1": {"AlgorithmsA": "991648021394", "AlgorithmsB": "991648021394", "XGBoost": "720646828776"},
-    "ap-southeast-1": {"AlgorithmsA": "475088953585", "AlgorithmsB": "475088953585", "XGBoost": "121021644041"},
-    "ap-southeast-2": {"AlgorithmsA": "712309505854", "AlgorithmsB": "544295431143", "XGBoost": "783357654285"},
-    "ap-east-1": {"AlgorithmsA": "286214385809", "AlgorithmsB": "286214385809", "XGBoost": "651117190479"},
-    "me-south-1": {"AlgorithmsA": "249704162688", "AlgorithmsB": "249704162688", "XGBoost": "801668240914"},
-}
+_REMEDY = "or give the image by URI (ContainerImage.from_uri) from a registry you replicate it to"
 
-_MAPPING_ID = "ConstructsMlBuiltinAlgorithmRegistries"
 _ECR_URI = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)[:@].+$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
@@ -67,7 +44,8 @@ class BuiltinAlgorithm:
 
     Attributes:
         repository: the ECR repository name, e.g. ``linear-learner``.
-        family: the registry family in :data:`REGISTRY_ACCOUNTS` (``AlgorithmsA``/``AlgorithmsB``/``XGBoost``).
+        family: the registry family in :data:`~constructs_ml.build.image_accounts.IMAGE_ACCOUNTS`
+            (``AlgorithmsA``/``AlgorithmsB``/``XGBoost``).
         default_version: the image tag used when no version is given.
     """
 
@@ -86,7 +64,7 @@ class BuiltinAlgorithm:
 
     @staticmethod
     def of(repository: str, family: str, default_version: str = "1") -> BuiltinAlgorithm:
-        """An algorithm not listed here, in a registry family of :data:`REGISTRY_ACCOUNTS`."""
+        """An algorithm not listed here, in a family of :data:`~constructs_ml.build.image_accounts.IMAGE_ACCOUNTS`."""
         return BuiltinAlgorithm(repository, family, default_version)
 
 
@@ -112,7 +90,8 @@ class ContainerImage:
       roles get pull rights on exactly that repository (:meth:`pull_statements`, :meth:`grant_pull`).
 
     :meth:`bind` returns the image URI in a scope (creating the region mapping of built-in algorithms
-    once per stack); :meth:`validate` records problems (unsupported region, bad tag).
+    once per stack in an environment-agnostic stack); :meth:`validate` records problems (a region where
+    AWS does not publish the image, an unknown family, a bad tag).
 
     Attributes:
         algorithm: the built-in algorithm, or None.
@@ -194,38 +173,28 @@ class ContainerImage:
 
         In a stack without a concrete region, a built-in algorithm's registry account comes from a
         CloudFormation mapping (created once per stack) keyed by ``AWS::Region``.
+
+        Raises:
+            ValidationError: a built-in algorithm in a concrete region where AWS does not publish it.
         """
         if self._uri is not None:
             return self._uri
         assert self.algorithm is not None and self.version is not None
         stack = Stack.of(scope)
-        mapping = stack.node.try_find_child(_MAPPING_ID)
-        if not isinstance(mapping, CfnMapping):
-            mapping = CfnMapping(stack, _MAPPING_ID, mapping=REGISTRY_ACCOUNTS, lazy=True)
-        region = stack.region
-        known = not Token.is_unresolved(region) and region in REGISTRY_ACCOUNTS
-        account = mapping.find_in_map(region if known else Aws.REGION, self.algorithm.family)
-        return f"{account}.dkr.ecr.{region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
+        account = image_account(scope, self.algorithm.family, prop="image", image=self._builtin_name, remedy=_REMEDY)
+        return f"{account}.dkr.ecr.{stack.region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
         """Record problems with this image for a job or model in ``scope`` (unsupported region, bad tag)."""
         if self.algorithm is None:
             return
-        region = Stack.of(scope).region
-        if not Token.is_unresolved(region):
-            problems.require(
-                region in REGISTRY_ACCOUNTS,
-                prop,
-                f"{self.algorithm.repository} in {region}",
-                "a region with a built-in algorithm registry: " + ", ".join(sorted(REGISTRY_ACCOUNTS)),
-            )
-        problems.require(
-            self.algorithm.family in {f for v in REGISTRY_ACCOUNTS.values() for f in v},
-            prop,
-            self.algorithm.family,
-            "a registry family of REGISTRY_ACCOUNTS",
-        )
+        check_region(problems, Stack.of(scope).region, self.algorithm.family, prop, self._builtin_name, _REMEDY)
         problems.require(bool(_TAG.match(self.version or "")), prop, self.version, "a valid image tag")
+
+    @property
+    def _builtin_name(self) -> str:
+        assert self.algorithm is not None
+        return f"{self.algorithm.repository}:{self.version}"
 
     def repository_arn(self, scope: Construct) -> str | None:
         """The ECR repository ARN of this image (pipeline job roles' pull grants), or None for a URI that is not ECR.

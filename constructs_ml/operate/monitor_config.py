@@ -1,5 +1,6 @@
 """Typed configuration of :class:`~constructs_ml.operate.ModelMonitor`: the four monitors, their
-schedules and drift alarms, and the region table of AWS's monitoring images.
+schedules and drift alarms, and the URI of AWS's monitoring images (region data:
+:mod:`constructs_ml.build.image_accounts`).
 
 Baselines are S3 prefixes written by a baselining job: a pipeline ``QualityCheck`` step (data or model
 quality: ``statistics.json`` + ``constraints.json``) or ``ClarifyCheck`` step (bias or explainability:
@@ -13,10 +14,11 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, CfnMapping, Fn, Stack, Token
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from constructs_ml.build.image_accounts import image_account
 from constructs_ml.serve.common import S3Path
 
 
@@ -231,80 +233,17 @@ class BatchTransformCapture:
         return formats[self.dataset_format]
 
 
-#: AWS registry accounts of the Model Monitor analyzer image (``sagemaker-model-monitor-analyzer``),
-#: from the SageMaker Python SDK's ``image_uri_config/model-monitor.json``.
-MODEL_MONITOR_ACCOUNTS: dict[str, str] = {
-    "us-east-1": "156813124566",
-    "us-east-2": "777275614652",
-    "us-west-1": "890145073186",
-    "us-west-2": "159807026194",
-    "ca-central-1": "536280801234",
-    "sa-east-1": "539772159869",
-    "eu-west-1": "468650794304",
-    "eu-west-2": "749857270468",
-    "eu-west-3": "680080141114",
-    "eu-central-1": "048819808253",
-    "eu-north-1": "895015795356",
-    "ap-south-1": "126357580389",
-    "ap-northeast-1": "574779866223",
-    "ap-northeast-2": "709848358524",
-    "ap-southeast-1": "245545462676",
-    "ap-southeast-2": "563025443158",
-    "ap-east-1": "001633400207",
-    "me-south-1": "607024016150",
-}
-
-#: AWS registry accounts of the Clarify image (``sagemaker-clarify-processing:1.0``), from the SDK's
-#: ``image_uri_config/clarify.json``.
-CLARIFY_ACCOUNTS: dict[str, str] = {
-    "us-east-1": "205585389593",
-    "us-east-2": "211330385671",
-    "us-west-1": "740489534195",
-    "us-west-2": "306415355426",
-    "ca-central-1": "675030665977",
-    "sa-east-1": "520018980103",
-    "eu-west-1": "131013547314",
-    "eu-west-2": "440796970383",
-    "eu-west-3": "341593696636",
-    "eu-central-1": "017069133835",
-    "eu-north-1": "763603941244",
-    "ap-south-1": "452307495513",
-    "ap-northeast-1": "377024640650",
-    "ap-northeast-2": "263625296855",
-    "ap-southeast-1": "834264404009",
-    "ap-southeast-2": "007051062584",
-    "ap-east-1": "098760798382",
-    "me-south-1": "835444307964",
-}
-
-_MAPPING_ID = "ConstructsMlMonitoringImageAccounts"
-
-
 def monitoring_image_uri(scope: Construct, monitoring_type: MonitoringType) -> str:
     """The AWS monitoring image for ``monitoring_type`` in the scope's region.
 
-    A concrete region is looked up in the tables above (ValueError if absent); an environment-agnostic
-    stack gets a ``CfnMapping`` of all regions and ``Fn::FindInMap`` on ``AWS::Region``.
+    The registry account comes from :func:`~constructs_ml.build.image_accounts.image_account` (the region
+    data of every AWS image, generated from the SageMaker Python SDK): a literal for a concrete region, a
+    ``ValidationError`` naming ``scope`` where AWS does not publish the image, ``Fn::FindInMap`` on
+    ``AWS::Region`` in an environment-agnostic stack.
     """
     clarify = monitoring_type in (MonitoringType.MODEL_BIAS, MonitoringType.MODEL_EXPLAINABILITY)
     repo = "sagemaker-clarify-processing:1.0" if clarify else "sagemaker-model-monitor-analyzer"
-    column = "Clarify" if clarify else "ModelMonitor"
-    stack = Stack.of(scope)
-    if not Token.is_unresolved(stack.region):
-        table = CLARIFY_ACCOUNTS if clarify else MODEL_MONITOR_ACCOUNTS
-        if stack.region not in table:
-            raise ValueError(f"no {column} image account known for region {stack.region}; pass image_uris")
-        account = table[stack.region]
-    else:
-        mapping = stack.node.try_find_child(_MAPPING_ID)
-        if not isinstance(mapping, CfnMapping):
-            regions = sorted(set(MODEL_MONITOR_ACCOUNTS) & set(CLARIFY_ACCOUNTS))
-            mapping = CfnMapping(
-                stack,
-                _MAPPING_ID,
-                mapping={
-                    r: {"ModelMonitor": MODEL_MONITOR_ACCOUNTS[r], "Clarify": CLARIFY_ACCOUNTS[r]} for r in regions
-                },
-            )
-        account = Fn.find_in_map(mapping.logical_id, Aws.REGION, column)
-    return f"{account}.dkr.ecr.{stack.region}.{Aws.URL_SUFFIX}/{repo}"
+    remedy = f"or pass image_uris={{MonitoringType.{monitoring_type.name}: <image URI>}}"
+    family = "Clarify" if clarify else "ModelMonitor"
+    account = image_account(scope, family, prop=f"{monitoring_type.value} image", image=repo, remedy=remedy)
+    return f"{account}.dkr.ecr.{Stack.of(scope).region}.{Aws.URL_SUFFIX}/{repo}"

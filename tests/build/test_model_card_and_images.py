@@ -149,7 +149,7 @@ def agnostic() -> tuple[dict[str, Any], dict[str, Any]]:
 def test_builtin_image_resolves_the_registry_through_a_region_mapping(agnostic: Any) -> None:
     template, pipeline = agnostic
     (mapping,) = template["Mappings"].values()
-    assert mapping == REGISTRY_ACCOUNTS
+    assert mapping == {region: {"AlgorithmsA": a["AlgorithmsA"]} for region, a in REGISTRY_ACCOUNTS.items()}
     doc, tokens = body_and_tokens(pipeline)
     image = doc["Steps"][0]["Arguments"]["AlgorithmSpecification"]["TrainingImage"]
     account, region = [tokens[t] for t in image.split(".") if t in tokens][:2]
