@@ -5,8 +5,13 @@ Example::
     registry = ModelRegistry(self, "ChurnRegistry",
         model_package_group_name="churn",
         cross_account_ids=["222222222222"])   # e.g. the production account may read and deploy
+    registry.grant_cross_account_read(buckets.artifacts.bucket, prefixes=["pipelines/churn/"])
     registry.grant_approve(personas.model_approver)
     registry.on_model_approved("DeployOnApproval", target=targets.LambdaFunction(fn))
+
+Cross-account access is read-only (:mod:`constructs_ml.build.registry_access`): the group's resource
+policy, and with :meth:`ModelRegistry.grant_cross_account_read` the bucket and key policy statements a
+reader account needs to use a package's artifacts.
 
 Only principals given :meth:`ModelRegistryBase.grant_approve` may set a model package to ``Approved``:
 :meth:`ModelRegistryBase.grant_register` allows ``CreateModelPackage`` only with the
@@ -22,23 +27,26 @@ from typing import Any
 from aws_cdk import Annotations, Arn, ArnFormat, Fn, RemovalPolicy, Stack, Tags, Token
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
 from constructs_ml.build.naming import resource_name
+from constructs_ml.build.registry_access import (
+    CROSS_ACCOUNT_ALLOWED_ACTIONS,
+    CROSS_ACCOUNT_READ_ACTIONS,
+    ArtifactReadGrant,
+    check_actions,
+    check_readers,
+    grant_artifact_read,
+    group_policy,
+    reader_principals,
+)
 from constructs_ml.errors import Problems
 
 #: Model package group names (CloudFormation schema).
 GROUP_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+)$")
-
-#: Actions the cross-account policy grants by default: read the group and its versions, create a model.
-CROSS_ACCOUNT_READ_ACTIONS: tuple[str, ...] = (
-    "sagemaker:DescribeModelPackage",
-    "sagemaker:ListModelPackages",
-    "sagemaker:CreateModel",
-)
 
 
 def _arn_name(name: str) -> str:
@@ -197,11 +205,13 @@ class ModelRegistry(ModelRegistryBase):
             path (lower case, as SageMaker ARNs are). A mixed-case name keeps its case in the group and in
             event patterns; the ARNs built from it (grants, the cross-account policy) are lower case.
         description: the group's description: none.
-        cross_account_ids: accounts (12-digit ids, or IAM root/role ARNs) that may read the group's
+        cross_account_ids: other accounts (12-digit ids, or IAM root/role ARNs) that may read the group's
             model packages and create models from them, through the group's resource policy: none (no
-            policy). A wildcard principal is rejected.
+            policy). A wildcard principal and the stack's own account are rejected. To let them use a
+            package's artifacts, also call :meth:`grant_cross_account_read`.
         cross_account_actions: actions those accounts get on the model packages:
-            :data:`CROSS_ACCOUNT_READ_ACTIONS`.
+            :data:`CROSS_ACCOUNT_READ_ACTIONS`; read-only, a subset of :data:`CROSS_ACCOUNT_ALLOWED_ACTIONS`
+            (``UpdateModelPackage``, ``CreateModelPackage`` and other writes are rejected).
         removal_policy: retained by default; anything else is a warning.
         tags: tags for the group.
     """
@@ -229,30 +239,9 @@ class ModelRegistry(ModelRegistryBase):
         )
         if description is not None:
             problems.require(len(description) <= 1024, "description", len(description), "<= 1024 characters")
-        for account in cross_account_ids:
-            if Token.is_unresolved(account):
-                continue
-            if "*" in account:
-                problems.add(
-                    "cross_account_ids",
-                    account,
-                    "named account ids or IAM ARNs",
-                    what="must not contain a wildcard principal",
-                )
-            else:
-                problems.require(
-                    bool(_ACCOUNT.match(account) or _PRINCIPAL_ARN.match(account)),
-                    "cross_account_ids",
-                    account,
-                    "a 12-digit account id or an IAM root/role ARN",
-                )
-        for action in cross_account_actions:
-            problems.require(
-                action.startswith("sagemaker:") and "*" not in action,
-                "cross_account_actions",
-                action,
-                "sagemaker actions without wildcards",
-            )
+        stack = Stack.of(self)
+        check_readers(problems, cross_account_ids, stack.account)
+        check_actions(problems, cross_account_actions)
         problems.raise_if_any()
         if removal_policy != RemovalPolicy.RETAIN:
             Annotations.of(self).add_warning_v2(
@@ -260,32 +249,15 @@ class ModelRegistry(ModelRegistryBase):
                 f"ModelRegistry: removal_policy={removal_policy}; deleting the stack deletes the model registry.",
             )
 
-        stack = Stack.of(self)
         self.model_package_group_name = name
         prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
         group_arn = f"{prefix}:model-package-group/{_arn_name(name)}"
         package_arn = f"{prefix}:model-package/{_arn_name(name)}/*"
+        self.cross_account_ids: tuple[str, ...] = tuple(cross_account_ids)
+        self._reader_principals = reader_principals(cross_account_ids)
         self.policy_document: iam.PolicyDocument | None = None
         if cross_account_ids:
-            principals: list[iam.IPrincipal] = [
-                iam.AccountPrincipal(a) if _ACCOUNT.match(a) else iam.ArnPrincipal(a) for a in cross_account_ids
-            ]
-            self.policy_document = iam.PolicyDocument(
-                statements=[
-                    iam.PolicyStatement(
-                        sid="CrossAccountDescribeGroup",
-                        principals=principals,
-                        actions=["sagemaker:DescribeModelPackageGroup"],
-                        resources=[group_arn],
-                    ),
-                    iam.PolicyStatement(
-                        sid="CrossAccountModelPackages",
-                        principals=principals,
-                        actions=list(cross_account_actions),
-                        resources=[package_arn],
-                    ),
-                ]
-            )
+            self.policy_document = group_policy(self._reader_principals, group_arn, package_arn, cross_account_actions)
         self.resource = sagemaker.CfnModelPackageGroup(
             self,
             "Resource",
@@ -300,6 +272,44 @@ class ModelRegistry(ModelRegistryBase):
         # make those stacks depend on this one.
         self.model_package_group_arn = group_arn
         self._package_arn = package_arn
+
+    def grant_cross_account_read(
+        self, bucket: s3.IBucket, *, prefixes: Sequence[str], key: kms.IKey | None = None
+    ) -> ArtifactReadGrant:
+        """Let the ``cross_account_ids`` accounts use this group's packages: read their artifacts.
+
+        Adds, for those accounts only: ``s3:GetObject``/``s3:GetObjectVersion`` on the objects below
+        ``prefixes`` and ``s3:ListBucket`` limited to them by ``s3:prefix`` (bucket policy), and
+        ``kms:Decrypt`` through S3 in the key's region (key policy, ``kms:ViaService``; see
+        :func:`~constructs_ml.build.registry_access.grant_artifact_read` for the encryption-context scope).
+        The statements are added to the bucket's and the key's own stacks.
+
+        Args:
+            bucket: where the group's artifacts are (model data, evaluation reports), defined in this app.
+            prefixes: the key prefixes of the group's artifacts, e.g. the pipeline's ``artifacts.prefix``;
+                each ends with ``/``.
+            key: the key the objects are encrypted with: the bucket's encryption key.
+
+        Raises:
+            ValidationError: the group has no ``cross_account_ids``; bad prefixes; an imported bucket or key.
+        """
+        problems = Problems(self)
+        problems.require(
+            bool(self.cross_account_ids),
+            "cross_account_ids",
+            [],
+            "",
+            what="is empty: name the reader accounts on the registry before granting them its artifacts",
+        )
+        problems.raise_if_any()
+        return grant_artifact_read(
+            self,
+            principals=self._reader_principals,
+            group_name=self.model_package_group_name,
+            bucket=bucket,
+            prefixes=prefixes,
+            key=key,
+        )
 
     @staticmethod
     def from_model_package_group_name(scope: Construct, construct_id: str, name: str) -> ModelRegistryBase:
@@ -317,6 +327,7 @@ class ModelRegistry(ModelRegistryBase):
 
 
 __all__ = [
+    "CROSS_ACCOUNT_ALLOWED_ACTIONS",
     "CROSS_ACCOUNT_READ_ACTIONS",
     "ApprovalStatus",
     "IModelRegistry",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from aws_cdk import App, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 
 from constructs_ml.build import ModelRegistry
 from constructs_ml.errors import ValidationError
@@ -20,6 +23,7 @@ class Built:
     stack: Stack
     registry: ModelRegistry
     central_pipeline_role: Any
+    foundation: Foundation
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +40,8 @@ def built() -> Built:
         description="Churn model versions",
         cross_account_ids=["222222222222"],
     )
+    b.registry.grant_cross_account_read(f.buckets.artifacts.bucket, prefixes=["pipelines/churn/", "models/churn/"])
+    b.foundation = f
     b.registry.grant_approve(f.personas.role(PersonaKind.MODEL_APPROVER))
     b.registry.grant_register(f.execution_roles.pipeline)  # type: ignore[union-attr]  # built with personas
     central = ModelRegistry.from_model_package_group_arn(
@@ -219,3 +225,153 @@ def test_mixed_case_group_keeps_its_name_and_grants_lower_case_arns(mixed_case: 
     granted = [_tail(s["Resource"]) for s in approver["Properties"]["PolicyDocument"]["Statement"]]
     assert granted and all(r.endswith(("/churn-model", "/churn-model/*")) for r in granted)
     assert "Churn-Model" not in str(approver["Properties"]["PolicyDocument"])
+
+
+READER = {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::222222222222:root"]]}}
+
+
+def _logical_id(b: Built, construct: Any) -> str:
+    return str(b.stack.resolve(construct.node.default_child.logical_id))
+
+
+def _reader_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in document["Statement"] if "222222222222" in json.dumps(s.get("Principal", ""))]
+
+
+def _bucket_policy(b: Built, bucket: Any) -> dict[str, Any]:
+    ref = {"Ref": _logical_id(b, bucket)}
+    (policy,) = [
+        p for p in resources_of(b.template, "AWS::S3::BucketPolicy").values() if p["Properties"]["Bucket"] == ref
+    ]
+    return dict(policy["Properties"]["PolicyDocument"])
+
+
+def test_reader_may_read_and_list_only_the_groups_prefixes_of_the_artifacts_bucket(built: Built) -> None:
+    bucket = built.foundation.buckets.artifacts.bucket
+    arn = {"Fn::GetAtt": [_logical_id(built, bucket), "Arn"]}
+    read, listing = _reader_statements(_bucket_policy(built, bucket))
+    assert read["Principal"] == listing["Principal"] == READER
+    assert read["Effect"] == listing["Effect"] == "Allow"
+    assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"] == [
+        {"Fn::Join": ["", [arn, "/pipelines/churn/*"]]},
+        {"Fn::Join": ["", [arn, "/models/churn/*"]]},
+    ]
+    assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", arn)
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["pipelines/churn/*", "models/churn/*"]}}
+    for other in (built.foundation.buckets.data.bucket, built.foundation.buckets.capture.bucket):
+        assert _reader_statements(_bucket_policy(built, other)) == []
+
+
+def test_reader_may_decrypt_the_data_key_only_through_s3_in_the_region(built: Built) -> None:
+    keys = resources_of(built.template, "AWS::KMS::Key")
+    data_key = _logical_id(built, built.foundation.keys.data)
+    (decrypt,) = _reader_statements(keys[data_key]["Properties"]["KeyPolicy"])
+    assert decrypt["Principal"] == READER
+    assert (decrypt["Action"], decrypt["Resource"]) == ("kms:Decrypt", "*")
+    # The bucket's name is generated: its ARN cannot be named in the key policy without a cycle.
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    assert [k for k, v in keys.items() if k != data_key and _reader_statements(v["Properties"]["KeyPolicy"])] == []
+
+
+def test_the_reader_has_no_other_statement_anywhere(built: Built) -> None:
+    text = json.dumps(built.template)
+    # registry policy (2) + bucket policy (2) + key policy (1)
+    assert text.count(":iam::222222222222:root") == 5
+
+
+def test_cross_account_write_actions_are_rejected() -> None:
+    stack = Stack(App(), "Writes", env=ENV)
+    with pytest.raises(ValidationError) as err:
+        ModelRegistry(
+            stack,
+            "R",
+            cross_account_ids=["222222222222"],
+            cross_account_actions=["sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage", "sagemaker:*"],
+        )
+    text = str(err.value)
+    assert "Writes/R: cross_account_actions must be one of sagemaker:CreateModel" in text
+    assert "cross-account access is read-only" in text
+    assert "(got 'sagemaker:UpdateModelPackage')" in text and "(got 'sagemaker:*')" in text
+    assert "(got 'sagemaker:DescribeModelPackage')" not in text
+
+
+def test_own_account_and_repeated_readers_are_rejected() -> None:
+    stack = Stack(App(), "Own", env=ENV)
+    with pytest.raises(ValidationError) as err:
+        ModelRegistry(
+            stack,
+            "R",
+            cross_account_ids=[
+                "111111111111",
+                "arn:aws:iam::111111111111:role/deployer",
+                "333333333333",
+                "333333333333",
+            ],
+        )
+    text = str(err.value)
+    assert "Own/R: cross_account_ids must name another account than the registry's own (111111111111)" in text
+    assert "(got 'arn:aws:iam::111111111111:role/deployer')" in text
+    assert "cross_account_ids must not repeat names; duplicated (got ['333333333333'])" in text
+
+
+@pytest.mark.parametrize(
+    ("readers", "prefixes", "message"),
+    [
+        ((), ["pipelines/churn/"], r"R: cross_account_ids is empty: name the reader accounts"),
+        (("222222222222",), [], r"R: prefixes must be at least one prefix"),
+        (("222222222222",), [""], r"R: prefixes must be a non-empty key prefix ending with '/'.*\(got ''\)"),
+        (("222222222222",), ["/pipelines/"], r"\(got '/pipelines/'\)"),
+        (("222222222222",), ["pipelines/*"], r"\(got 'pipelines/\*'\)"),
+        (("222222222222",), ["pipelines/churn"], r"\(got 'pipelines/churn'\)"),
+    ],
+)
+def test_bad_artifact_grants_are_rejected(readers: tuple[str, ...], prefixes: list[str], message: str) -> None:
+    stack = Stack(App(), "Grant", env=ENV)
+    registry = ModelRegistry(stack, "R", cross_account_ids=readers)
+    bucket = s3.Bucket(stack, "B")
+    with pytest.raises(ValidationError, match=message):
+        registry.grant_cross_account_read(bucket, prefixes=prefixes)
+
+
+def test_an_imported_bucket_cannot_be_granted_from_here() -> None:
+    stack = Stack(App(), "Imported", env=ENV)
+    registry = ModelRegistry(stack, "R", cross_account_ids=["222222222222"])
+    bucket = s3.Bucket.from_bucket_name(stack, "B", "artifacts")
+    with pytest.raises(ValidationError, match=r"Imported/R: bucket is imported: its policy cannot be changed"):
+        registry.grant_cross_account_read(bucket, prefixes=["pipelines/churn/"])
+
+
+@pytest.fixture(scope="module")
+def split() -> dict[str, dict[str, Any]]:
+    """Key, named bucket and registry in three stacks (as in the reference platform), un-governed."""
+    app = new_app(governed=False, validate_cfn=False)
+    keys = Stack(app, "Keys", env=ENV)
+    key = kms.Key(keys, "Data", enable_key_rotation=True)
+    buckets = Stack(app, "Buckets", env=ENV)
+    bucket = s3.Bucket(buckets, "Artifacts", bucket_name="churn-artifacts", encryption_key=key)
+    build = Stack(app, "Build", env=ENV)
+    ModelRegistry(build, "R", cross_account_ids=["444455556666"]).grant_cross_account_read(
+        bucket, prefixes=["pipelines/churn/"]
+    )
+    assembly = app.synth()
+    return {name: assembly.get_stack_by_name(name).template for name in ("Keys", "Buckets", "Build")}
+
+
+def test_statements_land_in_the_owning_stacks_without_cross_stack_references(split: dict[str, Any]) -> None:
+    assert "444455556666" in json.dumps(resources_of(split["Buckets"], "AWS::S3::BucketPolicy"))
+    assert "444455556666" in json.dumps(resources_of(split["Keys"], "AWS::KMS::Key"))
+    assert "444455556666" not in json.dumps(resources_of(split["Build"], "AWS::S3::BucketPolicy"))
+    assert all("Fn::ImportValue" not in json.dumps(t) for t in (split["Keys"], split["Build"]))
+
+
+def test_a_named_bucket_scopes_the_decrypt_grant_by_encryption_context(split: dict[str, Any]) -> None:
+    (key,) = resources_of(split["Keys"], "AWS::KMS::Key").values()
+    (decrypt,) = [s for s in key["Properties"]["KeyPolicy"]["Statement"] if "444455556666" in json.dumps(s)]
+    arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::churn-artifacts"]]}
+    object_arns = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::churn-artifacts/pipelines/churn/*"]]}
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [arn, object_arns]},
+    }
+    assert cfn_lint_errors(split["Keys"]) == []
