@@ -64,7 +64,7 @@ def build_platform(
         app,
         "Build",
         stack_name=config.stack_name("build"),
-        config=BuildConfig(),
+        config=BuildConfig(registry_reader_accounts=config.registry_reader_accounts),
         keys=network.keys,
         network=network.network,
         buckets=platform.buckets,

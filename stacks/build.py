@@ -1,5 +1,6 @@
-"""The build stack of the reference platform: the churn training pipeline, its model registry (with an
-example cross-account policy), a model card, and the customer feature group (online + offline stores).
+"""The build stack of the reference platform: the churn training pipeline, its model registry (read-only
+cross-account access only for configured reader accounts), a model card, and the customer feature group
+(online + offline stores).
 
 Wiring (in ``stacks/app.py``, after the network and platform stacks)::
 
@@ -69,8 +70,9 @@ class BuildConfig:
         code_prefix: the processing scripts (``prepare.py``, ``evaluate.py``) in the artifacts bucket.
         auc_threshold: default of the ``AucThreshold`` parameter: register only at or above it.
         training_instance_type: default of the ``TrainingInstanceType`` parameter.
-        registry_reader_accounts: accounts that may read the registry and create models from it
-            (e.g. production); the default is an example account.
+        registry_reader_accounts: other accounts that may read the registry, create models from it
+            (e.g. production) and read the pipeline's artifacts (bucket and key policy statements scoped
+            to the pipeline's prefix): none.
         feature_store_prefix: the offline store's prefix in the data bucket.
     """
 
@@ -79,7 +81,7 @@ class BuildConfig:
     code_prefix: str = "code/churn/"
     auc_threshold: float = 0.8
     training_instance_type: str = "ml.m5.xlarge"
-    registry_reader_accounts: Sequence[str] = ("222222222222",)
+    registry_reader_accounts: Sequence[str] = ()
     feature_store_prefix: str = "feature-store/churn/"
 
 
@@ -102,7 +104,8 @@ class BuildStack(Stack):
         **kwargs: ``Stack`` props (env, stack_name, ...).
 
     Attributes:
-        registry, model_card, pipeline, feature_group, deployed_package.
+        registry, registry_artifacts_grant (None without reader accounts), model_card, pipeline, feature_group,
+        deployed_package.
     """
 
     def __init__(
@@ -233,6 +236,14 @@ class BuildStack(Stack):
             artifacts_bucket=artifacts,
             guardrail=guardrail,
             description=f"{c.name}: prepare, train (spot), evaluate, register if AUC >= threshold",
+        )
+        # Reader accounts use a package only if they can read its artifacts: the pipeline's prefix holds the
+        # model data and the evaluation report the package names (statements land in the bucket's and key's
+        # own stacks).
+        self.registry_artifacts_grant = (
+            self.registry.grant_cross_account_read(artifacts, prefixes=[self.pipeline.artifacts.prefix], key=keys.data)
+            if c.registry_reader_accounts
+            else None
         )
 
         self.feature_group = FeatureGroup(

@@ -92,6 +92,9 @@ class PlatformConfig:
         permissions_boundary: apply the platform permissions boundary to every role (on by default).
         users: Studio users.
         tags: tags on every resource.
+        registry_reader_accounts: other accounts (12-digit ids) that may read the model registry, create
+            models from its packages and read (decrypt) the packages' artifacts: none (no cross-account
+            access). Not the platform's own account.
     """
 
     name: str = "mlplatform"
@@ -104,6 +107,7 @@ class PlatformConfig:
         UserConfig(name="ml-engineer-1", persona="ml-engineer"),
     )
     tags: dict[str, str] = field(default_factory=dict)
+    registry_reader_accounts: tuple[str, ...] = ()
 
     def stack_name(self, part: str) -> str:
         """The name of one of the platform's stacks, e.g. ``mlplatform-network``."""
@@ -171,6 +175,22 @@ def parse_config(raw: dict[str, Any]) -> PlatformConfig:
                     f"config: tags.{k} must map a 1..128-character key not starting with 'aws:' to a string (got {v!r})"
                 )
         kwargs["tags"] = dict(raw["tags"])
+
+    if _typed(raw, "registry_reader_accounts", list, "", problems):
+        readers = raw["registry_reader_accounts"]
+        for i, reader in enumerate(readers):
+            if not isinstance(reader, str) or not _ACCOUNT.match(reader):
+                problems.append(
+                    f"config: registry_reader_accounts[{i}] must be a 12-digit AWS account id (got {reader!r})"
+                )
+            elif reader == raw.get("account"):
+                problems.append(
+                    f"config: registry_reader_accounts[{i}] must be another account than the platform's own "
+                    f"(got {reader!r}, the config's account)"
+                )
+            elif readers.index(reader) != i:
+                problems.append(f"config: registry_reader_accounts[{i}] must be unique (got {reader!r} twice)")
+        kwargs["registry_reader_accounts"] = tuple(str(r) for r in readers)
 
     if _typed(raw, "network", dict, "", problems):
         net = raw["network"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -69,9 +71,91 @@ def test_pipeline_is_process_train_spot_evaluate_condition_register(synth: Any) 
     assert schema_errors(doc) == [] and botocore_errors(doc) == []
 
 
-def test_registry_has_the_example_cross_account_policy(synth: Any) -> None:
-    (group,) = resources_of(synth[1], "AWS::SageMaker::ModelPackageGroup").values()
-    assert "222222222222" in str(group["Properties"]["ModelPackageGroupPolicy"])
+def _principal_accounts(node: Any) -> set[str]:
+    """Every 12-digit account named in a ``Principal`` anywhere in ``node`` (templates, documents)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("Principal", "NotPrincipal"):
+                found |= set(re.findall(r"\b\d{12}\b", json.dumps(value)))
+            else:
+                found |= _principal_accounts(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _principal_accounts(value)
+    return found
+
+
+def test_by_default_no_foreign_principal_anywhere(synth: Any) -> None:
+    result, template, build = synth
+    (group,) = resources_of(template, "AWS::SageMaker::ModelPackageGroup").values()
+    assert "ModelPackageGroupPolicy" not in group["Properties"]
+    assert build.registry_artifacts_grant is None
+    templates = result.templates()
+    assert set(templates) == {"Base", "Build"}
+    assert _principal_accounts(templates) <= {ENV.account}
+    assert "222222222222" not in json.dumps(templates)
+
+
+@pytest.fixture(scope="module")
+def readers() -> dict[str, dict[str, Any]]:
+    """The build stack with a reader account configured (un-governed: shapes only; governance of the same
+    statements is covered by tests/build/test_registry.py)."""
+    app = new_app(governed=False, validate_cfn=False)
+    base = Stack(app, "Base", env=ENV)
+    f = Foundation(base)
+    assert f.personas is not None
+    BuildStack(
+        app,
+        "Build",
+        config=BuildConfig(registry_reader_accounts=("444455556666",)),
+        keys=f.keys,
+        network=f.network,
+        buckets=f.buckets,
+        guardrail=f.personas.guardrail.policy,
+        env=ENV,
+    )
+    assembly = app.synth()
+    return {name: assembly.get_stack_by_name(name).template for name in ("Base", "Build")}
+
+
+def _reader(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in document["Statement"] if "444455556666" in json.dumps(s.get("Principal", ""))]
+
+
+def test_configured_readers_get_the_registry_policy_scoped_to_the_group(readers: dict[str, Any]) -> None:
+    (group,) = resources_of(readers["Build"], "AWS::SageMaker::ModelPackageGroup").values()
+    statements = _reader(group["Properties"]["ModelPackageGroupPolicy"])
+    assert [s["Resource"]["Fn::Join"][1][-1] for s in statements] == [
+        ":sagemaker:eu-west-1:111111111111:model-package-group/churn",
+        ":sagemaker:eu-west-1:111111111111:model-package/churn/*",
+    ]
+    assert {a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])} == {
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:ListModelPackages",
+        "sagemaker:CreateModel",
+    }
+
+
+def test_configured_readers_get_the_pipelines_artifacts_and_decrypt_via_s3(readers: dict[str, Any]) -> None:
+    base = readers["Base"]
+    (pipeline,) = resources_of(readers["Build"], "AWS::SageMaker::Pipeline").values()
+    prefix = f"pipelines/{pipeline['Properties']['PipelineName']}/"
+    policies = [p["Properties"]["PolicyDocument"] for p in resources_of(base, "AWS::S3::BucketPolicy").values()]
+    (read, listing) = [s for doc in policies for s in _reader(doc)]
+    assert read["Action"] == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert read["Resource"]["Fn::Join"][1][-1] == f"/{prefix}*"
+    assert "Artifacts" in json.dumps(read["Resource"])
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [f"{prefix}*"]}}
+    keys = resources_of(base, "AWS::KMS::Key")
+    (decrypt,) = [s for k in keys.values() for s in _reader(k["Properties"]["KeyPolicy"])]
+    assert decrypt["Action"] == "kms:Decrypt"
+    assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    # Nothing else in any template names the reader; the build stack imports nothing for it.
+    assert json.dumps(readers).count("444455556666") == 5
+    assert _principal_accounts(readers) == {"111111111111", "444455556666"}
+    assert cfn_lint_errors(base) == [] and cfn_lint_errors(readers["Build"]) == []
 
 
 def test_feature_group_has_both_stores(synth: Any) -> None:
