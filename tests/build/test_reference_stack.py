@@ -116,7 +116,8 @@ def readers() -> dict[str, dict[str, Any]]:
         env=ENV,
     )
     assembly = app.synth()
-    return {name: assembly.get_stack_by_name(name).template for name in ("Base", "Build")}
+    templates = {name: assembly.get_stack_by_name(name).template for name in ("Base", "Build")}
+    return {**templates, "outdir": {"path": assembly.directory}}
 
 
 def _reader(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -153,8 +154,9 @@ def test_configured_readers_get_the_pipelines_artifacts_and_decrypt_via_s3(reade
     assert decrypt["Action"] == "kms:Decrypt"
     assert decrypt["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
     # Nothing else in any template names the reader; the build stack imports nothing for it.
-    assert json.dumps(readers).count("444455556666") == 5
-    assert _principal_accounts(readers) == {"111111111111", "444455556666"}
+    templates = {k: v for k, v in readers.items() if k != "outdir"}
+    assert json.dumps(templates).count("444455556666") == 5
+    assert _principal_accounts(templates) == {"111111111111", "444455556666"}
     assert cfn_lint_errors(base) == [] and cfn_lint_errors(readers["Build"]) == []
 
 
@@ -162,3 +164,64 @@ def test_feature_group_has_both_stores(synth: Any) -> None:
     (group,) = resources_of(synth[1], "AWS::SageMaker::FeatureGroup").values()
     assert group["Properties"]["OnlineStoreConfig"]["SecurityConfig"]["KmsKeyId"]
     assert group["Properties"]["OfflineStoreConfig"]["S3StorageConfig"]["KmsKeyId"]
+
+
+#: What docs/build.md tells the reader account to allow on its side (its deployer / execution role).
+READER_IDENTITY_POLICY = {
+    "Statement": [
+        {"Effect": "Allow", "Action": ["sagemaker:*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
+    ]
+}
+
+
+def test_what_the_reader_account_can_and_cannot_do_evaluated(readers: dict[str, Any]) -> None:
+    """The resource side of the reader's calls, evaluated with the contracts' IAM evaluator on the resolved
+    assembly: even with a reader identity policy allowing everything, only the group's reads, the pipeline
+    prefix's objects and decrypt through S3 pass."""
+    from constructs_ml.contracts.assembly import Assembly
+    from constructs_ml.contracts.check import ContractChecker
+    from constructs_ml.contracts.iam import Principal, Request, evaluate
+
+    assembly = Assembly(readers["outdir"]["path"], account=ENV.account, region=ENV.region)
+    checker = ContractChecker(assembly)
+    (bucket,) = [
+        assembly.arn(v, lid)
+        for v, lid, _ in assembly.resources("AWS::S3::Bucket")
+        if "BucketsArtifacts" in lid and "Logs" not in lid
+    ]
+    (key,) = [assembly.arn(v, lid) for v, lid, _ in assembly.resources("AWS::KMS::Key") if "KeysDataKey" in lid]
+    ((pview, pipeline_id, _),) = assembly.resources("AWS::SageMaker::Pipeline")
+    prefix = f"pipelines/{assembly.physical_name(pview, pipeline_id)}/"
+    reader = Principal(arn="arn:aws:iam::444455556666:role/deployer", account="444455556666")
+    tls = {"aws:SecureTransport": True}
+    group = "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/churn"
+    package = "arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn/3"
+
+    def decide(action: str, resource: str, **context: Any) -> bool:
+        policy, required, owner = checker.resource_policy(action, resource)
+        return bool(
+            evaluate(
+                Request(reader, action, resource, {**tls, **context}),
+                identity_policies=[READER_IDENTITY_POLICY],
+                resource_policy=policy,
+                resource_account=owner or "111111111111",
+                resource_policy_required=required,
+            )
+        )
+
+    assert decide("sagemaker:DescribeModelPackageGroup", group)
+    assert decide("sagemaker:DescribeModelPackage", package) and decide("sagemaker:CreateModel", package)
+    assert not decide("sagemaker:UpdateModelPackage", package)
+    assert not decide("sagemaker:DeleteModelPackage", package)
+    assert decide("s3:GetObject", f"{bucket}/{prefix}Train/model/job-1/output/model.tar.gz")
+    assert not decide("s3:GetObject", f"{bucket}/code/churn/prepare.py")
+    assert not decide("s3:PutObject", f"{bucket}/{prefix}x")
+    assert decide("s3:ListBucket", bucket, **{"s3:prefix": f"{prefix}Train/"})
+    assert not decide("s3:ListBucket", bucket, **{"s3:prefix": "code/"})
+    assert not decide("s3:ListBucket", bucket)  # no prefix: the whole bucket
+    assert decide("kms:Decrypt", key, **{"kms:ViaService": "s3.eu-west-1.amazonaws.com"})
+    assert not decide("kms:Decrypt", key)  # directly, not through S3
+    assert not decide("kms:Decrypt", key, **{"kms:ViaService": "s3.us-east-1.amazonaws.com"})
+    assert not decide("kms:DescribeKey", key, **{"kms:ViaService": "s3.eu-west-1.amazonaws.com"})
