@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk import App
 
 from stacks.app import build_platform
 from stacks.config import ConfigError, PlatformConfig, load_config, parse_config
+from tests.support import cfn_lint_errors, new_app
 
 
 def test_no_reader_account_by_default() -> None:
@@ -42,10 +45,18 @@ def test_reader_accounts_must_be_a_list() -> None:
 
 
 def test_configured_readers_reach_the_registry_and_its_artifacts() -> None:
-    config = parse_config({"registry_reader_accounts": ["444455556666"]})
-    platform = build_platform(App(), config, governed=False)
+    default = build_platform(App(), PlatformConfig(), governed=False)
+    assert default.build.registry.cross_account_ids == () and default.build.registry_artifacts_grant is None
+    app = new_app(governed=False, validate_cfn=False)
+    platform = build_platform(app, parse_config({"registry_reader_accounts": ["444455556666"]}), governed=False)
     assert platform.build.registry.cross_account_ids == ("444455556666",)
     grant = platform.build.registry_artifacts_grant
     assert grant is not None and grant.decrypt is not None
-    default = build_platform(App(), PlatformConfig(), governed=False)
-    assert default.build.registry.cross_account_ids == () and default.build.registry_artifacts_grant is None
+    # The key (network stack) and the bucket (platform stack) get the statements in their own templates,
+    # without a reference back to a later stack (which would be a dependency cycle).
+    assembly = app.synth()
+    templates = {s.stack_name: s.template for s in assembly.stacks}
+    where = {name: json.dumps(t).count("444455556666") for name, t in templates.items()}
+    assert where == {"mlplatform-network": 1, "mlplatform-platform": 2, "mlplatform-build": 2, "mlplatform-serving": 0}
+    assert "Fn::ImportValue" not in json.dumps(templates["mlplatform-network"])
+    assert all(cfn_lint_errors(t) == [] for t in templates.values())
