@@ -296,11 +296,11 @@ class Assembly:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (fn, arg), = value.items()
+            ((fn, arg),) = value.items()
             if fn == "Ref":
                 return self._pseudo(view, arg)
             if fn == "Fn::GetAtt":
-                lid, attr = (arg.split(".", 1) if isinstance(arg, str) else arg)
+                lid, attr = arg.split(".", 1) if isinstance(arg, str) else arg
                 return self.get_att(view, lid, str(self.resolve(view, attr)))
             if fn == "Fn::Join":
                 sep, parts = arg

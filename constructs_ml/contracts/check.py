@@ -138,7 +138,9 @@ class ContractChecker:
             props = a.properties(view, lid)
             name = a.physical_name(view, lid)
             identity = [p.get("PolicyDocument", {}) for p in props.get("Policies", [])]
-            identity += [self._policies_by_arn[arn] for arn in props.get("ManagedPolicyArns", []) if arn in self._policies_by_arn]
+            identity += [
+                self._policies_by_arn[arn] for arn in props.get("ManagedPolicyArns", []) if arn in self._policies_by_arn
+            ]
             identity += self._attached.get(name, [])
             boundary_arn = props.get("PermissionsBoundary")
             self.roles[a.arn(view, lid)] = _Role(
@@ -167,7 +169,9 @@ class ContractChecker:
         service = resource.split(":")[2] if resource.startswith("arn:") and resource.count(":") >= 5 else ""
         if service == "s3":
             bucket = resource.split(":::", 1)[1].split("/", 1)[0]
-            owner = next((v.account for v, lid, _ in a.resources("AWS::S3::Bucket") if a.physical_name(v, lid) == bucket), None)
+            owner = next(
+                (v.account for v, lid, _ in a.resources("AWS::S3::Bucket") if a.physical_name(v, lid) == bucket), None
+            )
             for view, lid, _ in a.resources("AWS::S3::BucketPolicy"):
                 props = a.properties(view, lid)
                 if props.get("Bucket") == bucket:
@@ -251,7 +255,11 @@ class ContractChecker:
         for role, path, entries in self.contracts:
             if role is None:
                 report.findings.append(
-                    Finding(path, {"kind": "reach", "service": "-", "protocol": "-", "port": 0, "why": "-", "source": "-"}, "the contract's role is not in the assembly")
+                    Finding(
+                        path,
+                        {"kind": "reach", "service": "-", "protocol": "-", "port": 0, "why": "-", "source": "-"},
+                        "the contract's role is not in the assembly",
+                    )
                 )
                 continue
             covered.add(role.arn)
@@ -271,15 +279,15 @@ class ContractChecker:
                 if e.get("kind") != "call":
                     continue
                 svc = endpoint_service_of(e["action"])
-                endpoint_policies = []
+                endpoint_policies: list[dict[str, Any]] = []
                 # Calls by another caller (a service assuming the role, a person) do not leave the workload's VPC.
-                if svc in subnets_by_service and not e.get("caller"):
+                if svc is not None and svc in subnets_by_service and not e.get("caller"):
                     pol = self.network.endpoint_policy(svc, subnets_by_service[svc])
                     if pol is not None:
                         endpoint_policies.append(pol)
-                problem = self.check_call(role, e, endpoint_policies)
-                if problem:
-                    report.findings.append(Finding(role.path, e, problem))
+                failure = self.check_call(role, e, endpoint_policies)
+                if failure:
+                    report.findings.append(Finding(role.path, e, failure))
         report.roles_without_contract = sorted(r.path for arn, r in self.roles.items() if arn not in covered)
         return report
 
@@ -289,4 +297,4 @@ def check_assembly(outdir: str | Path, **kwargs: Any) -> ContractReport:
     return ContractChecker(Assembly(outdir, **kwargs)).check()
 
 
-__all__ = ["ContractChecker", "ContractReport", "Finding", "check_assembly", "endpoint_service_of", "GATEWAY_SERVICES"]
+__all__ = ["GATEWAY_SERVICES", "ContractChecker", "ContractReport", "Finding", "check_assembly", "endpoint_service_of"]

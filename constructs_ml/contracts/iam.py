@@ -270,9 +270,9 @@ def _statements(policy: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
     return [s for s in _as_list((policy or {}).get("Statement")) if isinstance(s, Mapping)]
 
 
-def matching(policy: Mapping[str, Any] | None, effect: str, request: Request, *, resource_policy: bool = False) -> list[
-    tuple[Mapping[str, Any], str | None]
-]:
+def matching(
+    policy: Mapping[str, Any] | None, effect: str, request: Request, *, resource_policy: bool = False
+) -> list[tuple[Mapping[str, Any], str | None]]:
     """Statements of ``policy`` with ``effect`` that match the request, with how the principal matched."""
     ctx = request.full_context()
     out: list[tuple[Mapping[str, Any], str | None]] = []

@@ -180,10 +180,10 @@ class Network:
             problems.append(f"no egress rule allows {protocol}/{port} to the {service} endpoint's security groups")
         ingress = [r for r in self.rules if not r.egress and r.group in ep_groups and r.covers(protocol, port)]
         subnet_cidrs = [str(self.subnets[s].get("CidrBlock", "")) for s in subnets]
-        if not any(
-            r.peer_group in groups or all(self._cidr_holds(r.cidr, c) for c in subnet_cidrs) for r in ingress
-        ):
-            problems.append(f"the {service} endpoint's security groups do not admit {protocol}/{port} from the workload")
+        if not any(r.peer_group in groups or all(self._cidr_holds(r.cidr, c) for c in subnet_cidrs) for r in ingress):
+            problems.append(
+                f"the {service} endpoint's security groups do not admit {protocol}/{port} from the workload"
+            )
         return problems
 
     def endpoint_policy(self, service: str, subnets: Sequence[str]) -> dict[str, Any] | None:

@@ -200,7 +200,10 @@ class MlNetwork(Construct):
         problems.unique("endpoints", [e.value for e in endpoints])
         for e in endpoints:
             problems.require(isinstance(e, EndpointService), "endpoints", e, "EndpointService members")
-        for prop, pl in (("s3_prefix_list_id", s3_prefix_list_id), ("dynamodb_prefix_list_id", dynamodb_prefix_list_id)):
+        for prop, pl in (
+            ("s3_prefix_list_id", s3_prefix_list_id),
+            ("dynamodb_prefix_list_id", dynamodb_prefix_list_id),
+        ):
             if pl is not None and not is_token(pl):
                 problems.require(
                     isinstance(pl, str) and re.fullmatch(r"pl-[0-9a-f]{8,17}", pl) is not None,
@@ -284,7 +287,10 @@ class MlNetwork(Construct):
         sg.add_ingress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
         sg.add_egress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
         # Inter-container traffic encryption runs IPsec between the instances of a job.
-        for port, what in ((ec2.Port.udp(500), "IKE (UDP 500)"), (ec2.Port(protocol=ec2.Protocol.ESP, string_representation="ESP"), "ESP (IP protocol 50)")):
+        for port, what in (
+            (ec2.Port.udp(500), "IKE (UDP 500)"),
+            (ec2.Port(protocol=ec2.Protocol.ESP, string_representation="ESP"), "ESP (IP protocol 50)"),
+        ):
             sg.add_ingress_rule(sg, port, f"{what} between instances: inter-container traffic encryption")
             sg.add_egress_rule(sg, port, f"{what} between instances: inter-container traffic encryption")
         self._gateway_prefix_lists = {"s3": s3_prefix_list_id, "dynamodb": dynamodb_prefix_list_id}

@@ -335,12 +335,26 @@ class Personas(Construct):
                 data_object = buckets.data.bucket.arn_for_objects("contract-check/upload.csv")
                 (
                     WorkloadContract.of(role)
-                    .allows("s3:PutObject", data_object, why="notebooks upload data with the SDK's defaults "
-                            "(the bucket's default encryption applies)", source=src.S3_DEFAULT_ENCRYPTION)
-                    .denies("s3:PutObject", data_object, context=src.sse_kms("arn:aws:kms:eu-west-1:999999999999:key/other"),
-                            why="no object is encrypted with another key (S3-08)", source=src.S3_DEFAULT_ENCRYPTION)
-                    .denies("s3:PutObject", data_object, context={"s3:x-amz-server-side-encryption": "AES256"},
-                            why="no object falls back to SSE-S3 (S3-01)", source=src.S3_DEFAULT_ENCRYPTION)
+                    .allows(
+                        "s3:PutObject",
+                        data_object,
+                        why="notebooks upload data with the SDK's defaults (the bucket's default encryption applies)",
+                        source=src.S3_DEFAULT_ENCRYPTION,
+                    )
+                    .denies(
+                        "s3:PutObject",
+                        data_object,
+                        context=src.sse_kms("arn:aws:kms:eu-west-1:999999999999:key/other"),
+                        why="no object is encrypted with another key (S3-08)",
+                        source=src.S3_DEFAULT_ENCRYPTION,
+                    )
+                    .denies(
+                        "s3:PutObject",
+                        data_object,
+                        context={"s3:x-amz-server-side-encryption": "AES256"},
+                        why="no object falls back to SSE-S3 (S3-01)",
+                        source=src.S3_DEFAULT_ENCRYPTION,
+                    )
                 )
                 buckets.data.grant_read_write(role)
             else:
@@ -376,19 +390,46 @@ class Personas(Construct):
         person = {"aws:MultiFactorAuthPresent": "true", "aws:username": "contract-check-user"}
         (
             WorkloadContract.of(role)
-            .allows("sts:AssumeRole", role.role_arn, caller=user, context=person,
-                    why="a person assumes the persona role with MFA", source=src.SESSION_TAGS)
-            .denies("sts:AssumeRole", role.role_arn, caller=user, context={"aws:username": "contract-check-user"},
-                    why="no persona session without MFA", source=src.SESSION_TAGS)
-            .allows("sts:TagSession", role.role_arn, caller=user,
-                    context={**person, tag: "contract-check-user", "aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
-                    why="the session names the person's own Studio profile", source=src.SESSION_TAGS)
-            .denies("sts:TagSession", role.role_arn, caller=user,
-                    context={**person, tag: "someone-else", "aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
-                    why="nobody can tag a session with another person's profile", source=src.SESSION_TAGS)
-            .denies("sts:TagSession", role.role_arn, caller=user,
-                    context={**person, "aws:RequestTag/other": "x", "aws:TagKeys": ["other"]},
-                    why="no other session tags (they could satisfy other tag-based policies)", source=src.SESSION_TAGS)
+            .allows(
+                "sts:AssumeRole",
+                role.role_arn,
+                caller=user,
+                context=person,
+                why="a person assumes the persona role with MFA",
+                source=src.SESSION_TAGS,
+            )
+            .denies(
+                "sts:AssumeRole",
+                role.role_arn,
+                caller=user,
+                context={"aws:username": "contract-check-user"},
+                why="no persona session without MFA",
+                source=src.SESSION_TAGS,
+            )
+            .allows(
+                "sts:TagSession",
+                role.role_arn,
+                caller=user,
+                context={**person, tag: "contract-check-user", "aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
+                why="the session names the person's own Studio profile",
+                source=src.SESSION_TAGS,
+            )
+            .denies(
+                "sts:TagSession",
+                role.role_arn,
+                caller=user,
+                context={**person, tag: "someone-else", "aws:TagKeys": [STUDIO_PROFILE_SESSION_TAG]},
+                why="nobody can tag a session with another person's profile",
+                source=src.SESSION_TAGS,
+            )
+            .denies(
+                "sts:TagSession",
+                role.role_arn,
+                caller=user,
+                context={**person, "aws:RequestTag/other": "x", "aws:TagKeys": ["other"]},
+                why="no other session tags (they could satisfy other tag-based policies)",
+                source=src.SESSION_TAGS,
+            )
         )
 
     def _studio_contract(self, role: ManagedPolicyRole, key_arn: str, network: MlNetwork | None) -> None:
@@ -551,8 +592,13 @@ class ExecutionRoles(Construct):
         buckets.artifacts.grant_read(self.inference)
         self.inference.add_to_policy(volume_key_grants)
         src.job_runtime(
-            WorkloadContract.of(self.inference), self, key_arn=key_arn, log_kind="Endpoints/contract-check",
-            network_source=src.HOSTING_VPC, distributed=False, writes=False,
+            WorkloadContract.of(self.inference),
+            self,
+            key_arn=key_arn,
+            log_kind="Endpoints/contract-check",
+            network_source=src.HOSTING_VPC,
+            distributed=False,
+            writes=False,
         ).allows(
             "s3:GetObject",
             buckets.artifacts.bucket.arn_for_objects("contract-check/model.tar.gz"),
@@ -567,7 +613,10 @@ class ExecutionRoles(Construct):
         buckets.artifacts.grant_read(self.monitoring)
         self.monitoring.add_to_policy(volume_key_grants)
         src.job_runtime(
-            WorkloadContract.of(self.monitoring), self, key_arn=key_arn, log_kind="ProcessingJobs",
+            WorkloadContract.of(self.monitoring),
+            self,
+            key_arn=key_arn,
+            log_kind="ProcessingJobs",
             network_source=src.PROCESSING_VPC,
         ).allows(
             "s3:GetObject",

@@ -180,7 +180,9 @@ def sg_open(res: Mapping[str, Any]) -> str | None:
         if get(r, "CidrIpv6") in _OPEN:
             return "rule open to the internet (IPv6)"
         if get(r, "CidrIp") in _OPEN:
-            https_only = str(get(r, "IpProtocol")) in ("tcp", "6") and get(r, "FromPort") == 443 and get(r, "ToPort") == 443
+            https_only = (
+                str(get(r, "IpProtocol")) in ("tcp", "6") and get(r, "FromPort") == 443 and get(r, "ToPort") == 443
+            )
             if not (egress and https_only):
                 return "rule open to the internet"
     return None

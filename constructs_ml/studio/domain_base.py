@@ -124,14 +124,29 @@ class StudioDomainBase(Construct):
             tags = {} if user_profile_name else {session_tag: own}
             vpce = {"aws:SourceVpce": self.presigned_url_vpc_endpoint_ids[0]}
             (
-                contract.allows("sagemaker:CreatePresignedDomainUrl", self.user_profile_arn(own), context=vpce,
-                        principal_tags=tags, why="a person opens Studio as their own user profile",
-                        source=src.STUDIO_PRESIGNED)
-                .denies("sagemaker:CreatePresignedDomainUrl", self.user_profile_arn("someone-else"), context=vpce,
-                        principal_tags=tags, why="nobody opens another person's profile", source=src.STUDIO_PRESIGNED)
-                .denies("sagemaker:CreatePresignedDomainUrl", self.user_profile_arn(own), principal_tags=tags,
-                        why="Studio opens only through the platform's VPC endpoints (SM-12)",
-                        source=src.STUDIO_PRESIGNED)
+                contract.allows(
+                    "sagemaker:CreatePresignedDomainUrl",
+                    self.user_profile_arn(own),
+                    context=vpce,
+                    principal_tags=tags,
+                    why="a person opens Studio as their own user profile",
+                    source=src.STUDIO_PRESIGNED,
+                )
+                .denies(
+                    "sagemaker:CreatePresignedDomainUrl",
+                    self.user_profile_arn("someone-else"),
+                    context=vpce,
+                    principal_tags=tags,
+                    why="nobody opens another person's profile",
+                    source=src.STUDIO_PRESIGNED,
+                )
+                .denies(
+                    "sagemaker:CreatePresignedDomainUrl",
+                    self.user_profile_arn(own),
+                    principal_tags=tags,
+                    why="Studio opens only through the platform's VPC endpoints (SM-12)",
+                    source=src.STUDIO_PRESIGNED,
+                )
             )
         return grant
 

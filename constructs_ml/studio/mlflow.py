@@ -204,12 +204,19 @@ class MlflowTrackingServer(Construct):
         contract = WorkloadContract.of(self.role)
         src.assumed_by_service(contract, self, self.role.role_arn, "sagemaker.amazonaws.com", src.MLFLOW)
         artifact = artifact_bucket.arn_for_objects(f"{artifact_prefix}contract-check/model/MLmodel")
-        contract.allows(["s3:PutObject", "s3:GetObject"], artifact,
-                        why="the tracking server stores and serves run artifacts", source=src.MLFLOW)
+        contract.allows(
+            ["s3:PutObject", "s3:GetObject"],
+            artifact,
+            why="the tracking server stores and serves run artifacts",
+            source=src.MLFLOW,
+        )
         if automatic_model_registration:
-            contract.allows("sagemaker:CreateModelPackage",
-                            stack_arn(self, "sagemaker", "model-package/contract-check/1"),
-                            why="registered MLflow models become model packages", source=src.MLFLOW)
+            contract.allows(
+                "sagemaker:CreateModelPackage",
+                stack_arn(self, "sagemaker", "model-package/contract-check/1"),
+                why="registered MLflow models become model packages",
+                source=src.MLFLOW,
+            )
         name = tracking_server_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-")
         self.resource = sagemaker.CfnMlflowTrackingServer(
             self,

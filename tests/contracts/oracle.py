@@ -35,7 +35,9 @@ def decide(
     tags: Mapping[str, str] | None = None,
 ) -> bool:
     """principalmapper's decision for one request."""
-    policies = [Policy(f"arn:aws:iam::000000000000:policy/p{i}", f"p{i}", dict(p)) for i, p in enumerate(identity_policies)]
+    policies = [
+        Policy(f"arn:aws:iam::000000000000:policy/p{i}", f"p{i}", dict(p)) for i, p in enumerate(identity_policies)
+    ]
     node = Node(
         principal_arn,
         "AROAORACLE",
@@ -50,7 +52,9 @@ def decide(
         False,
         dict(tags or {}),
     )
-    ctx = {k: (v if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in context.items()}
+    ctx = {
+        k: (v if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in context.items()
+    }
     return bool(
         local_check_authorization_full(
             node, action, resource, ctx, dict(resource_policy) if resource_policy else None, resource_owner, None, None

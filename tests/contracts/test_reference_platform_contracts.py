@@ -119,7 +119,12 @@ def test_a_person_opens_only_their_own_studio_profile(report: ContractReport, as
         doc["Statement"] = [s for s in doc["Statement"] if s.get("Action") != "sts:TagSession"]
     findings = ContractChecker(mutated).check().findings
     tag_findings = [f for f in findings if f.entry.get("action") == "sts:TagSession" and f.entry["expect"] == "allow"]
-    assert {f.role.split("/")[3] for f in tag_findings} == {"DataScientist", "MlEngineer", "ModelApprover", "PlatformAdmin"}
+    assert {f.role.split("/")[3] for f in tag_findings} == {
+        "DataScientist",
+        "MlEngineer",
+        "ModelApprover",
+        "PlatformAdmin",
+    }
 
 
 def test_studio_roles_manage_spaces_and_apps_and_volume_grants(assembly: Assembly) -> None:
@@ -130,7 +135,10 @@ def test_studio_roles_manage_spaces_and_apps_and_volume_grants(assembly: Assembl
         doc["Statement"] = [
             s
             for s in doc["Statement"]
-            if not ({"sagemaker:CreateSpace", "kms:CreateGrant"} & set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]]))
+            if not (
+                {"sagemaker:CreateSpace", "kms:CreateGrant"}
+                & set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            )
         ]
     findings = ContractChecker(mutated).check().findings
     studio = {(f.role.split("/")[3], f.entry["action"]) for f in findings if "Studio/" in f.role}
@@ -151,7 +159,13 @@ def test_no_persona_but_the_approver_approves(report: ContractReport, assembly: 
         for e in entries
         if e.get("expect") == "deny" and e.get("context", {}).get("sagemaker:ModelApprovalStatus") == "Approved"
     ]
-    assert {p.split("/")[3] for p, _ in denies} >= {"DataScientist", "MlEngineer", "PlatformAdmin", "Pipeline", "PipelineRole"}
+    assert {p.split("/")[3] for p, _ in denies} >= {
+        "DataScientist",
+        "MlEngineer",
+        "PlatformAdmin",
+        "Pipeline",
+        "PipelineRole",
+    }
     assert report.ok
 
 

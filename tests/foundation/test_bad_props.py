@@ -37,7 +37,8 @@ def test_network_reports_every_problem_at_once(stack: Stack) -> None:
     assert len(problems) == 3
     assert "Bad/Net: max_azs must be between 2 and 6 (got 1)" in problems
     assert any(
-        p.startswith("Bad/Net: s3_prefix_list_id must be a prefix list id 'pl-' + 8..17 hex digits (got 's3-list')") for p in problems
+        p.startswith("Bad/Net: s3_prefix_list_id must be a prefix list id 'pl-' + 8..17 hex digits (got 's3-list')")
+        for p in problems
     )
     assert any("s3_endpoint_scope must be one of 'account', 'buckets' (got 'world')" in p for p in problems)
 

@@ -68,10 +68,16 @@ def test_default_network_reaches_s3_and_dynamodb_without_an_internet_route(
     view = assembly.stacks["Default"]
     subnets = [str(assembly.ref(view, lid)) for lid, r in view.resources.items() if r["Type"] == "AWS::EC2::Subnet"]
     for group_path in ("Net/WorkloadSecurityGroup", "Glue"):
-        (gid,) = [g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith(f"/Default/{group_path}")]
+        (gid,) = [
+            g
+            for g, (v, lid) in network.groups.items()
+            if v is view and v.paths.get(lid, "").startswith(f"/Default/{group_path}")
+        ]
         for service in ("s3", "sagemaker.api", "sts"):
             assert network.reach(service, [gid], subnets) == [], (group_path, service)
-    (glue,) = [g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith("/Default/Glue")]
+    (glue,) = [
+        g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith("/Default/Glue")
+    ]
     assert network.reach("dynamodb", [glue], subnets) == []
 
 
@@ -82,13 +88,17 @@ def test_prefix_lists_replace_the_open_rule(synthesized: tuple[Assembly, dict[st
     assert {r.get("DestinationPrefixListId") for r in egress} >= {PL_S3, PL_DDB}
 
 
-def test_the_network_check_catches_the_old_default(synthesized: tuple[Assembly, dict[str, Any], dict[str, Any]]) -> None:
+def test_the_network_check_catches_the_old_default(
+    synthesized: tuple[Assembly, dict[str, Any], dict[str, Any]],
+) -> None:
     """Without the HTTPS egress (the behaviour before the fix) S3 is unreachable: the check says so."""
     assembly, _, _ = synthesized
     network = Network(assembly)
     view = assembly.stacks["Default"]
     subnets = [str(assembly.ref(view, lid)) for lid, r in view.resources.items() if r["Type"] == "AWS::EC2::Subnet"]
-    (gid,) = [g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith("/Default/Glue")]
+    (gid,) = [
+        g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith("/Default/Glue")
+    ]
     network.rules = [r for r in network.rules if not (r.group == gid and r.cidr == "0.0.0.0/0")]
     problems = network.reach("dynamodb", [gid], subnets)
     assert problems and "no egress rule allows tcp/443 to the dynamodb gateway endpoint" in problems[0]
@@ -99,14 +109,21 @@ def test_an_internet_route_is_reported(synthesized: tuple[Assembly, dict[str, An
     network = Network(assembly)
     view = assembly.stacks["Default"]
     subnets = [str(assembly.ref(view, lid)) for lid, r in view.resources.items() if r["Type"] == "AWS::EC2::Subnet"]
-    network.routes.append({"RouteTableId": network.route_table_of[subnets[0]], "GatewayId": "igw-1", "DestinationCidrBlock": "0.0.0.0/0"})
-    (gid,) = [g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith("/Default/Glue")]
+    network.routes.append(
+        {"RouteTableId": network.route_table_of[subnets[0]], "GatewayId": "igw-1", "DestinationCidrBlock": "0.0.0.0/0"}
+    )
+    (gid,) = [
+        g for g, (v, lid) in network.groups.items() if v is view and v.paths.get(lid, "").startswith("/Default/Glue")
+    ]
     assert any("route out of the VPC" in p for p in network.reach("s3", [gid], subnets))
 
 
 def test_net06_allows_only_https_egress_to_anywhere() -> None:
     def sg(egress: list[dict[str, Any]], ingress: list[dict[str, Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
-        return {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupEgress": egress, "SecurityGroupIngress": list(ingress)}}
+        return {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {"SecurityGroupEgress": egress, "SecurityGroupIngress": list(ingress)},
+        }
 
     https = {"CidrIp": "0.0.0.0/0", "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
     assert sg_open(sg([https])) is None

@@ -20,9 +20,9 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_ml.build.pipeline.properties import S3Location
+from constructs_ml.build.pipeline.steps_base import ResourceAccess
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
-from constructs_ml.build.pipeline.steps_base import ResourceAccess
 from constructs_ml.foundation.buckets import (
     KEY_DECRYPT_ACTIONS,
     KEY_ENCRYPT_ACTIONS,
@@ -219,44 +219,97 @@ def record_contracts(
     jobs = WorkloadContract.of(job_role)
     kinds = sorted({_LOG_KINDS[k] for k in access.job_kinds if k in _LOG_KINDS}) or ["TrainingJobs"]
     for kind in kinds:
-        src.job_runtime(jobs, scope, key_arn=key_arn, log_kind=kind, security_groups=security_groups,
-                        subnets=subnet_ids, network_source=src.PROCESSING_VPC if kind == "ProcessingJobs" else src.TRAINING_VPC)
+        src.job_runtime(
+            jobs,
+            scope,
+            key_arn=key_arn,
+            log_kind=kind,
+            security_groups=security_groups,
+            subnets=subnet_ids,
+            network_source=src.PROCESSING_VPC if kind == "ProcessingJobs" else src.TRAINING_VPC,
+        )
     artifact = artifacts.bucket.arn_for_objects(f"{artifacts.prefix}contract-check/output.tar.gz")
     jobs.allows("s3:GetObject", artifact, why="steps read their predecessors' outputs", source=src.SAGEMAKER_ROLES)
-    jobs.allows("s3:PutObject", artifact, context=src.sse_kms(key_arn), why="steps write their outputs (SSE-KMS)",
-                source=src.SAGEMAKER_ROLES)
+    jobs.allows(
+        "s3:PutObject",
+        artifact,
+        context=src.sse_kms(key_arn),
+        why="steps write their outputs (SSE-KMS)",
+        source=src.SAGEMAKER_ROLES,
+    )
     for loc in _unique(access.reads):
-        jobs.allows("s3:GetObject", loc.bucket.arn_for_objects(f"{loc.prefix}contract-check"),
-                    why="steps read their declared inputs", source=src.SAGEMAKER_ROLES)
+        jobs.allows(
+            "s3:GetObject",
+            loc.bucket.arn_for_objects(f"{loc.prefix}contract-check"),
+            why="steps read their declared inputs",
+            source=src.SAGEMAKER_ROLES,
+        )
     pipeline = WorkloadContract.of(pipeline_role)
     good = src.compliant_job(key_arn, guardrail_subnet_ids or list(subnet_ids))
-    create = {"processing-job": "CreateProcessingJob", "training-job": "CreateTrainingJob",
-              "hyper-parameter-tuning-job": "CreateHyperParameterTuningJob"}
+    create = {
+        "processing-job": "CreateProcessingJob",
+        "training-job": "CreateTrainingJob",
+        "hyper-parameter-tuning-job": "CreateHyperParameterTuningJob",
+    }
     for kind in sorted(access.job_kinds):
         if kind in create:
             name = JOB_NAME_PATTERN[kind].replace("*", "contract-check")
-            pipeline.allows(f"sagemaker:{create[kind]}", sagemaker_arn(scope, f"{kind}/{name}"), context=good,
-                            why=f"the pipeline starts its {kind} steps inside the platform's controls",
-                            source=src.PIPELINES_ROLE)
-    pipeline.allows("iam:PassRole", job_role.role_arn, context={"iam:PassedToService": "sagemaker.amazonaws.com"},
-                    why="the pipeline passes the job role to its steps", source=src.PIPELINES_ROLE)
-    pipeline.denies("iam:PassRole", job_role.role_arn, context={"iam:PassedToService": "lambda.amazonaws.com"},
-                    why="the job role goes to SageMaker only (IAM-08)", source=src.PIPELINES_ROLE)
-    pipeline.allows("kms:CreateGrant", key_arn, context={"kms:GrantIsForAWSResource": "true"},
-                    why="jobs get volume-key grants", source=src.KMS_GRANTS)
+            pipeline.allows(
+                f"sagemaker:{create[kind]}",
+                sagemaker_arn(scope, f"{kind}/{name}"),
+                context=good,
+                why=f"the pipeline starts its {kind} steps inside the platform's controls",
+                source=src.PIPELINES_ROLE,
+            )
+    pipeline.allows(
+        "iam:PassRole",
+        job_role.role_arn,
+        context={"iam:PassedToService": "sagemaker.amazonaws.com"},
+        why="the pipeline passes the job role to its steps",
+        source=src.PIPELINES_ROLE,
+    )
+    pipeline.denies(
+        "iam:PassRole",
+        job_role.role_arn,
+        context={"iam:PassedToService": "lambda.amazonaws.com"},
+        why="the job role goes to SageMaker only (IAM-08)",
+        source=src.PIPELINES_ROLE,
+    )
+    pipeline.allows(
+        "kms:CreateGrant",
+        key_arn,
+        context={"kms:GrantIsForAWSResource": "true"},
+        why="jobs get volume-key grants",
+        source=src.KMS_GRANTS,
+    )
     seen: set[str] = set()
     for registry in access.register_into:
         if registry.node.path in seen:
             continue
         seen.add(registry.node.path)
         package = registry.model_package_arn_pattern.replace("*", "1")
-        pipeline.allows("sagemaker:CreateModelPackage", package,
-                        context={"sagemaker:ModelApprovalStatus": "PendingManualApproval"},
-                        why="the register step adds a package for approval", source=src.MODEL_REGISTRY)
+        pipeline.allows(
+            "sagemaker:CreateModelPackage",
+            package,
+            context={"sagemaker:ModelApprovalStatus": "PendingManualApproval"},
+            why="the register step adds a package for approval",
+            source=src.MODEL_REGISTRY,
+        )
         if not access.auto_approve:
-            pipeline.denies("sagemaker:CreateModelPackage", package,
-                            context={"sagemaker:ModelApprovalStatus": "Approved"},
-                            why="a pipeline cannot approve its own model", source=src.MODEL_REGISTRY)
+            pipeline.denies(
+                "sagemaker:CreateModelPackage",
+                package,
+                context={"sagemaker:ModelApprovalStatus": "Approved"},
+                why="a pipeline cannot approve its own model",
+                source=src.MODEL_REGISTRY,
+            )
 
 
-__all__ = ["JOB_ACTIONS", "JOB_NAME_PATTERN", "grant_job_role", "grant_pipeline_role", "record_contracts", "sagemaker_arn"]
+__all__ = [
+    "JOB_ACTIONS",
+    "JOB_NAME_PATTERN",
+    "grant_job_role",
+    "grant_pipeline_role",
+    "record_contracts",
+    "sagemaker_arn",
+]
