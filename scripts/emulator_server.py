@@ -23,6 +23,8 @@ PATCHES: tuple[str, ...] = (
     "CloudFormation AWS::KMS::Key: store KeyPolicy as JSON text (moto 5.2.1 then fails DescribeKey with a 500)",
     "CloudFormation AWS::SSM::Parameter: pass the Tags map as a Key/Value list (moto 5.2.1 stores the "
     "parameter, then fails on the tags; every later ListStackResources fails with ParameterAlreadyExists)",
+    "EC2 security-group rules: a rule for a protocol without ports (ESP, IP protocol 50) gets ports -1 "
+    "(moto 5.2.1 calls int(None) and fails the stack with a 500; AWS ignores ports for such protocols)",
     "CloudFormation: Ref / Fn::GetAtt of a resource moto skips resolve to a placeholder "
     "('...emulator-skipped-<logical id>...', ARN-shaped for Ref and *Arn) instead of failing the stack",
 )
@@ -149,8 +151,27 @@ def _patch_ssm_parameter() -> None:
     Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
 
 
+def _patch_security_group_rule() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    original = SecurityGroupRule.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        names = ("ec2_backend", "ip_protocol", "group_id", "from_port", "to_port")
+        bound = dict(zip(names, args, strict=False)) | kwargs
+        protocol = str(bound.get("ip_protocol") or "")
+        if protocol not in ("", "-1", "tcp", "udp", "icmp", "icmpv6", "6", "17", "1", "58"):
+            bound["from_port"] = -1 if bound.get("from_port") is None else bound["from_port"]
+            bound["to_port"] = -1 if bound.get("to_port") is None else bound["to_port"]
+        rest = args[len(names) :]
+        original(self, *(bound.pop(n) for n in names), *rest, **{k: v for k, v in bound.items() if k not in names})
+
+    SecurityGroupRule.__init__ = __init__  # type: ignore[method-assign]
+
+
 def apply_patches() -> None:
     """Apply every patch in :data:`PATCHES` to the imported moto."""
+    _patch_security_group_rule()
     _patch_get_stack_output()
     _patch_kms_key()
     _patch_ssm_parameter()

@@ -286,12 +286,11 @@ class MlNetwork(Construct):
         sg.add_egress_rule(sg, ec2.Port.all_tcp(), "Studio apps and distributed jobs talk to each other")
         sg.add_ingress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
         sg.add_egress_rule(sg, ec2.Port.tcp(2049), "NFS from Studio apps to the domain's EFS volume")
-        # Inter-container traffic encryption runs IPsec between the instances of a job. (ESP has no ports;
-        # -1/-1 says "all", which AWS ignores for protocols other than TCP/UDP/ICMP and the emulator needs.)
+        # Inter-container traffic encryption runs IPsec between the instances of a job (ESP has no ports).
         for port, what in (
             (ec2.Port.udp(500), "IKE (UDP 500)"),
             (
-                ec2.Port(protocol=ec2.Protocol.ESP, from_port=-1, to_port=-1, string_representation="ESP"),
+                ec2.Port(protocol=ec2.Protocol.ESP, string_representation="ESP"),
                 "ESP (IP protocol 50)",
             ),
         ):

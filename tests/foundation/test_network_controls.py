@@ -161,7 +161,7 @@ def test_net11_workload_group_rules_match_the_docs(template: dict[str, Any]) -> 
     # TCP between members (Studio apps, distributed jobs), NFS to EFS, and IPsec for inter-container
     # traffic encryption (IKE on UDP 500, ESP = IP protocol 50).
     assert sorted(self_ingress, key=str) == sorted(
-        [("tcp", 0, 65535), ("tcp", 2049, 2049), ("udp", 500, 500), ("50", -1, -1)], key=str
+        [("tcp", 0, 65535), ("tcp", 2049, 2049), ("udp", 500, 500), ("50", None, None)], key=str
     )
     egress_targets = [
         r["Properties"].get("DestinationSecurityGroupId") or r["Properties"].get("DestinationPrefixListId")
