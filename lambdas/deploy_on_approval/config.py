@@ -156,7 +156,7 @@ def load(env: Mapping[str, str]) -> Config:
     prefix = env.get("MODEL_NAME_PREFIX", "").strip() or endpoint
     if prefix and not ENDPOINT_NAME_RE.match(prefix):
         problems.append(f"MODEL_NAME_PREFIX must match [a-zA-Z0-9](-*[a-zA-Z0-9])* (got {prefix!r})")
-    timeout = environment.function_timeout(env, problems)
+    function_timeout = environment.function_timeout(env, problems)
     match = GROUP_ARN_RE.match(group_arn)
     if problems or match is None:
         raise ConfigError(problems)
@@ -180,5 +180,5 @@ def load(env: Mapping[str, str]) -> Config:
         variant_names=environment.csv(env, "VARIANT_NAMES"),
         model_name_prefix=prefix[:40].rstrip("-"),
         network_isolation=isolation_raw == "true",
-        function_timeout_seconds=timeout,
+        function_timeout_seconds=function_timeout,
     )
