@@ -1,14 +1,16 @@
 """GlueFunction: a hardened Lambda function for the platform's glue code (LMB-01..03, LOG-01, MSG-03/04, CW-01).
 
-The code comes from the library's packaged ``lambdas/`` folder (``constructs_ml._lambdas`` once
-installed): the asset is that folder with everything but the function's own package and the shared
-``glue_common`` package excluded, so a ``pip install``-only user deploys exactly the code shipped in
-the wheel, with no bundling and no Docker.
+The code comes from the library's packaged ``lambdas/`` folder (see :mod:`constructs_ml.operate.glue_code`).
 
 What every GlueFunction has:
 
 - Python 3.14 (the newest runtime in aws-cdk-lib 2.275), arm64, a chosen timeout and memory size,
-  reserved concurrency (1 by default: decisions run one at a time), X-Ray tracing active;
+  X-Ray tracing active; the timeout is passed to the handler as ``FUNCTION_TIMEOUT_SECONDS`` (client
+  timeouts, retries and idempotency leases derive from it);
+- no reserved concurrency unless asked for: reserving capacity fails stack creation in accounts whose
+  concurrency quota is low (new accounts often have 10, and Lambda keeps 10 unreserved), and the
+  handlers are safe when invocations overlap (conditional writes, idempotent starts, SageMaker's
+  refusal of a second concurrent endpoint update);
 - a VPC attachment in isolated subnets with its own security group: no ``0.0.0.0/0`` egress, only
   HTTPS to the VPC endpoints' security group (or to the VPC CIDR when none is given);
 - an SQS dead-letter queue encrypted with the given KMS key, TLS-only, kept 14 days, with an alarm
@@ -33,10 +35,8 @@ Example::
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import jsii
@@ -57,11 +57,26 @@ from constructs import Construct
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
+from constructs_ml.operate.glue_code import (
+    LAMBDAS_PACKAGE,
+    SHARED_PACKAGE,
+    available_functions,
+    function_code,
+    lambda_code_root,
+)
 
-#: The package that holds the Lambda code once installed (mapped onto ``lambdas/`` by setup.py).
-LAMBDAS_PACKAGE = "constructs_ml._lambdas"
-#: The package of plumbing every function imports (logging, environment, clients, event envelopes).
-SHARED_PACKAGE = "glue_common"
+__all__ = [
+    "FUNCTION_TIMEOUT_VARIABLE",
+    "LAMBDAS_PACKAGE",
+    "RESERVED_ENVIRONMENT",
+    "RUNTIME",
+    "SHARED_PACKAGE",
+    "GlueFunction",
+    "available_functions",
+    "function_code",
+    "lambda_code_root",
+]
+
 #: The runtime every GlueFunction uses.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 #: Environment variable names Lambda reserves (a function may not set them).
@@ -87,6 +102,8 @@ RESERVED_ENVIRONMENT = frozenset(
         "LAMBDA_RUNTIME_DIR",
     }
 )
+#: The variable that tells the handler its timeout (set from ``timeout``; the handlers require it).
+FUNCTION_TIMEOUT_VARIABLE = "FUNCTION_TIMEOUT_SECONDS"
 _ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 _FOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -100,48 +117,6 @@ def _nag_ec2_any(stack: Stack) -> str:
     return (
         f"arn:{show(stack.partition, 'Partition')}:ec2:{show(stack.region, 'Region')}:"
         f"{show(stack.account, 'AccountId')}:*/*"
-    )
-
-
-def lambda_code_root() -> Path:
-    """The folder holding the packaged Lambda code (``constructs_ml._lambdas``).
-
-    In a wheel install this is ``site-packages/constructs_ml/_lambdas``; in an editable install it
-    is the checkout's ``lambdas/`` folder.
-
-    Raises:
-        FileNotFoundError: the package is missing or not on the file system (e.g. a zipped install).
-    """
-    try:
-        root = importlib.resources.files(LAMBDAS_PACKAGE)
-    except ModuleNotFoundError as error:
-        raise FileNotFoundError(
-            f"{LAMBDAS_PACKAGE} is not installed; reinstall constructs-ml (pip install -e . in a checkout)"
-        ) from error
-    path = Path(str(root))
-    if not isinstance(root, Path) or not path.is_dir():
-        raise FileNotFoundError(f"{LAMBDAS_PACKAGE} is not a folder on disk ({root!r}); install constructs-ml unzipped")
-    return path
-
-
-def available_functions() -> list[str]:
-    """The function folders shipped with the library (each has a ``handler.py``)."""
-    root = lambda_code_root()
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "handler.py").is_file())
-
-
-def function_code(folder: str) -> lambda_.AssetCode:
-    """The asset of one packaged function: the code root holding only ``folder`` and ``glue_common``.
-
-    Both are top-level packages of the asset (``/var/task``): the handler is
-    ``<folder>.handler.handler``, the function's modules import each other relatively and the shared
-    plumbing as ``glue_common``, exactly as in the tests. Caches and dot files are excluded, so the
-    asset hash depends only on the shipped sources.
-    """
-    keep = [f"!{package}{suffix}" for package in (folder, SHARED_PACKAGE) for suffix in ("", "/**")]
-    return lambda_.Code.from_asset(
-        str(lambda_code_root()),
-        exclude=["*", *keep, "**/__pycache__", "**/*.pyc", "**/.*"],
     )
 
 
@@ -167,10 +142,10 @@ class GlueFunction(Construct):
             only to it (and it gets the matching ingress rule). Egress to the VPC CIDR on 443 when omitted.
         log_key: KMS key of the log group; ``key`` when omitted. Its policy must let the
             ``logs.<region>.amazonaws.com`` principal use it for this account's log groups.
-        timeout: how long one invocation may run (1 s..15 min): 1 minute when omitted.
+        timeout: how long one invocation may run (3 s..15 min): 1 minute when omitted.
         memory_size: memory in MB (128..10240): 256 when omitted.
-        reserved_concurrent_executions: reserved (and maximum) concurrency, >= 1: 1 when omitted, so
-            decisions never run concurrently.
+        reserved_concurrent_executions: reserved (and maximum) concurrency, 1..1000: none when omitted
+            (the function shares the account's unreserved pool; see the module docstring).
         retry_attempts: retries of a failed asynchronous invocation (0..2): 2 when omitted.
         max_event_age: how long an asynchronous event may wait (1 min..6 h): 6 hours when omitted.
         log_retention: log retention: one year when omitted.
@@ -195,7 +170,7 @@ class GlueFunction(Construct):
         log_key: kms.IKey | None = None,
         timeout: Duration | None = None,
         memory_size: int = 256,
-        reserved_concurrent_executions: int = 1,
+        reserved_concurrent_executions: int | None = None,
         retry_attempts: int = 2,
         max_event_age: Duration | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
@@ -324,7 +299,7 @@ class GlueFunction(Construct):
             code=function_code(code),
             handler=f"{code}.handler.handler",
             description=description,
-            environment=env,
+            environment={**env, FUNCTION_TIMEOUT_VARIABLE: str(int(timeout.to_seconds()))},
             timeout=timeout,
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,
@@ -338,6 +313,8 @@ class GlueFunction(Construct):
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
         )
+        if reserved_concurrent_executions is None:
+            acknowledge(self.function, "glue-function-no-reserved-concurrency")
         event_invoke_config = self.function.node.try_find_child("EventInvokeConfig")
         if event_invoke_config is not None:
             acknowledge(event_invoke_config, "lambda-dlq-instead-of-failure-destination")
@@ -376,7 +353,7 @@ class GlueFunction(Construct):
         env: dict[str, str],
         timeout: Duration,
         memory_size: int,
-        reserved: int,
+        reserved: int | None,
         retry_attempts: int,
         max_event_age: Duration,
         dead_letter_retention: Duration,
@@ -389,18 +366,20 @@ class GlueFunction(Construct):
             problems.require(code in available, "code", code, "one of " + ", ".join(available))
         problems.require(bool(description.strip()), "description", description, "a non-empty string")
         problems.require(len(description) <= 256, "description", description, "at most 256 characters")
-        problems.require_range("timeout (seconds)", timeout.to_seconds(), 1, 900)
+        problems.require_range("timeout (seconds)", timeout.to_seconds(), 3, 900)
         problems.require_range("memory_size", memory_size, 128, 10240)
-        problems.require_range("reserved_concurrent_executions", reserved, 1, None)
+        if reserved is not None:
+            problems.require_range("reserved_concurrent_executions", reserved, 1, 1000)
         problems.require_range("retry_attempts", retry_attempts, 0, 2)
         problems.require_range("max_event_age (seconds)", max_event_age.to_seconds(), 60, 21600)
         problems.require_range("dead_letter_retention (seconds)", dead_letter_retention.to_seconds(), 60, 1209600)
         for name in env:
             problems.require(
-                bool(_ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT,
+                bool(_ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT and name != FUNCTION_TIMEOUT_VARIABLE,
                 "environment",
                 name,
-                "names matching [a-zA-Z][a-zA-Z0-9_]* that Lambda does not reserve",
+                f"names matching [a-zA-Z][a-zA-Z0-9_]* that Lambda does not reserve (nor {FUNCTION_TIMEOUT_VARIABLE}, "
+                "which GlueFunction sets from timeout)",
             )
         problems.raise_if_any()
 

@@ -183,6 +183,7 @@ def retraining_function(
     guardrail: iam.IManagedPolicy | None,
     permissions_boundary: iam.IManagedPolicy | None,
     environment: dict[str, str],
+    reserved_concurrency: int | None = None,
 ) -> tuple[dynamodb.Table, GlueFunction]:
     """The idempotency table and the retraining function, with exactly the permissions the handler needs."""
     table = dynamodb.Table(
@@ -213,7 +214,7 @@ def retraining_function(
         environment={**environment, "IDEMPOTENCY_TABLE_NAME": table.table_name},
         timeout=Duration.minutes(1),
         memory_size=256,
-        reserved_concurrent_executions=1,
+        reserved_concurrent_executions=reserved_concurrency,
         permissions_boundary=permissions_boundary,
     )
     if guardrail is not None:

@@ -232,9 +232,7 @@ def update_endpoint(sagemaker: SageMakerClient, config: Config, name: str) -> No
         raise
 
 
-def _order(
-    package: PackageArn, serving: PackageArn | None, deployed: PackageArn | None
-) -> tuple[str, str] | None:
+def _order(package: PackageArn, serving: PackageArn | None, deployed: PackageArn | None) -> tuple[str, str] | None:
     """``(decision, reason)`` when the package is already serving or older than what serves/is recorded."""
     if serving is not None and serving.arn == package.arn:
         return DUPLICATE, "the endpoint already serves this package"
@@ -268,7 +266,11 @@ def deploy_package(
         EndpointBusy: the endpoint is not ``InService``.
         botocore.exceptions.ClientError: an AWS call failed.
     """
-    base: dict[str, Any] = {"event_id": event_id, "model_package_arn": package.arn, "endpoint_name": config.endpoint_name}
+    base: dict[str, Any] = {
+        "event_id": event_id,
+        "model_package_arn": package.arn,
+        "endpoint_name": config.endpoint_name,
+    }
     name = resource_name(config, package)
     deployed = recorded_package(ssm, config)
     base["deployed_package_arn"] = deployed

@@ -67,9 +67,9 @@ Outcomes (the ``decision`` field): ``deployed``, ``recorded``, ``duplicate``, ``
 (see :mod:`deploy_on_approval.endpoint`);
 ``ignored`` for ``Rejected``/``PendingManualApproval`` package events (logged, nothing done);
 ``rejected`` for malformed events (missing detail, wrong detail-type, bad ARN, another group,
-endpoint, parameter, account or region): logged at ERROR and returned, not raised, since a retry cannot fix them; ``error`` when an
-AWS call fails or the endpoint is busy: logged and raised, so the invocation is retried and then
-lands in the dead-letter queue.
+endpoint, parameter, account or region): logged at ERROR and returned, not raised, since a retry
+cannot fix them; ``error`` when an AWS call fails or the endpoint is busy: logged and raised, so the
+invocation is retried and then lands in the dead-letter queue.
 """
 
 from __future__ import annotations

@@ -116,4 +116,4 @@ def seconds_left(context: Any, fallback: float) -> float:
 
 def ceil_seconds(value: float) -> int:
     """``value`` rounded up to whole seconds (DynamoDB numbers and leases are whole seconds)."""
-    return int(math.ceil(value))
+    return math.ceil(value)

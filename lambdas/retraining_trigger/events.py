@@ -14,8 +14,8 @@ Accepted events (``source`` / ``detail-type``):
 
 Every event must come from the function's own account and region (``account`` / ``region`` of the
 envelope): rules can be written to a bus by other accounts, and bucket, alarm and schedule names
-repeat across accounts. Anything else is malformed (:class:`MalformedEvent`): the handler rejects it without a retry, since
-retrying cannot fix the event.
+repeat across accounts. Anything else is malformed (:class:`MalformedEvent`): the handler rejects it
+without a retry, since retrying cannot fix the event.
 """
 
 from __future__ import annotations

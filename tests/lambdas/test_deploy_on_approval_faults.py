@@ -21,18 +21,11 @@ from deploy_on_approval import handler as deploy_handler
 from deploy_on_approval.events import parse
 from glue_common.aws import client_factory
 
+from tests.lambdas import test_deploy_on_approval as base
 from tests.lambdas.conftest import ACCOUNT, REGION, lambda_context, load_event, log_lines
-from tests.lambdas.test_deploy_on_approval import (  # noqa: F401  (the moto fixture)
-    ENDPOINT,
-    ENV,
-    PARAMETER,
-    Aws,
-    approval,
-    approve,
-    aws,
-    invoke,
-    package_arn,
-)
+from tests.lambdas.test_deploy_on_approval import ENDPOINT, ENV, PARAMETER, Aws, approval, approve, invoke, package_arn
+
+aws = base.aws  # the moto fixture of the base module
 
 
 def name_of(version: int) -> str:

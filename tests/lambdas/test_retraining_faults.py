@@ -27,8 +27,11 @@ from retraining_trigger import config as config_module
 from retraining_trigger import handler as trigger_handler
 from retraining_trigger.idempotency import ClaimInProgress
 
+from tests.lambdas import test_retraining_trigger as base
 from tests.lambdas.conftest import CODE_ROOT, lambda_context, load_event, log_lines
-from tests.lambdas.test_retraining_trigger import ENV, Aws, aws  # noqa: F401  (the moto fixture)
+from tests.lambdas.test_retraining_trigger import ENV, Aws
+
+aws = base.aws  # the moto fixture of the base module
 
 T0 = 1_900_000_000.0
 
@@ -189,7 +192,9 @@ def test_a_hung_call_gives_up_within_its_budget(monkeypatch: pytest.MonkeyPatch,
 # -- 6. foreign events ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("fixture", ["s3_object_created", "scheduled_event", "alarm_state_change", "monitoring_violation"])
+@pytest.mark.parametrize(
+    "fixture", ["s3_object_created", "scheduled_event", "alarm_state_change", "monitoring_violation"]
+)
 @pytest.mark.parametrize(("field", "value"), [("account", "210987654321"), ("region", "us-east-1")])
 def test_events_of_another_account_or_region_are_rejected(
     aws: Aws, capsys: pytest.CaptureFixture[str], fixture: str, field: str, value: str

@@ -196,7 +196,15 @@ def test_an_abandoned_claim_is_taken_over_after_its_lease(aws: Aws) -> None:
     assert store.claim("53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", 1_000_000.0, 60).claimed  # the invocation died
 
     with pytest.raises(ClaimInProgress):
-        decide(trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=1_000_030.0, lease_seconds=70)
+        decide(
+            trigger,
+            config,
+            sagemaker=aws.sagemaker,
+            store=store,
+            pipeline_ref=PIPELINE,
+            now=1_000_030.0,
+            lease_seconds=70,
+        )
     after_lease = decide(
         trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=1_000_061.0, lease_seconds=70
     )
@@ -293,7 +301,9 @@ def test_a_failed_start_reopens_the_gate(aws: Aws) -> None:
 
     aws.sagemaker.meta.events.register("before-call.sagemaker.StartPipelineExecution", refuse)
     with pytest.raises(ClientError):
-        decide(trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=50_000.0, lease_seconds=70)
+        decide(
+            trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=50_000.0, lease_seconds=70
+        )
 
     assert store.open_gate(PIPELINE_ARN, 50_001.0, 3600)[0], "the failed start must not hold the cooldown"
     assert [i["pk"]["S"] for i in aws.table_items()] == [f"gate#{PIPELINE_ARN}"]
