@@ -408,14 +408,22 @@ class DeployOnApproval(Construct):
             )
         )
         if endpoint_key is not None:
+            via_sagemaker = {"kms:ViaService": f"sagemaker.{stack.region}.{stack.url_suffix}"}
+            # kms:GrantIsForAWSResource applies to the grant operations only (KMS developer guide, "AWS KMS
+            # condition keys"): under it DescribeKey would never be allowed, so it has its own statement.
             self.function.add_to_role_policy(
                 iam.PolicyStatement(
                     sid="EndpointKeyForSageMaker",
-                    actions=["kms:CreateGrant", "kms:DescribeKey"],
+                    actions=["kms:CreateGrant"],
                     resources=[endpoint_key.key_arn],
-                    conditions={
-                        "StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.{stack.url_suffix}"},
-                        "Bool": {"kms:GrantIsForAWSResource": "true"},
-                    },
+                    conditions={"StringEquals": via_sagemaker, "Bool": {"kms:GrantIsForAWSResource": "true"}},
+                )
+            )
+            self.function.add_to_role_policy(
+                iam.PolicyStatement(
+                    sid="DescribeEndpointKeyViaSageMaker",
+                    actions=["kms:DescribeKey"],
+                    resources=[endpoint_key.key_arn],
+                    conditions={"StringEquals": via_sagemaker},
                 )
             )

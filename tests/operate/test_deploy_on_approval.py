@@ -312,9 +312,11 @@ def test_pass_role_ssm_and_key_are_scoped(synth: Synth) -> None:
         ]
     }
     key = by_sid["EndpointKeyForSageMaker"]
-    assert key["Action"] == ["kms:CreateGrant", "kms:DescribeKey"]
+    assert key["Action"] == "kms:CreateGrant"  # the only action kms:GrantIsForAWSResource applies to here
     assert key["Resource"] == {"Fn::GetAtt": [ref(synth.stack, synth.foundation.keys.data), "Arn"]}
     assert key["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    describe = by_sid["DescribeEndpointKeyViaSageMaker"]
+    assert describe["Action"] == "kms:DescribeKey" and "Bool" not in describe["Condition"]
     stars = {a for s in deployer_statements(synth) if s["Resource"] == "*" for a in as_list(s["Action"])}
     assert stars <= RESOURCELESS_ACTIONS
     assert not [a for s in deployer_statements(synth) for a in as_list(s["Action"]) if a.endswith("*")]
