@@ -66,6 +66,7 @@ from constructs_ml.operate.deploy_on_approval_parts import (
     subnet_selection,
     validate_props,
 )
+from constructs_ml.operate.glue_contract import deploy_on_approval_contract
 from constructs_ml.operate.glue_function import GlueFunction
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import EndpointBase, endpoint_arn_for
@@ -287,6 +288,18 @@ class DeployOnApproval(Construct):
         if guardrail is not None:
             self.function.role.attach(guardrail)
         self._grant(execution_role, endpoint_key, endpoint_config_names, model_names)
+        deploy_on_approval_contract(
+            self.function,
+            package_arn=self.group.packages_arn.removesuffix("*") + "1",
+            endpoint_arn=self.endpoint_arn,
+            name_prefix=self.model_name_prefix,
+            execution_role_arn=execution_role.role_arn,
+            parameter_arn=self.parameter_arn,
+            endpoint_key_arn=endpoint_key.key_arn if endpoint_key is not None else None,
+            model_subnet_ids=list(subnets.subnet_ids),
+            model_security_group_ids=[sg.security_group_id for sg in model_security_groups],
+            network_isolation=network_isolation,
+        )
 
         self.approval_rule = events.Rule(
             self,

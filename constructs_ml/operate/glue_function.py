@@ -64,6 +64,7 @@ from constructs_ml.operate.glue_code import (
     function_code,
     lambda_code_root,
 )
+from constructs_ml.operate.glue_contract import glue_runtime_contract
 
 __all__ = [
     "FUNCTION_TIMEOUT_VARIABLE",
@@ -106,6 +107,11 @@ RESERVED_ENVIRONMENT = frozenset(
 FUNCTION_TIMEOUT_VARIABLE = "FUNCTION_TIMEOUT_SECONDS"
 _ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 _FOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _selection(selection: ec2.SubnetSelection) -> dict[str, Any]:
+    keys = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
+    return {k: getattr(selection, k) for k in keys if getattr(selection, k, None) is not None}
 
 
 def _nag_ec2_any(stack: Stack) -> str:
@@ -291,6 +297,7 @@ class GlueFunction(Construct):
             )
         )
 
+        subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -305,7 +312,7 @@ class GlueFunction(Construct):
             reserved_concurrent_executions=reserved_concurrent_executions,
             tracing=lambda_.Tracing.ACTIVE,
             vpc=vpc,
-            vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            vpc_subnets=subnets,
             security_groups=[self.security_group],
             role=self.role.immutable_role,
             dead_letter_queue=self.dead_letter_queue,
@@ -345,6 +352,16 @@ class GlueFunction(Construct):
         )
         for alarm in (self.error_alarm, self.dead_letter_alarm):
             alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+        #: The subnets the function's ENIs are in (for its contract's network paths).
+        self.subnets: list[ec2.ISubnet] = list(vpc.select_subnets(**_selection(subnets)).subnets)
+        #: The workload contract of the function's role; the constructs using it add their calls.
+        self.contract = glue_runtime_contract(self, key.key_arn)
+
+    def reaches(self, *services: str, why: str, source: str) -> None:
+        """Record in the contract that the handler reaches ``services`` from the function's security group."""
+        self.contract.reaches(
+            list(services), security_groups=[self.security_group], subnets=self.subnets, why=why, source=source
+        )
 
     def _validate(
         self,

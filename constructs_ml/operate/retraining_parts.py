@@ -28,6 +28,7 @@ from constructs import Construct
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import SecureBucket
 from constructs_ml.governance.acknowledgements import acknowledge
+from constructs_ml.operate.glue_contract import retraining_contract
 from constructs_ml.operate.glue_function import GlueFunction
 
 #: A SageMaker pipeline ARN (tokens are not checked).
@@ -254,6 +255,7 @@ def retraining_function(
             conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{stack.region}.{stack.url_suffix}"}},
         )
     )
+    retraining_contract(function, pipeline_arn=pipeline_arn, table_arn=table.table_arn, table_key_arn=table_key.key_arn)
     return table, function
 
 
