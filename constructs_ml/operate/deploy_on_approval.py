@@ -49,24 +49,20 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_ml.errors import ValidationError, is_token
-from constructs_ml.governance.acknowledgements import acknowledge
-from constructs_ml.governance.iam_wildcards import flatten_cfn_reference
 from constructs_ml.operate.deploy_on_approval_parts import (
     DEFAULT_DEPLOYMENT,
     NOT_YET_APPROVED,
     GroupRef,
     approval_pattern,
     deployment_environment,
-    derived_config_arn,
     endpoint_in_service_pattern,
     event_bus_statement,
     parameter_arn,
     record_change_pattern,
-    sagemaker_statements,
     subnet_selection,
     validate_props,
 )
-from constructs_ml.operate.glue_contract import deploy_on_approval_contract
+from constructs_ml.operate.deploy_on_approval_role import deploy_on_approval_contract, grant_deployer
 from constructs_ml.operate.glue_function import GlueFunction
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import EndpointBase, endpoint_arn_for
@@ -287,7 +283,7 @@ class DeployOnApproval(Construct):
         )
         if guardrail is not None:
             self.function.role.attach(guardrail)
-        self._grant(execution_role, endpoint_key, endpoint_config_names, model_names)
+        grant_deployer(self, execution_role, endpoint_key, endpoint_config_names, model_names)
         deploy_on_approval_contract(
             self.function,
             package_arn=self.group.packages_arn.removesuffix("*") + "1",
@@ -381,62 +377,3 @@ class DeployOnApproval(Construct):
         return ApprovedPackageParameter(self.parameter_name, self.placeholder)
 
     # -- construction --------------------------------------------------------------------------------
-
-    def _grant(
-        self,
-        execution_role: iam.IRole,
-        endpoint_key: kms.IKey | None,
-        endpoint_config_names: Sequence[str],
-        model_names: Sequence[str],
-    ) -> None:
-        stack = Stack.of(self)
-        for statement in sagemaker_statements(
-            self,
-            group=self.group,
-            endpoint_arn=self.endpoint_arn,
-            name_prefix=self.model_name_prefix,
-            endpoint_config_names=endpoint_config_names,
-            model_names=model_names,
-        ):
-            self.function.add_to_role_policy(statement)
-        derived = flatten_cfn_reference(stack.resolve(derived_config_arn(self, self.model_name_prefix)))
-        acknowledge(
-            self.function.role.policy,
-            "deploy-on-approval-derived-configs",
-            rules=(f"AwsSolutions-IAM5[Resource::{derived}]",),
-        )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="PassTheExecutionRoleToSageMaker",
-                actions=["iam:PassRole"],
-                resources=[execution_role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            )
-        )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="RecordTheDeployedPackage",
-                actions=["ssm:GetParameter", "ssm:PutParameter"],
-                resources=[self.parameter_arn],
-            )
-        )
-        if endpoint_key is not None:
-            via_sagemaker = {"kms:ViaService": f"sagemaker.{stack.region}.{stack.url_suffix}"}
-            # kms:GrantIsForAWSResource applies to the grant operations only (KMS developer guide, "AWS KMS
-            # condition keys"): under it DescribeKey would never be allowed, so it has its own statement.
-            self.function.add_to_role_policy(
-                iam.PolicyStatement(
-                    sid="EndpointKeyForSageMaker",
-                    actions=["kms:CreateGrant"],
-                    resources=[endpoint_key.key_arn],
-                    conditions={"StringEquals": via_sagemaker, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-                )
-            )
-            self.function.add_to_role_policy(
-                iam.PolicyStatement(
-                    sid="DescribeEndpointKeyViaSageMaker",
-                    actions=["kms:DescribeKey"],
-                    resources=[endpoint_key.key_arn],
-                    conditions={"StringEquals": via_sagemaker},
-                )
-            )

@@ -3,16 +3,44 @@
 The code lives in the library's packaged ``lambdas/`` folder (``constructs_ml._lambdas`` once
 installed): a function's asset is that folder with everything but the function's own package and the
 shared ``glue_common`` package excluded, so a ``pip install``-only user deploys exactly the code
-shipped in the wheel, with no bundling and no Docker.
+shipped in the wheel, with no bundling and no Docker. The environment a handler sees: Lambda's
+reserved variables, and ``FUNCTION_TIMEOUT_SECONDS``, which every glue handler requires.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import re
 from pathlib import Path
 
 from aws_cdk import aws_lambda as lambda_
 
+#: Environment variable names Lambda reserves (a function may not set them).
+RESERVED_ENVIRONMENT = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)
+#: The variable that tells the handler its timeout (set from ``timeout``; the handlers require it).
+FUNCTION_TIMEOUT_VARIABLE = "FUNCTION_TIMEOUT_SECONDS"
+ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 #: The package that holds the Lambda code once installed (mapped onto ``lambdas/`` by setup.py).
 LAMBDAS_PACKAGE = "constructs_ml._lambdas"
 #: The package of plumbing every function imports (logging, environment, clients, event envelopes).

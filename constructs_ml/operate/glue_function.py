@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -55,16 +55,18 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_ml.errors import Problems
-from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.operate.glue_code import (
+    ENV_NAME,
+    FUNCTION_TIMEOUT_VARIABLE,
     LAMBDAS_PACKAGE,
+    RESERVED_ENVIRONMENT,
     SHARED_PACKAGE,
     available_functions,
     function_code,
     lambda_code_root,
 )
-from constructs_ml.operate.glue_contract import glue_runtime_contract
+from constructs_ml.operate.glue_role import execution_role, glue_runtime_contract
 
 __all__ = [
     "FUNCTION_TIMEOUT_VARIABLE",
@@ -80,50 +82,12 @@ __all__ = [
 
 #: The runtime every GlueFunction uses.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-#: Environment variable names Lambda reserves (a function may not set them).
-RESERVED_ENVIRONMENT = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
-#: The variable that tells the handler its timeout (set from ``timeout``; the handlers require it).
-FUNCTION_TIMEOUT_VARIABLE = "FUNCTION_TIMEOUT_SECONDS"
-_ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 _FOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _selection(selection: ec2.SubnetSelection) -> dict[str, Any]:
     keys = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
     return {k: getattr(selection, k) for k in keys if getattr(selection, k, None) is not None}
-
-
-def _nag_ec2_any(stack: Stack) -> str:
-    """``arn:<partition>:ec2:<region>:<account>:*/*`` as cdk-nag renders it (tokens as ``<AWS::...>``)."""
-
-    def show(value: str, pseudo: str) -> str:
-        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
-
-    return (
-        f"arn:{show(stack.partition, 'Partition')}:ec2:{show(stack.region, 'Region')}:"
-        f"{show(stack.account, 'AccountId')}:*/*"
-    )
 
 
 @jsii.implements(iam.IGrantable)
@@ -199,7 +163,6 @@ class GlueFunction(Construct):
             max_event_age,
             dead_letter_retention,
         )
-        stack = Stack.of(self)
         self._key = key
 
         self.dead_letter_queue = sqs.Queue(
@@ -234,67 +197,13 @@ class GlueFunction(Construct):
                 ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS to the VPC endpoints (VPC CIDR)"
             )
 
-        self.role = ManagedPolicyRole(
+        self.role, self.runtime_policy = execution_role(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of the {code} glue function ({self.node.path})",
+            code,
+            key=key,
+            log_group=self.log_group,
+            dead_letter_queue=self.dead_letter_queue,
             permissions_boundary=permissions_boundary,
-        )
-        self.runtime_policy = iam.ManagedPolicy(
-            self,
-            "RuntimePolicy",
-            description=f"VPC ENI management and X-Ray tracing of {self.node.path}",
-            roles=[self.role.role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="DescribeForVpcAttachment",
-                    actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
-                    resources=["*"],
-                ),
-                iam.PolicyStatement(
-                    sid="ManageFunctionEnis",
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses",
-                    ],
-                    resources=[f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:*/*"],
-                ),
-                iam.PolicyStatement(
-                    sid="XRayTracing",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],
-                ),
-            ],
-        )
-        acknowledge(
-            self.runtime_policy,
-            "lambda-vpc-eni-and-xray",
-            rules=("AwsSolutions-IAM5[Resource::*]", f"AwsSolutions-IAM5[Resource::{_nag_ec2_any(stack)}]"),
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="SendToDeadLetterQueue",
-                actions=["sqs:SendMessage"],
-                resources=[self.dead_letter_queue.queue_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EncryptDeadLetters",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"sqs.{stack.region}.{stack.url_suffix}"}},
-            )
         )
 
         subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
@@ -392,7 +301,7 @@ class GlueFunction(Construct):
         problems.require_range("dead_letter_retention (seconds)", dead_letter_retention.to_seconds(), 60, 1209600)
         for name in env:
             problems.require(
-                bool(_ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT and name != FUNCTION_TIMEOUT_VARIABLE,
+                bool(ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT and name != FUNCTION_TIMEOUT_VARIABLE,
                 "environment",
                 name,
                 f"names matching [a-zA-Z][a-zA-Z0-9_]* that Lambda does not reserve (nor {FUNCTION_TIMEOUT_VARIABLE}, "

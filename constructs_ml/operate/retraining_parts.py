@@ -28,8 +28,15 @@ from constructs import Construct
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import SecureBucket
 from constructs_ml.governance.acknowledgements import acknowledge
-from constructs_ml.operate.glue_contract import retraining_contract
 from constructs_ml.operate.glue_function import GlueFunction
+from constructs_ml.operate.glue_role import (
+    DYNAMODB_CONDITIONAL,
+    DYNAMODB_GATEWAY,
+    DYNAMODB_KMS,
+    LAMBDA_VPC,
+    PIPELINE_API,
+    SAGEMAKER_SAR,
+)
 
 #: A SageMaker pipeline ARN (tokens are not checked).
 PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
@@ -275,3 +282,36 @@ def check_new_data(problems: Problems, new_data: NewDataTrigger) -> None:
             new_data.bucket.node.path,
             "a bucket that sends events to EventBridge (SecureBucket(event_bridge_enabled=True))",
         )
+
+
+def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str, table_key_arn: str) -> None:
+    """The retraining handler's calls: its pipeline, its idempotency table (and key), and their endpoints."""
+    stack = Stack.of(glue)
+    contract = glue.contract
+    contract.allows(
+        ["sagemaker:ListPipelineExecutions", "sagemaker:StartPipelineExecution"],
+        pipeline_arn,
+        why="debounce and cooldown read the pipeline's executions; a decision to retrain starts one",
+        source=PIPELINE_API,
+    )
+    contract.denies(
+        "sagemaker:StartPipelineExecution",
+        f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/another-pipeline",
+        why="the function starts only the pipeline it was built for",
+        source=SAGEMAKER_SAR,
+    )
+    contract.allows(
+        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        table_arn,
+        why="event claims, decisions and the start gate are conditional writes to the idempotency table",
+        source=DYNAMODB_CONDITIONAL,
+    )
+    contract.allows(
+        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        table_key_arn,
+        context={"kms:ViaService": f"dynamodb.{stack.region}.amazonaws.com"},
+        why="the table is encrypted with a customer-managed key",
+        source=DYNAMODB_KMS,
+    )
+    glue.reaches("sagemaker.api", why="the SageMaker API (pipeline executions)", source=LAMBDA_VPC)
+    glue.reaches("dynamodb", why="the idempotency table through the DynamoDB gateway endpoint", source=DYNAMODB_GATEWAY)
