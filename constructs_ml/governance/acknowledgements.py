@@ -375,6 +375,19 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the DeadLetterQueue of constructs_ml.operate.GlueFunction",
     ),
+    "glue-function-no-reserved-concurrency": AllowedAcknowledgement(
+        rules=("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency"),
+        reason=(
+            "Reserved concurrency is off by default because reserving it fails stack creation in accounts whose "
+            "concurrency quota is low (new accounts often have 10, and Lambda keeps 10 unreserved; Lambda "
+            "developer guide, 'Configuring reserved concurrency'). The glue handlers do not rely on it: event "
+            "claims and the start gate are DynamoDB conditional writes, pipeline starts are idempotent on a token "
+            "derived from the event id, and SageMaker refuses a second UpdateEndpoint while one runs (the loser "
+            "is retried). Load is bounded by the EventBridge rules that invoke the function, errors and throttles "
+            "alarm, and GlueFunction(reserved_concurrent_executions=n) sets a limit where the quota allows."
+        ),
+        scope="the Function of constructs_ml.operate.GlueFunction when reserved_concurrent_executions is None",
+    ),
     "lambda-dlq-instead-of-failure-destination": AllowedAcknowledgement(
         rules=("Serverless-LambdaAsyncFailureDestination",),
         reason=(

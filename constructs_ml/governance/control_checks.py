@@ -379,11 +379,7 @@ def lambda_runtime(res: Mapping[str, Any]) -> str | None:
 
 def lambda_hardening(res: Mapping[str, Any]) -> str | None:
     p = props(res)
-    missing = [
-        k
-        for k in ("VpcConfig", "DeadLetterConfig", "ReservedConcurrentExecutions", "MemorySize", "Timeout")
-        if p.get(k) is None
-    ]
+    missing = [k for k in ("VpcConfig", "DeadLetterConfig", "MemorySize", "Timeout") if p.get(k) is None]
     if get(p, "TracingConfig", "Mode") != "Active":
         missing.append("TracingConfig.Mode Active")
     return ("missing " + ", ".join(missing)) if missing else None

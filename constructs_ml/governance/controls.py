@@ -298,7 +298,7 @@ CONTROLS: tuple[Control, ...] = (
     Control(
         "LMB-01",
         "Lambda hardening",
-        "VpcConfig, DLQ, concurrency, tracing, memory, timeout",
+        "VpcConfig, DLQ, tracing, memory, timeout (reserved concurrency optional: idempotent handlers)",
         per_resource(["AWS::Lambda::Function"], lambda_hardening),
     ),
     Control(

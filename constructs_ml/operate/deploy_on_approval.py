@@ -5,7 +5,9 @@ On "SageMaker Model Package State Change" to ``Approved`` for the given group, t
 the package (the endpoint's VPC, network isolation, the given execution role) and an endpoint config
 copied from the current one, updates the endpoint with the blue/green ``DeploymentConfig`` and the
 rollback alarms, and writes the package ARN to an SSM parameter. On "SageMaker Endpoint State
-Change" back to ``IN_SERVICE`` it records the package actually serving (so a rollback is recorded).
+Change" back to ``IN_SERVICE``, and on any "Parameter Store Change" of that parameter, it records the
+package actually serving as DescribeEndpoint reports it (so a rollback is recorded, and a record
+reset by a CloudFormation update or by hand is repaired).
 
 **Not reverted by the next ``cdk deploy``.** The serving stack takes its model package from the SSM
 parameter at deploy time (:meth:`DeployOnApproval.deployed_model_package_arn`, or the
@@ -15,8 +17,11 @@ deploy after an approval therefore builds the approved model. CloudFormation res
 parameter *before* it creates any resource, so the parameter must exist before the stack that reads
 it is first deployed: pass ``deployed_package_parameter`` (created in an earlier stack, e.g.
 ``ApprovedPackageRecord`` in the build stack), or let this construct create it and put this construct
-in a stack deployed before the reader. The parameter's template value never changes afterwards, so
-CloudFormation never overwrites what the function records.
+in a stack deployed before the reader. Who owns what: CloudFormation owns the parameter's existence
+and its one-time initial value, and the resource's properties are frozen (constant value and
+description, no tags, see ``constructs_ml.serve.freeze_record``), so template changes never update
+it; the function owns the value. If something still rewrites it (stack-level tags propagated by
+CloudFormation, an operator), the function repairs it from the endpoint. See docs/operate-glue.md.
 
 **Registry in another account.** The rule is on this account's default event bus; SageMaker emits
 the approval event in the registry's account. Forward it there with a rule on the registry
@@ -44,26 +49,24 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from constructs_ml.errors import ValidationError, is_token
-from constructs_ml.governance.acknowledgements import acknowledge
-from constructs_ml.governance.iam_wildcards import flatten_cfn_reference
 from constructs_ml.operate.deploy_on_approval_parts import (
     DEFAULT_DEPLOYMENT,
     NOT_YET_APPROVED,
     GroupRef,
     approval_pattern,
     deployment_environment,
-    derived_config_arn,
     endpoint_in_service_pattern,
     event_bus_statement,
     parameter_arn,
-    sagemaker_statements,
+    record_change_pattern,
     subnet_selection,
     validate_props,
 )
+from constructs_ml.operate.deploy_on_approval_role import deploy_on_approval_contract, grant_deployer
 from constructs_ml.operate.glue_function import GlueFunction
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import EndpointBase, endpoint_arn_for
-from constructs_ml.serve.model_parts import ApprovedPackageParameter
+from constructs_ml.serve.model_parts import ApprovedPackageParameter, freeze_record
 
 __all__ = ["NOT_YET_APPROVED", "DeployOnApproval", "ModelPackageGroupRef"]
 
@@ -131,6 +134,10 @@ class DeployOnApproval(Construct):
         log_key: KMS key of the function's log group: ``key``.
         guardrail: the platform's SageMaker guardrail, attached to the function's role: none.
         permissions_boundary: permissions boundary of the function's role: none.
+        reserved_concurrency: reserved concurrency of the function (1..1000): none, so stack creation
+            works in accounts with a low concurrency quota. Two approvals handled at once still cannot
+            both update the endpoint: SageMaker refuses an update while one runs, and the refused
+            invocation is retried and then ordered against what the endpoint serves.
     """
 
     def __init__(
@@ -163,6 +170,7 @@ class DeployOnApproval(Construct):
         log_key: kms.IKey | None = None,
         guardrail: iam.IManagedPolicy | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         deployment = deployment or DEFAULT_DEPLOYMENT
@@ -205,6 +213,8 @@ class DeployOnApproval(Construct):
             variant_names=variant_names,
             allow_events_from_accounts=allow_events_from_accounts,
         )
+        if reserved_concurrency is not None:
+            problems.require_range("reserved_concurrency", reserved_concurrency, 1, 1000)
         problems.raise_if_any()
         if not network_isolation:
             Annotations.of(self).add_warning_v2(
@@ -226,6 +236,7 @@ class DeployOnApproval(Construct):
                 string_value=initial_model_package_arn or NOT_YET_APPROVED,
                 description=f"Model package deployed to endpoint {self.endpoint_name} (written by deploy-on-approval)",
             )
+            freeze_record(self.parameter)
             self.parameter_arn = self.parameter.parameter_arn
         elif isinstance(deployed_package_parameter, ApprovedPackageParameter):
             self.parameter_name = deployed_package_parameter.parameter_name
@@ -267,12 +278,24 @@ class DeployOnApproval(Construct):
             },
             timeout=Duration.minutes(2),
             memory_size=256,
-            reserved_concurrent_executions=1,
+            reserved_concurrent_executions=reserved_concurrency,
             permissions_boundary=permissions_boundary,
         )
         if guardrail is not None:
             self.function.role.attach(guardrail)
-        self._grant(execution_role, endpoint_key, endpoint_config_names, model_names)
+        grant_deployer(self, execution_role, endpoint_key, endpoint_config_names, model_names)
+        deploy_on_approval_contract(
+            self.function,
+            package_arn=self.group.packages_arn.removesuffix("*") + "1",
+            endpoint_arn=self.endpoint_arn,
+            name_prefix=self.model_name_prefix,
+            execution_role_arn=execution_role.role_arn,
+            parameter_arn=self.parameter_arn,
+            endpoint_key_arn=endpoint_key.key_arn if endpoint_key is not None else None,
+            model_subnet_ids=list(subnets.subnet_ids),
+            model_security_group_ids=[sg.security_group_id for sg in model_security_groups],
+            network_isolation=network_isolation,
+        )
 
         self.approval_rule = events.Rule(
             self,
@@ -288,6 +311,13 @@ class DeployOnApproval(Construct):
             event_pattern=endpoint_in_service_pattern(self.endpoint_name),
         )
         self.endpoint_state_rule.add_target(self.function.rule_target())
+        self.record_change_rule = events.Rule(
+            self,
+            "RecordChangeRule",
+            description="A write to the deployed-package record: repair it from what the endpoint serves",
+            event_pattern=record_change_pattern(self.parameter_name),
+        )
+        self.record_change_rule.add_target(self.function.rule_target())
 
         self.event_bus_policies: list[events.CfnEventBusPolicy] = []
         for account in dict.fromkeys(allow_events_from_accounts):
@@ -347,54 +377,3 @@ class DeployOnApproval(Construct):
         return ApprovedPackageParameter(self.parameter_name, self.placeholder)
 
     # -- construction --------------------------------------------------------------------------------
-
-    def _grant(
-        self,
-        execution_role: iam.IRole,
-        endpoint_key: kms.IKey | None,
-        endpoint_config_names: Sequence[str],
-        model_names: Sequence[str],
-    ) -> None:
-        stack = Stack.of(self)
-        for statement in sagemaker_statements(
-            self,
-            group=self.group,
-            endpoint_arn=self.endpoint_arn,
-            name_prefix=self.model_name_prefix,
-            endpoint_config_names=endpoint_config_names,
-            model_names=model_names,
-        ):
-            self.function.add_to_role_policy(statement)
-        derived = flatten_cfn_reference(stack.resolve(derived_config_arn(self, self.model_name_prefix)))
-        acknowledge(
-            self.function.role.policy,
-            "deploy-on-approval-derived-configs",
-            rules=(f"AwsSolutions-IAM5[Resource::{derived}]",),
-        )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="PassTheExecutionRoleToSageMaker",
-                actions=["iam:PassRole"],
-                resources=[execution_role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            )
-        )
-        self.function.add_to_role_policy(
-            iam.PolicyStatement(
-                sid="RecordTheDeployedPackage",
-                actions=["ssm:GetParameter", "ssm:PutParameter"],
-                resources=[self.parameter_arn],
-            )
-        )
-        if endpoint_key is not None:
-            self.function.add_to_role_policy(
-                iam.PolicyStatement(
-                    sid="EndpointKeyForSageMaker",
-                    actions=["kms:CreateGrant", "kms:DescribeKey"],
-                    resources=[endpoint_key.key_arn],
-                    conditions={
-                        "StringEquals": {"kms:ViaService": f"sagemaker.{stack.region}.{stack.url_suffix}"},
-                        "Bool": {"kms:GrantIsForAWSResource": "true"},
-                    },
-                )
-            )

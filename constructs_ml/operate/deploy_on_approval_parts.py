@@ -32,6 +32,7 @@ ACCOUNT = re.compile(r"^\d{12}$")
 
 PACKAGE_STATE_CHANGE = ("aws.sagemaker", "SageMaker Model Package State Change")
 ENDPOINT_STATE_CHANGE = ("aws.sagemaker", "SageMaker Endpoint State Change")
+PARAMETER_CHANGE = ("aws.ssm", "Parameter Store Change")
 #: The value of the deployed-package parameter before any approval (``ApprovedPackageParameter``'s placeholder).
 NOT_YET_APPROVED = "none"
 
@@ -85,6 +86,15 @@ def endpoint_in_service_pattern(endpoint_name: str) -> events.EventPattern:
         source=[ENDPOINT_STATE_CHANGE[0]],
         detail_type=[ENDPOINT_STATE_CHANGE[1]],
         detail={"EndpointName": [endpoint_name], "EndpointStatus": ["IN_SERVICE"]},
+    )
+
+
+def record_change_pattern(parameter_name: str) -> events.EventPattern:
+    """Any write to the deployed-package parameter (the function reconciles it with the endpoint)."""
+    return events.EventPattern(
+        source=[PARAMETER_CHANGE[0]],
+        detail_type=[PARAMETER_CHANGE[1]],
+        detail={"name": [parameter_name], "operation": ["Create", "Update"]},
     )
 
 

@@ -1,14 +1,16 @@
 """GlueFunction: a hardened Lambda function for the platform's glue code (LMB-01..03, LOG-01, MSG-03/04, CW-01).
 
-The code comes from the library's packaged ``lambdas/`` folder (``constructs_ml._lambdas`` once
-installed): the asset is that folder with everything but the function's own package and the shared
-``glue_common`` package excluded, so a ``pip install``-only user deploys exactly the code shipped in
-the wheel, with no bundling and no Docker.
+The code comes from the library's packaged ``lambdas/`` folder (see :mod:`constructs_ml.operate.glue_code`).
 
 What every GlueFunction has:
 
 - Python 3.14 (the newest runtime in aws-cdk-lib 2.275), arm64, a chosen timeout and memory size,
-  reserved concurrency (1 by default: decisions run one at a time), X-Ray tracing active;
+  X-Ray tracing active; the timeout is passed to the handler as ``FUNCTION_TIMEOUT_SECONDS`` (client
+  timeouts, retries and idempotency leases derive from it);
+- no reserved concurrency unless asked for: reserving capacity fails stack creation in accounts whose
+  concurrency quota is low (new accounts often have 10, and Lambda keeps 10 unreserved), and the
+  handlers are safe when invocations overlap (conditional writes, idempotent starts, SageMaker's
+  refusal of a second concurrent endpoint update);
 - a VPC attachment in isolated subnets with its own security group: no ``0.0.0.0/0`` egress, only
   HTTPS to the VPC endpoints' security group (or to the VPC CIDR when none is given);
 - an SQS dead-letter queue encrypted with the given KMS key, TLS-only, kept 14 days, with an alarm
@@ -33,14 +35,12 @@ Example::
 
 from __future__ import annotations
 
-import importlib.resources
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -55,94 +55,39 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_ml.errors import Problems
-from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
+from constructs_ml.operate.glue_code import (
+    ENV_NAME,
+    FUNCTION_TIMEOUT_VARIABLE,
+    LAMBDAS_PACKAGE,
+    RESERVED_ENVIRONMENT,
+    SHARED_PACKAGE,
+    available_functions,
+    function_code,
+    lambda_code_root,
+)
+from constructs_ml.operate.glue_role import execution_role, glue_runtime_contract
 
-#: The package that holds the Lambda code once installed (mapped onto ``lambdas/`` by setup.py).
-LAMBDAS_PACKAGE = "constructs_ml._lambdas"
-#: The package of plumbing every function imports (logging, environment, clients, event envelopes).
-SHARED_PACKAGE = "glue_common"
+__all__ = [
+    "FUNCTION_TIMEOUT_VARIABLE",
+    "LAMBDAS_PACKAGE",
+    "RESERVED_ENVIRONMENT",
+    "RUNTIME",
+    "SHARED_PACKAGE",
+    "GlueFunction",
+    "available_functions",
+    "function_code",
+    "lambda_code_root",
+]
+
 #: The runtime every GlueFunction uses.
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-#: Environment variable names Lambda reserves (a function may not set them).
-RESERVED_ENVIRONMENT = frozenset(
-    {
-        "_HANDLER",
-        "_X_AMZN_TRACE_ID",
-        "AWS_DEFAULT_REGION",
-        "AWS_REGION",
-        "AWS_EXECUTION_ENV",
-        "AWS_LAMBDA_FUNCTION_NAME",
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-        "AWS_LAMBDA_FUNCTION_VERSION",
-        "AWS_LAMBDA_INITIALIZATION_TYPE",
-        "AWS_LAMBDA_LOG_GROUP_NAME",
-        "AWS_LAMBDA_LOG_STREAM_NAME",
-        "AWS_ACCESS_KEY",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_LAMBDA_RUNTIME_API",
-        "LAMBDA_TASK_ROOT",
-        "LAMBDA_RUNTIME_DIR",
-    }
-)
-_ENV_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]*$")
 _FOLDER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _nag_ec2_any(stack: Stack) -> str:
-    """``arn:<partition>:ec2:<region>:<account>:*/*`` as cdk-nag renders it (tokens as ``<AWS::...>``)."""
-
-    def show(value: str, pseudo: str) -> str:
-        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
-
-    return (
-        f"arn:{show(stack.partition, 'Partition')}:ec2:{show(stack.region, 'Region')}:"
-        f"{show(stack.account, 'AccountId')}:*/*"
-    )
-
-
-def lambda_code_root() -> Path:
-    """The folder holding the packaged Lambda code (``constructs_ml._lambdas``).
-
-    In a wheel install this is ``site-packages/constructs_ml/_lambdas``; in an editable install it
-    is the checkout's ``lambdas/`` folder.
-
-    Raises:
-        FileNotFoundError: the package is missing or not on the file system (e.g. a zipped install).
-    """
-    try:
-        root = importlib.resources.files(LAMBDAS_PACKAGE)
-    except ModuleNotFoundError as error:
-        raise FileNotFoundError(
-            f"{LAMBDAS_PACKAGE} is not installed; reinstall constructs-ml (pip install -e . in a checkout)"
-        ) from error
-    path = Path(str(root))
-    if not isinstance(root, Path) or not path.is_dir():
-        raise FileNotFoundError(f"{LAMBDAS_PACKAGE} is not a folder on disk ({root!r}); install constructs-ml unzipped")
-    return path
-
-
-def available_functions() -> list[str]:
-    """The function folders shipped with the library (each has a ``handler.py``)."""
-    root = lambda_code_root()
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "handler.py").is_file())
-
-
-def function_code(folder: str) -> lambda_.AssetCode:
-    """The asset of one packaged function: the code root holding only ``folder`` and ``glue_common``.
-
-    Both are top-level packages of the asset (``/var/task``): the handler is
-    ``<folder>.handler.handler``, the function's modules import each other relatively and the shared
-    plumbing as ``glue_common``, exactly as in the tests. Caches and dot files are excluded, so the
-    asset hash depends only on the shipped sources.
-    """
-    keep = [f"!{package}{suffix}" for package in (folder, SHARED_PACKAGE) for suffix in ("", "/**")]
-    return lambda_.Code.from_asset(
-        str(lambda_code_root()),
-        exclude=["*", *keep, "**/__pycache__", "**/*.pyc", "**/.*"],
-    )
+def _selection(selection: ec2.SubnetSelection) -> dict[str, Any]:
+    keys = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
+    return {k: getattr(selection, k) for k in keys if getattr(selection, k, None) is not None}
 
 
 @jsii.implements(iam.IGrantable)
@@ -167,10 +112,10 @@ class GlueFunction(Construct):
             only to it (and it gets the matching ingress rule). Egress to the VPC CIDR on 443 when omitted.
         log_key: KMS key of the log group; ``key`` when omitted. Its policy must let the
             ``logs.<region>.amazonaws.com`` principal use it for this account's log groups.
-        timeout: how long one invocation may run (1 s..15 min): 1 minute when omitted.
+        timeout: how long one invocation may run (3 s..15 min): 1 minute when omitted.
         memory_size: memory in MB (128..10240): 256 when omitted.
-        reserved_concurrent_executions: reserved (and maximum) concurrency, >= 1: 1 when omitted, so
-            decisions never run concurrently.
+        reserved_concurrent_executions: reserved (and maximum) concurrency, 1..1000: none when omitted
+            (the function shares the account's unreserved pool; see the module docstring).
         retry_attempts: retries of a failed asynchronous invocation (0..2): 2 when omitted.
         max_event_age: how long an asynchronous event may wait (1 min..6 h): 6 hours when omitted.
         log_retention: log retention: one year when omitted.
@@ -195,7 +140,7 @@ class GlueFunction(Construct):
         log_key: kms.IKey | None = None,
         timeout: Duration | None = None,
         memory_size: int = 256,
-        reserved_concurrent_executions: int = 1,
+        reserved_concurrent_executions: int | None = None,
         retry_attempts: int = 2,
         max_event_age: Duration | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
@@ -218,7 +163,6 @@ class GlueFunction(Construct):
             max_event_age,
             dead_letter_retention,
         )
-        stack = Stack.of(self)
         self._key = key
 
         self.dead_letter_queue = sqs.Queue(
@@ -253,69 +197,16 @@ class GlueFunction(Construct):
                 ec2.Peer.ipv4(vpc.vpc_cidr_block), ec2.Port.tcp(443), "HTTPS to the VPC endpoints (VPC CIDR)"
             )
 
-        self.role = ManagedPolicyRole(
+        self.role, self.runtime_policy = execution_role(
             self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Execution role of the {code} glue function ({self.node.path})",
+            code,
+            key=key,
+            log_group=self.log_group,
+            dead_letter_queue=self.dead_letter_queue,
             permissions_boundary=permissions_boundary,
         )
-        self.runtime_policy = iam.ManagedPolicy(
-            self,
-            "RuntimePolicy",
-            description=f"VPC ENI management and X-Ray tracing of {self.node.path}",
-            roles=[self.role.role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="DescribeForVpcAttachment",
-                    actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
-                    resources=["*"],
-                ),
-                iam.PolicyStatement(
-                    sid="ManageFunctionEnis",
-                    actions=[
-                        "ec2:CreateNetworkInterface",
-                        "ec2:DeleteNetworkInterface",
-                        "ec2:AssignPrivateIpAddresses",
-                        "ec2:UnassignPrivateIpAddresses",
-                    ],
-                    resources=[f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:*/*"],
-                ),
-                iam.PolicyStatement(
-                    sid="XRayTracing",
-                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                    resources=["*"],
-                ),
-            ],
-        )
-        acknowledge(
-            self.runtime_policy,
-            "lambda-vpc-eni-and-xray",
-            rules=("AwsSolutions-IAM5[Resource::*]", f"AwsSolutions-IAM5[Resource::{_nag_ec2_any(stack)}]"),
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="WriteOwnLogs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_group.log_group_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="SendToDeadLetterQueue",
-                actions=["sqs:SendMessage"],
-                resources=[self.dead_letter_queue.queue_arn],
-            )
-        )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EncryptDeadLetters",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"sqs.{stack.region}.{stack.url_suffix}"}},
-            )
-        )
 
+        subnets = vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
         self.function = lambda_.Function(
             self,
             "Resource",
@@ -324,13 +215,13 @@ class GlueFunction(Construct):
             code=function_code(code),
             handler=f"{code}.handler.handler",
             description=description,
-            environment=env,
+            environment={**env, FUNCTION_TIMEOUT_VARIABLE: str(int(timeout.to_seconds()))},
             timeout=timeout,
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,
             tracing=lambda_.Tracing.ACTIVE,
             vpc=vpc,
-            vpc_subnets=vpc_subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            vpc_subnets=subnets,
             security_groups=[self.security_group],
             role=self.role.immutable_role,
             dead_letter_queue=self.dead_letter_queue,
@@ -338,6 +229,8 @@ class GlueFunction(Construct):
             retry_attempts=retry_attempts,
             max_event_age=max_event_age,
         )
+        if reserved_concurrent_executions is None:
+            acknowledge(self.function, "glue-function-no-reserved-concurrency")
         event_invoke_config = self.function.node.try_find_child("EventInvokeConfig")
         if event_invoke_config is not None:
             acknowledge(event_invoke_config, "lambda-dlq-instead-of-failure-destination")
@@ -368,6 +261,16 @@ class GlueFunction(Construct):
         )
         for alarm in (self.error_alarm, self.dead_letter_alarm):
             alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+        #: The subnets the function's ENIs are in (for its contract's network paths).
+        self.subnets: list[ec2.ISubnet] = list(vpc.select_subnets(**_selection(subnets)).subnets)
+        #: The workload contract of the function's role; the constructs using it add their calls.
+        self.contract = glue_runtime_contract(self, key.key_arn)
+
+    def reaches(self, *services: str, why: str, source: str) -> None:
+        """Record in the contract that the handler reaches ``services`` from the function's security group."""
+        self.contract.reaches(
+            list(services), security_groups=[self.security_group], subnets=self.subnets, why=why, source=source
+        )
 
     def _validate(
         self,
@@ -376,7 +279,7 @@ class GlueFunction(Construct):
         env: dict[str, str],
         timeout: Duration,
         memory_size: int,
-        reserved: int,
+        reserved: int | None,
         retry_attempts: int,
         max_event_age: Duration,
         dead_letter_retention: Duration,
@@ -389,18 +292,20 @@ class GlueFunction(Construct):
             problems.require(code in available, "code", code, "one of " + ", ".join(available))
         problems.require(bool(description.strip()), "description", description, "a non-empty string")
         problems.require(len(description) <= 256, "description", description, "at most 256 characters")
-        problems.require_range("timeout (seconds)", timeout.to_seconds(), 1, 900)
+        problems.require_range("timeout (seconds)", timeout.to_seconds(), 3, 900)
         problems.require_range("memory_size", memory_size, 128, 10240)
-        problems.require_range("reserved_concurrent_executions", reserved, 1, None)
+        if reserved is not None:
+            problems.require_range("reserved_concurrent_executions", reserved, 1, 1000)
         problems.require_range("retry_attempts", retry_attempts, 0, 2)
         problems.require_range("max_event_age (seconds)", max_event_age.to_seconds(), 60, 21600)
         problems.require_range("dead_letter_retention (seconds)", dead_letter_retention.to_seconds(), 60, 1209600)
         for name in env:
             problems.require(
-                bool(_ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT,
+                bool(ENV_NAME.match(name)) and name not in RESERVED_ENVIRONMENT and name != FUNCTION_TIMEOUT_VARIABLE,
                 "environment",
                 name,
-                "names matching [a-zA-Z][a-zA-Z0-9_]* that Lambda does not reserve",
+                f"names matching [a-zA-Z][a-zA-Z0-9_]* that Lambda does not reserve (nor {FUNCTION_TIMEOUT_VARIABLE}, "
+                "which GlueFunction sets from timeout)",
             )
         problems.raise_if_any()
 

@@ -123,6 +123,10 @@ class RetrainingTrigger(Construct):
             leave an orphan. Point-in-time recovery still covers mistakes while the stack lives.
         guardrail: the platform's SageMaker guardrail, attached to every role created: none.
         permissions_boundary: permissions boundary of every role created: none.
+        reserved_concurrency: reserved concurrency of the function (1..1000): none, so stack creation
+            works in accounts with a low concurrency quota. Decisions stay one-at-a-time in effect
+            without it: the event claim and the start gate are conditional writes and the start is
+            idempotent on the event id.
     """
 
     def __init__(
@@ -151,6 +155,7 @@ class RetrainingTrigger(Construct):
         table_removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
         guardrail: iam.IManagedPolicy | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
+        reserved_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.pipeline_arn = pipeline if isinstance(pipeline, str) else pipeline.pipeline_arn
@@ -222,6 +227,8 @@ class RetrainingTrigger(Construct):
             )
         if direct:
             self._check_direct_target(problems)
+        if reserved_concurrency is not None:
+            problems.require_range("reserved_concurrency", reserved_concurrency, 1, 1000)
         if dynamodb_prefix_list_id is not None:
             problems.require(
                 dynamodb_prefix_list_id.startswith("pl-"),
@@ -258,6 +265,7 @@ class RetrainingTrigger(Construct):
                 environment=self._environment(
                     new_data, input_data_parameter, trigger_reason_parameter, idempotency_ttl
                 ),
+                reserved_concurrency=reserved_concurrency,
             )
         if self.function is not None:
             self.dead_letter_queue: sqs.IQueue = self.function.dead_letter_queue

@@ -29,6 +29,14 @@ from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import SecureBucket
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.operate.glue_function import GlueFunction
+from constructs_ml.operate.glue_role import (
+    DYNAMODB_CONDITIONAL,
+    DYNAMODB_GATEWAY,
+    DYNAMODB_KMS,
+    LAMBDA_VPC,
+    PIPELINE_API,
+    SAGEMAKER_SAR,
+)
 
 #: A SageMaker pipeline ARN (tokens are not checked).
 PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
@@ -183,6 +191,7 @@ def retraining_function(
     guardrail: iam.IManagedPolicy | None,
     permissions_boundary: iam.IManagedPolicy | None,
     environment: dict[str, str],
+    reserved_concurrency: int | None = None,
 ) -> tuple[dynamodb.Table, GlueFunction]:
     """The idempotency table and the retraining function, with exactly the permissions the handler needs."""
     table = dynamodb.Table(
@@ -213,7 +222,7 @@ def retraining_function(
         environment={**environment, "IDEMPOTENCY_TABLE_NAME": table.table_name},
         timeout=Duration.minutes(1),
         memory_size=256,
-        reserved_concurrent_executions=1,
+        reserved_concurrent_executions=reserved_concurrency,
         permissions_boundary=permissions_boundary,
     )
     if guardrail is not None:
@@ -253,6 +262,7 @@ def retraining_function(
             conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{stack.region}.{stack.url_suffix}"}},
         )
     )
+    retraining_contract(function, pipeline_arn=pipeline_arn, table_arn=table.table_arn, table_key_arn=table_key.key_arn)
     return table, function
 
 
@@ -272,3 +282,36 @@ def check_new_data(problems: Problems, new_data: NewDataTrigger) -> None:
             new_data.bucket.node.path,
             "a bucket that sends events to EventBridge (SecureBucket(event_bridge_enabled=True))",
         )
+
+
+def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str, table_key_arn: str) -> None:
+    """The retraining handler's calls: its pipeline, its idempotency table (and key), and their endpoints."""
+    stack = Stack.of(glue)
+    contract = glue.contract
+    contract.allows(
+        ["sagemaker:ListPipelineExecutions", "sagemaker:StartPipelineExecution"],
+        pipeline_arn,
+        why="debounce and cooldown read the pipeline's executions; a decision to retrain starts one",
+        source=PIPELINE_API,
+    )
+    contract.denies(
+        "sagemaker:StartPipelineExecution",
+        f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/another-pipeline",
+        why="the function starts only the pipeline it was built for",
+        source=SAGEMAKER_SAR,
+    )
+    contract.allows(
+        ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        table_arn,
+        why="event claims, decisions and the start gate are conditional writes to the idempotency table",
+        source=DYNAMODB_CONDITIONAL,
+    )
+    contract.allows(
+        ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+        table_key_arn,
+        context={"kms:ViaService": f"dynamodb.{stack.region}.amazonaws.com"},
+        why="the table is encrypted with a customer-managed key",
+        source=DYNAMODB_KMS,
+    )
+    glue.reaches("sagemaker.api", why="the SageMaker API (pipeline executions)", source=LAMBDA_VPC)
+    glue.reaches("dynamodb", why="the idempotency table through the DynamoDB gateway endpoint", source=DYNAMODB_GATEWAY)

@@ -29,6 +29,7 @@ __all__ = [
     "ContainerMode",
     "ModelData",
     "execution_role_statements",
+    "freeze_record",
 ]
 
 
@@ -132,12 +133,32 @@ class ApprovedPackageParameter:
         )
 
 
+#: The description every deployed-package record carries (constant: a changed description would update the resource).
+RECORD_DESCRIPTION = "Model package deployed to the endpoint (written by deploy-on-approval)"
+
+
+def freeze_record(parameter: ssm.StringParameter) -> None:
+    """Make the record's CloudFormation resource constant, so no template change ever updates it.
+
+    CloudFormation updates a resource only when its properties change, and an update of an
+    ``AWS::SSM::Parameter`` writes the template's value, which would reset what deploy-on-approval
+    recorded. The value and description are constants; tags (from ``Tags.of(app)`` or any aspect) are
+    removed from the resource, since a changed tag would otherwise update it. What this cannot stop:
+    stack-level tags that CloudFormation itself propagates, and manual writes; deploy-on-approval
+    repairs those from the endpoint ("Parameter Store Change" events).
+    """
+    cfn = parameter.node.default_child
+    if isinstance(cfn, ssm.CfnParameter):
+        cfn.add_property_deletion_override("Tags")
+
+
 class ApprovedPackageRecord(Construct):
     """The SSM parameter an :class:`ApprovedPackageParameter` reads, created with its placeholder.
 
     Put it in a stack deployed before the serving stack (e.g. the build stack next to the registry).
-    Its template value never changes afterwards, so CloudFormation does not overwrite what
-    deploy-on-approval records (CloudFormation updates a resource only when its template changes).
+    CloudFormation owns the parameter's existence and its one-time initial value; the value belongs to
+    deploy-on-approval afterwards. The resource is frozen (:func:`freeze_record`: constant value and
+    description, no tags), so no later template change updates it and resets the record.
 
     Args:
         scope: parent construct.
@@ -152,7 +173,7 @@ class ApprovedPackageRecord(Construct):
         construct_id: str,
         *,
         parameter: ApprovedPackageParameter,
-        description: str = "Model package deployed to the endpoint (written by deploy-on-approval)",
+        description: str = RECORD_DESCRIPTION,
     ) -> None:
         super().__init__(scope, construct_id)
         from constructs_ml.errors import ValidationError
@@ -168,6 +189,7 @@ class ApprovedPackageRecord(Construct):
             string_value=parameter.placeholder,
             description=description,
         )
+        freeze_record(self.resource)
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         return self.resource.grant_read(grantee)

@@ -57,6 +57,7 @@ class Config:
         variant_names: production variants that receive the new model (empty: all).
         model_name_prefix: prefix of the model and endpoint config names created.
         network_isolation: create models with network isolation.
+        function_timeout_seconds: the function's configured timeout (``FUNCTION_TIMEOUT_SECONDS``).
     """
 
     endpoint_name: str
@@ -78,6 +79,7 @@ class Config:
     variant_names: tuple[str, ...] = ()
     model_name_prefix: str = ""
     network_isolation: bool = True
+    function_timeout_seconds: int = 120
 
     def deployment_config(self) -> dict[str, Any]:
         """The ``DeploymentConfig`` of ``UpdateEndpoint``: blue/green routing and auto-rollback alarms."""
@@ -154,6 +156,7 @@ def load(env: Mapping[str, str]) -> Config:
     prefix = env.get("MODEL_NAME_PREFIX", "").strip() or endpoint
     if prefix and not ENDPOINT_NAME_RE.match(prefix):
         problems.append(f"MODEL_NAME_PREFIX must match [a-zA-Z0-9](-*[a-zA-Z0-9])* (got {prefix!r})")
+    function_timeout = environment.function_timeout(env, problems)
     match = GROUP_ARN_RE.match(group_arn)
     if problems or match is None:
         raise ConfigError(problems)
@@ -177,4 +180,5 @@ def load(env: Mapping[str, str]) -> Config:
         variant_names=environment.csv(env, "VARIANT_NAMES"),
         model_name_prefix=prefix[:40].rstrip("-"),
         network_isolation=isolation_raw == "true",
+        function_timeout_seconds=function_timeout,
     )

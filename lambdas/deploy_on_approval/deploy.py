@@ -4,25 +4,35 @@ Pure logic: every AWS call goes through the clients passed in.
 
 For an ``Approved`` package event (:func:`deploy_package`):
 
-1. read the recorded package (SSM parameter ``DEPLOYED_PACKAGE_PARAMETER``): the same package means
-   ``duplicate``; an older version of the group than the recorded one means ``out-of-order``;
-2. re-check the package with ``DescribeModelPackage``: no longer ``Approved`` (or not ``Completed``)
-   means ``not-approved`` (the event was stale);
-3. the endpoint must be ``InService`` (else :class:`EndpointBusy` is raised: a retry later will do);
-   if it already runs the endpoint config this function derives for the package, the package is
-   only recorded (``recorded``: a previous invocation died between the update and the record);
-4. create the Model (``PrimaryContainer.ModelPackageName`` = the package ARN, the VPC config, network
+1. read the endpoint (``DescribeEndpoint``): if it already runs the endpoint config this function
+   derives for the package, the package is only recorded (``recorded``: a previous invocation died
+   between the update and the record) or nothing is done (``duplicate``); if it is not
+   ``InService``, :class:`EndpointBusy` is raised (a retry later will do);
+2. order: the package the endpoint actually serves and the recorded one are compared with the
+   event's package by their version *within the group* (the registry assigns versions in order). The
+   package already serving is a ``duplicate``; an older version than either is ``out-of-order``. A
+   lagging record (writing it failed after a roll-out) therefore cannot let a late approval of an
+   older version roll the endpoint back;
+3. re-check the package in the registry with ``DescribeModelPackage``: no longer ``Approved`` (or not
+   ``Completed``) means ``not-approved`` (the event was stale);
+4. rolled back: if this very event already rolled the package out (the derived endpoint config
+   carries the event id in its :data:`TAG_ROLLED_OUT_BY` tag) and the endpoint no longer runs it,
+   the deployment failed and was rolled back: a redelivery of the event must not deploy it again
+   (``rolled-back``). A new approval (a new event) or an operator removing that tag may;
+5. create the Model (``PrimaryContainer.ModelPackageName`` = the package ARN, the VPC config, network
    isolation, the execution role) and a new EndpointConfig copied from the endpoint's current one
    (KMS key, data capture, async/explainer/shadow settings, variants) with the new model in the
-   selected variants. Names are derived from the endpoint and the package, so a retry reuses them;
-5. ``UpdateEndpoint`` with the blue/green ``DeploymentConfig`` and auto-rollback alarms;
-6. write the package ARN to the SSM parameter (``deployed``).
+   selected variants, each variant's ``InitialInstanceCount`` set to its current desired count. Names
+   are derived from the endpoint and the package, so a retry reuses them;
+6. ``UpdateEndpoint`` with the blue/green ``DeploymentConfig``, the auto-rollback alarms and
+   ``RetainAllVariantProperties=True``: instance counts and weights that autoscaling (or an operator)
+   set on the running endpoint are kept, not reset to the config's initial values; an endpoint that
+   became busy in between raises :class:`EndpointBusy`;
+7. tag the derived config with the event id (step 4) and write the package ARN to the SSM parameter
+   (``deployed``).
 
-For an endpoint event with status ``IN_SERVICE`` (:func:`reconcile`): read the package behind the
-endpoint's current config and, if it differs from the recorded one (a blue/green rollback, or a
-manual change), record it (``reconciled``). That keeps the record equal to what actually serves.
-
-The recorded value is the contract with the serving stack; see the handler's module docstring.
+Endpoint events and changes of the record are reconciled from ``DescribeEndpoint``
+(:func:`deploy_on_approval.endpoint.reconcile`).
 """
 
 from __future__ import annotations
@@ -30,20 +40,23 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from .config import Config
+from .endpoint import EndpointBusy, EndpointState, SageMakerClient, describe, group_package, serving_package
 from .events import PackageArn
+from .record import SsmClient, error_code, record_package, recorded_package
+
+__all__ = ["EndpointBusy", "SageMakerClient", "SsmClient", "deploy_package", "resource_name"]
 
 DEPLOYED = "deployed"
 RECORDED = "recorded"
 DUPLICATE = "duplicate"
 OUT_OF_ORDER = "out-of-order"
 NOT_APPROVED = "not-approved"
-RECONCILED = "reconciled"
-UNCHANGED = "unchanged"
+ROLLED_BACK = "rolled-back"
 
 #: Keys of DescribeEndpointConfig copied to the new config as they are.
 COPIED_CONFIG_KEYS = (
@@ -57,30 +70,8 @@ COPIED_CONFIG_KEYS = (
     "EnableNetworkIsolation",
 )
 TAG_PACKAGE = "constructs-ml:model-package-arn"
-
-
-class SageMakerClient(Protocol):
-    """The SageMaker calls this module makes (a boto3 ``sagemaker`` client)."""
-
-    def describe_model_package(self, **kwargs: Any) -> dict[str, Any]: ...
-    def describe_endpoint(self, **kwargs: Any) -> dict[str, Any]: ...
-    def describe_endpoint_config(self, **kwargs: Any) -> dict[str, Any]: ...
-    def describe_model(self, **kwargs: Any) -> dict[str, Any]: ...
-    def create_model(self, **kwargs: Any) -> dict[str, Any]: ...
-    def create_endpoint_config(self, **kwargs: Any) -> dict[str, Any]: ...
-    def list_tags(self, **kwargs: Any) -> dict[str, Any]: ...
-    def update_endpoint(self, **kwargs: Any) -> dict[str, Any]: ...
-
-
-class SsmClient(Protocol):
-    """The SSM calls this module makes (a boto3 ``ssm`` client)."""
-
-    def get_parameter(self, **kwargs: Any) -> dict[str, Any]: ...
-    def put_parameter(self, **kwargs: Any) -> dict[str, Any]: ...
-
-
-class EndpointBusy(RuntimeError):
-    """The endpoint is not ``InService`` (updating, rolling back, failed): retry later."""
+#: Tag on a derived endpoint config: the id of the approval event that rolled it out.
+TAG_ROLLED_OUT_BY = "constructs-ml:rolled-out-by-event"
 
 
 @dataclass(frozen=True)
@@ -89,11 +80,12 @@ class Decision:
 
     Attributes:
         decision: ``deployed``, ``recorded``, ``duplicate``, ``out-of-order``, ``not-approved``,
-            ``reconciled``, ``unchanged`` (or, from the handler, ``ignored`` / ``rejected``).
+            ``rolled-back``, ``reconciled``, ``unchanged`` (or, from the handler, ``ignored`` / ``rejected``).
         event_id: the EventBridge event id.
         reason: why.
         model_package_arn: the package the event is about.
         deployed_package_arn: the package recorded as deployed before this event.
+        serving_package_arn: the package the endpoint served when the event was handled.
         endpoint_name: the endpoint.
         endpoint_config_name: the endpoint config created or found.
         model_name: the model created or found.
@@ -104,6 +96,7 @@ class Decision:
     reason: str
     model_package_arn: str | None = None
     deployed_package_arn: str | None = None
+    serving_package_arn: str | None = None
     endpoint_name: str | None = None
     endpoint_config_name: str | None = None
     model_name: str | None = None
@@ -124,45 +117,11 @@ def resource_name(config: Config, package: PackageArn) -> str:
     return f"{prefix}-v{package.version}-{digest}"
 
 
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def recorded_package(ssm: SsmClient, config: Config) -> str | None:
-    """The package ARN recorded as deployed, or None before the first deployment.
-
-    Before any approval the serving stack creates the parameter with a placeholder (``none``, see
-    ``constructs_ml.serve.ApprovedPackageParameter``): any value that is not a model package ARN means
-    "nothing deployed from the registry yet".
-    """
-    try:
-        response = ssm.get_parameter(Name=config.deployed_parameter)
-    except ClientError as error:
-        if _error_code(error) == "ParameterNotFound":
-            return None
-        raise
-    value = response.get("Parameter", {}).get("Value")
-    if not value or ":model-package/" not in str(value):
-        return None
-    return str(value)
-
-
-def record_package(ssm: SsmClient, config: Config, package_arn: str) -> None:
-    """Record ``package_arn`` as the deployed package (the serving stack reads it on its next deploy)."""
-    ssm.put_parameter(
-        Name=config.deployed_parameter,
-        Value=package_arn,
-        Type="String",
-        Overwrite=True,
-        Description=f"Model package deployed to endpoint {config.endpoint_name} (written by deploy-on-approval)"[:1024],
-    )
-
-
 def _ensure_model(sagemaker: SageMakerClient, config: Config, package: PackageArn, name: str) -> None:
     try:
         existing = sagemaker.describe_model(ModelName=name)
     except ClientError as error:
-        if _error_code(error) != "ValidationException":
+        if error_code(error) != "ValidationException":
             raise
         existing = None
     if existing is not None:
@@ -181,16 +140,23 @@ def _ensure_model(sagemaker: SageMakerClient, config: Config, package: PackageAr
 
 
 def new_endpoint_config(
-    current: dict[str, Any], tags: list[dict[str, str]], config: Config, name: str, package_arn: str
+    current: dict[str, Any],
+    tags: list[dict[str, str]],
+    config: Config,
+    name: str,
+    package_arn: str,
+    instance_counts: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The ``CreateEndpointConfig`` request: ``current`` with the new model in the selected variants.
 
     Args:
         current: ``DescribeEndpointConfig`` of the endpoint's current config.
-        tags: the current config's tags (``aws:`` tags are dropped, they are reserved).
+        tags: the current config's tags (``aws:`` tags and this function's own tags are dropped).
         config: the function's configuration (which variants to update).
         name: the new model's name, also the new config's name.
         package_arn: the package deployed (tagged on the new config).
+        instance_counts: each variant's desired instance count on the running endpoint (as autoscaling
+            set it): the new config starts with those instead of the old config's initial counts.
 
     Returns:
         Keyword arguments for ``create_endpoint_config``.
@@ -204,14 +170,19 @@ def new_endpoint_config(
     missing = wanted - present
     if missing:
         raise RuntimeError(f"variants {sorted(str(m) for m in missing)} are not on endpoint {config.endpoint_name}")
+    counts = instance_counts or {}
     for variant in variants:
-        if str(variant.get("VariantName")) in wanted:
+        variant_name = str(variant.get("VariantName"))
+        if variant_name in wanted:
             variant["ModelName"] = name
+        if variant_name in counts and "InitialInstanceCount" in variant:
+            variant["InitialInstanceCount"] = counts[variant_name]
     request: dict[str, Any] = {"EndpointConfigName": name, "ProductionVariants": variants}
     for key in COPIED_CONFIG_KEYS:
         if current.get(key) is not None:
             request[key] = current[key]
-    kept = [t for t in tags if not t.get("Key", "").startswith("aws:") and t.get("Key") != TAG_PACKAGE]
+    own = (TAG_PACKAGE, TAG_ROLLED_OUT_BY)
+    kept = [t for t in tags if not t.get("Key", "").startswith("aws:") and t.get("Key") not in own]
     request["Tags"] = [*kept[:49], {"Key": TAG_PACKAGE, "Value": package_arn}]
     return request
 
@@ -221,9 +192,54 @@ def _ensure_endpoint_config(sagemaker: SageMakerClient, request: dict[str, Any])
         sagemaker.create_endpoint_config(**request)
     except ClientError as error:
         message = str(error.response.get("Error", {}).get("Message", ""))
-        if _error_code(error) == "ValidationException" and "already exist" in message:
+        if error_code(error) == "ValidationException" and "already exist" in message:
             return  # a previous attempt created it; names are derived from the package
         raise
+
+
+def rolled_out_by(sagemaker: SageMakerClient, config_arn_or_name: str) -> str | None:
+    """The approval event id that rolled the derived config out before (its tag), or None."""
+    try:
+        described = sagemaker.describe_endpoint_config(EndpointConfigName=config_arn_or_name)
+    except ClientError as error:
+        if error_code(error) == "ValidationException":
+            return None  # never created: no earlier roll-out
+        raise
+    tags = sagemaker.list_tags(ResourceArn=described["EndpointConfigArn"]).get("Tags", [])
+    for tag in tags:
+        if tag.get("Key") == TAG_ROLLED_OUT_BY:
+            return str(tag.get("Value"))
+    return None
+
+
+def update_endpoint(sagemaker: SageMakerClient, config: Config, name: str) -> None:
+    """``UpdateEndpoint`` keeping the running variants' instance counts and weights (autoscaling).
+
+    Raises:
+        EndpointBusy: SageMaker refused because an update started in between (retry later).
+    """
+    try:
+        sagemaker.update_endpoint(
+            EndpointName=config.endpoint_name,
+            EndpointConfigName=name,
+            RetainAllVariantProperties=True,
+            DeploymentConfig=config.deployment_config(),
+        )
+    except ClientError as error:
+        message = str(error.response.get("Error", {}).get("Message", ""))
+        if error_code(error) == "ValidationException" and ("in-progress" in message or "Cannot update" in message):
+            raise EndpointBusy(f"endpoint {config.endpoint_name} is busy: {message}") from error
+        raise
+
+
+def _order(package: PackageArn, serving: PackageArn | None, deployed: PackageArn | None) -> tuple[str, str] | None:
+    """``(decision, reason)`` when the package is already serving or older than what serves/is recorded."""
+    if serving is not None and serving.arn == package.arn:
+        return DUPLICATE, "the endpoint already serves this package"
+    for what, other in (("serving", serving), ("recorded", deployed)):
+        if other is not None and other.version > package.version:
+            return OUT_OF_ORDER, f"version {package.version} is older than the {what} version {other.version}"
+    return None
 
 
 def deploy_package(
@@ -255,85 +271,46 @@ def deploy_package(
         "model_package_arn": package.arn,
         "endpoint_name": config.endpoint_name,
     }
+    name = resource_name(config, package)
     deployed = recorded_package(ssm, config)
     base["deployed_package_arn"] = deployed
-    if deployed == package.arn:
-        return Decision(DUPLICATE, reason="this package is already the deployed one", **base)
-    current_package = PackageArn.parse(deployed) if deployed else None
-    if current_package is not None and current_package.in_group(config) and current_package.version > package.version:
-        why = f"version {package.version} is older than the deployed version {current_package.version}"
-        return Decision(OUT_OF_ORDER, reason=why, **base)
+    state: EndpointState = describe(sagemaker, config)
+    if state.config_name == name:
+        base.update(model_name=name, endpoint_config_name=name, serving_package_arn=package.arn)
+        if deployed == package.arn:
+            return Decision(DUPLICATE, reason="the endpoint already runs this package's config", **base)
+        record_package(ssm, config, package.arn)
+        return Decision(RECORDED, reason="the endpoint already runs this package's config; recorded it", **base)
+    if not state.in_service:
+        raise EndpointBusy(f"endpoint {config.endpoint_name} is {state.status}, not InService")
+    serving_arn = serving_package(sagemaker, config, state.config_name)
+    base["serving_package_arn"] = serving_arn
+    ordered = _order(package, group_package(serving_arn, config), group_package(deployed, config))
+    if ordered is not None:
+        if ordered[0] == DUPLICATE and deployed != package.arn:
+            record_package(ssm, config, package.arn)
+            return Decision(RECORDED, reason=f"{ordered[1]}; recorded it", **base)
+        return Decision(ordered[0], reason=ordered[1], **base)
     described = sagemaker.describe_model_package(ModelPackageName=package.arn)
     approval = described.get("ModelApprovalStatus")
     status = described.get("ModelPackageStatus")
     if approval != "Approved" or status != "Completed":
         why = f"package is now {approval} / {status}; only Approved and Completed packages deploy"
         return Decision(NOT_APPROVED, reason=why, **base)
-    name = resource_name(config, package)
-    base["model_name"] = name
-    base["endpoint_config_name"] = name
-    endpoint = sagemaker.describe_endpoint(EndpointName=config.endpoint_name)
-    if endpoint.get("EndpointConfigName") == name:
-        record_package(ssm, config, package.arn)
-        return Decision(RECORDED, reason="the endpoint already runs this package's config; recorded it", **base)
-    if endpoint.get("EndpointStatus") != "InService":
-        raise EndpointBusy(f"endpoint {config.endpoint_name} is {endpoint.get('EndpointStatus')}, not InService")
-    current = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
+    base.update(model_name=name, endpoint_config_name=name)
+    if rolled_out_by(sagemaker, name) == event_id:
+        why = (
+            "this event already rolled the package out and the endpoint no longer runs it (the deployment "
+            "failed and was rolled back); a redelivery does not deploy it again: approve it anew to retry"
+        )
+        return Decision(ROLLED_BACK, reason=why, **base)
+    current = sagemaker.describe_endpoint_config(EndpointConfigName=state.config_name)
     tags = sagemaker.list_tags(ResourceArn=current["EndpointConfigArn"]).get("Tags", [])
     _ensure_model(sagemaker, config, package, name)
-    _ensure_endpoint_config(sagemaker, new_endpoint_config(current, tags, config, name, package.arn))
-    sagemaker.update_endpoint(
-        EndpointName=config.endpoint_name,
-        EndpointConfigName=name,
-        DeploymentConfig=config.deployment_config(),
-    )
+    request = new_endpoint_config(current, tags, config, name, package.arn, state.desired_instance_counts())
+    _ensure_endpoint_config(sagemaker, request)
+    update_endpoint(sagemaker, config, name)
+    created = sagemaker.describe_endpoint_config(EndpointConfigName=name)
+    sagemaker.add_tags(ResourceArn=created["EndpointConfigArn"], Tags=[{"Key": TAG_ROLLED_OUT_BY, "Value": event_id}])
     record_package(ssm, config, package.arn)
     return Decision(DEPLOYED, reason=f"blue/green update to version {package.version} started", **base)
-
-
-def serving_package(sagemaker: SageMakerClient, config: Config) -> str | None:
-    """The model package behind the endpoint's current config (first selected variant), if any."""
-    endpoint = sagemaker.describe_endpoint(EndpointName=config.endpoint_name)
-    current = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-    wanted = set(config.variant_names)
-    for variant in current.get("ProductionVariants", []):
-        if wanted and variant.get("VariantName") not in wanted:
-            continue
-        model = sagemaker.describe_model(ModelName=variant["ModelName"])
-        containers = [model.get("PrimaryContainer") or {}, *model.get("Containers", [])]
-        for container in containers:
-            if container.get("ModelPackageName"):
-                return str(container["ModelPackageName"])
-        return None
-    return None
-
-
-def reconcile(
-    event_id: str, endpoint_status: str, config: Config, *, sagemaker: SageMakerClient, ssm: SsmClient
-) -> Decision:
-    """Make the record equal to the package the endpoint serves once it is ``IN_SERVICE`` again.
-
-    Args:
-        event_id: the EventBridge event id.
-        endpoint_status: ``detail.EndpointStatus`` of the event.
-        config: the function's configuration.
-        sagemaker: a boto3 SageMaker client.
-        ssm: a boto3 SSM client.
-
-    Returns:
-        The decision (``reconciled`` or ``unchanged``).
-    """
-    base: dict[str, Any] = {"event_id": event_id, "endpoint_name": config.endpoint_name}
-    if endpoint_status.upper().replace("_", "") != "INSERVICE":
-        return Decision(UNCHANGED, reason=f"endpoint is {endpoint_status}; reconcile waits for IN_SERVICE", **base)
-    serving = serving_package(sagemaker, config)
-    deployed = recorded_package(ssm, config)
-    base["deployed_package_arn"] = deployed
-    base["model_package_arn"] = serving
-    parsed = PackageArn.parse(serving) if serving else None
-    if serving is None or parsed is None or not parsed.in_group(config):
-        return Decision(UNCHANGED, reason="the endpoint does not serve a package of the group", **base)
-    if serving == deployed:
-        return Decision(UNCHANGED, reason="the record matches the serving package", **base)
-    record_package(ssm, config, serving)
-    return Decision(RECONCILED, reason="recorded the package the endpoint actually serves", **base)

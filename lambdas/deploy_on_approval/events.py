@@ -5,6 +5,12 @@
   registry may be in another account) → :class:`PackageEvent`.
 - ``aws.sagemaker`` / ``SageMaker Endpoint State Change`` for the configured endpoint →
   :class:`EndpointEvent` (used to reconcile the recorded package after a rollback).
+- ``aws.ssm`` / ``Parameter Store Change`` of the deployed-package parameter → :class:`RecordEvent`
+  (someone else wrote the record: it is reconciled with what the endpoint serves).
+
+Origins are checked on every event type: package events must come from the registry's account and
+region (those of ``MODEL_PACKAGE_GROUP_ARN``), endpoint and parameter events from the function's own
+account and region (rules can be written to a bus by other accounts, and endpoint names repeat).
 
 Anything else raises :class:`MalformedEvent`: the handler rejects it without a retry.
 """
@@ -22,6 +28,7 @@ from .config import Config
 
 PACKAGE_STATE_CHANGE = ("aws.sagemaker", "SageMaker Model Package State Change")
 ENDPOINT_STATE_CHANGE = ("aws.sagemaker", "SageMaker Endpoint State Change")
+PARAMETER_CHANGE = ("aws.ssm", "Parameter Store Change")
 
 PACKAGE_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -75,12 +82,24 @@ class EndpointEvent:
     endpoint_status: str
 
 
-def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
-    """Turn an EventBridge event into a :class:`PackageEvent` or :class:`EndpointEvent`.
+@dataclass(frozen=True)
+class RecordEvent:
+    """A write to the deployed-package parameter (by anyone, this function included)."""
+
+    event_id: str
+    operation: str
+
+
+def parse(
+    event: Any, config: Config, account: str | None = None, region: str | None = None
+) -> PackageEvent | EndpointEvent | RecordEvent:
+    """Turn an EventBridge event into a :class:`PackageEvent`, :class:`EndpointEvent` or :class:`RecordEvent`.
 
     Args:
         event: the Lambda event as received.
         config: the configuration (group and endpoint to accept).
+        account: the function's own account (endpoint and parameter events must come from it; None: unchecked).
+        region: the function's own region (likewise).
 
     Returns:
         The parsed event.
@@ -91,6 +110,7 @@ def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
     envelope = parse_envelope(event)
     event_id, detail = envelope.event_id, envelope.detail
     if envelope.key == PACKAGE_STATE_CHANGE:
+        envelope.require_origin(config.group_account, config.group_region, "the model package group")
         raw_arn = string(detail, "ModelPackageArn", "detail")
         package = PackageArn.parse(raw_arn)
         if package is None:
@@ -102,8 +122,15 @@ def parse(event: Any, config: Config) -> PackageEvent | EndpointEvent:
             raise MalformedEvent(f"detail.ModelPackageVersion {version!r} disagrees with the ARN {raw_arn!r}")
         return PackageEvent(event_id, package, string(detail, "ModelApprovalStatus", "detail"))
     if envelope.key == ENDPOINT_STATE_CHANGE:
+        envelope.require_origin(account, region, "the endpoint")
         name = string(detail, "EndpointName", "detail")
         if name != config.endpoint_name:
             raise MalformedEvent(f"endpoint {name!r} is not the configured endpoint {config.endpoint_name!r}")
         return EndpointEvent(event_id, string(detail, "EndpointStatus", "detail"))
+    if envelope.key == PARAMETER_CHANGE:
+        envelope.require_origin(account, region, "the deployed-package parameter")
+        name = string(detail, "name", "detail")
+        if name != config.deployed_parameter:
+            raise MalformedEvent(f"parameter {name!r} is not DEPLOYED_PACKAGE_PARAMETER {config.deployed_parameter!r}")
+        return RecordEvent(event_id, string(detail, "operation", "detail"))
     raise MalformedEvent(f"unsupported event source/detail-type {envelope.source!r}/{envelope.detail_type!r}")

@@ -2,8 +2,9 @@
 
 Handler: ``deploy_on_approval.handler.handler`` (the asset root is the ``lambdas`` folder).
 
-Environment contract (read and validated once per container; a bad value fails every invocation
-with a :class:`~deploy_on_approval.config.ConfigError` naming all problems):
+Environment contract (read and validated at cold start, when Lambda imports this module: a bad value
+is logged then, and fails every invocation with a :class:`~deploy_on_approval.config.ConfigError`
+naming all problems):
 
 =====================================  ========  ======================================================
 Variable                               Required  Meaning
@@ -29,14 +30,20 @@ Variable                               Required  Meaning
 ``MODEL_NAME_PREFIX``                  no        Prefix of created model/config names (default: the
                                                  endpoint name, cut to 40 characters).
 ``ENABLE_NETWORK_ISOLATION``           no        ``true`` (default) or ``false``.
+``FUNCTION_TIMEOUT_SECONDS``           yes       The function's timeout (3..900), set by
+                                                 ``GlueFunction``: client timeouts and retries
+                                                 derive from it.
 =====================================  ========  ======================================================
 
 **The deployed-package parameter (contract with the serving stack).** After ``UpdateEndpoint`` is
 accepted, the function writes the ARN of the deployed package to the SSM parameter named by
 ``DEPLOYED_PACKAGE_PARAMETER``: type ``String``, standard tier, the value exactly
 ``arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>``. When the endpoint
-is back ``IN_SERVICE`` (a "SageMaker Endpoint State Change" event routed to this function), the value
-is reconciled with the package actually serving, so a blue/green rollback is recorded too.
+is back ``IN_SERVICE`` (a "SageMaker Endpoint State Change" event routed to this function), and
+whenever anyone else writes the parameter (a "Parameter Store Change" event), the value is reconciled
+with the package actually serving *as DescribeEndpoint reports it now* (a late event changes nothing
+while the endpoint is updating), so a blue/green rollback is recorded too, and a reset of the record
+by CloudFormation or by hand is repaired.
 So that the next ``cdk deploy`` does not silently revert the endpoint, the serving stack must take the
 model package ARN of its ``AWS::SageMaker::Model`` from this parameter *at deploy time*:
 ``ssm.StringParameter.value_for_string_parameter(scope, name)`` (a CloudFormation parameter of type
@@ -51,16 +58,18 @@ Permissions the function needs: ``sagemaker:DescribeModelPackage`` on the group'
 ``CreateEndpointConfig``, ``ListTags``, ``AddTags`` on the endpoint's configs; ``DescribeModel``,
 ``CreateModel``, ``AddTags`` on ``model/<prefix>-*``; ``iam:PassRole`` of the execution role to
 ``sagemaker.amazonaws.com``; ``ssm:GetParameter``/``PutParameter`` on the parameter; the alarms'
-``cloudwatch:DescribeAlarms`` is used by SageMaker itself. Run it with reserved concurrency 1 so
-that two approvals are handled one after the other.
+``cloudwatch:DescribeAlarms`` is used by SageMaker itself. No reserved concurrency is needed: two
+approvals handled at once cannot both update the endpoint (SageMaker refuses ``UpdateEndpoint`` while
+an update runs; the loser raises :class:`EndpointBusy` and is retried, then ordered against what serves).
 
 Outcomes (the ``decision`` field): ``deployed``, ``recorded``, ``duplicate``, ``out-of-order``,
-``not-approved``, ``reconciled``, ``unchanged`` (see :mod:`deploy_on_approval.deploy`);
+``not-approved``, ``rolled-back`` (see :mod:`deploy_on_approval.deploy`), ``reconciled``, ``unchanged``
+(see :mod:`deploy_on_approval.endpoint`);
 ``ignored`` for ``Rejected``/``PendingManualApproval`` package events (logged, nothing done);
-``rejected`` for malformed events (missing detail, wrong detail-type, bad ARN, another group or
-endpoint): logged at ERROR and returned, not raised, since a retry cannot fix them; ``error`` when an
-AWS call fails or the endpoint is busy: logged and raised, so the invocation is retried and then
-lands in the dead-letter queue.
+``rejected`` for malformed events (missing detail, wrong detail-type, bad ARN, another group,
+endpoint, parameter, account or region): logged at ERROR and returned, not raised, since a retry
+cannot fix them; ``error`` when an AWS call fails or the endpoint is busy: logged and raised, so the
+invocation is retried and then lands in the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -69,17 +78,15 @@ import functools
 import os
 from typing import Any
 
-from glue_common.aws import client_factory
-from glue_common.events import event_id_of
+from glue_common.aws import CallBudget, client_factory
+from glue_common.events import event_id_of, own_account
 from glue_common.log import DecisionLog
 
 from . import config as config_module
-from . import deploy, events
+from . import deploy, endpoint, events
 
 #: The decision log: one JSON line per invocation, ``"function": "deploy-on-approval"``.
 log = DecisionLog("deploy-on-approval")
-#: ``client(service)``: boto3 clients created once per container (standard retries).
-client = client_factory()
 
 
 @functools.cache
@@ -88,12 +95,29 @@ def settings() -> config_module.Config:
     return config_module.load(os.environ)
 
 
+def budget() -> CallBudget:
+    """Timeouts and retries of every AWS call, derived from the function's timeout."""
+    return CallBudget.for_timeout(settings().function_timeout_seconds)
+
+
+#: ``client(service)``: boto3 clients created once per container, with :func:`budget`.
+client = client_factory(budget)
+
+
+def cold_start() -> None:
+    """Validate the configuration when Lambda imports the module; a bad one is logged now, not at the first event."""
+    try:
+        settings()
+    except config_module.ConfigError as error:
+        log.config_error(error)
+
+
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Handle one EventBridge event.
 
     Args:
         event: the EventBridge event.
-        context: the Lambda context.
+        context: the Lambda context (its function ARN tells the function's own account).
 
     Returns:
         The decision as a dict (``decision``, ``event_id``, ``reason``, ...).
@@ -110,7 +134,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         raise
     request_id = getattr(context, "aws_request_id", None)
     try:
-        parsed = events.parse(event, config)
+        parsed = events.parse(event, config, own_account(context), os.environ.get("AWS_REGION"))
     except events.MalformedEvent as error:
         rejected = deploy.Decision("rejected", event_id_of(event), f"malformed event: {error}")
         return log.outcome("ERROR", rejected.as_dict(), request_id=request_id)
@@ -129,10 +153,19 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                 parsed.event_id, parsed.package, config, sagemaker=client("sagemaker"), ssm=client("ssm")
             )
         else:
-            decision = deploy.reconcile(
-                parsed.event_id, parsed.endpoint_status, config, sagemaker=client("sagemaker"), ssm=client("ssm")
+            cause = (
+                f"endpoint event {parsed.endpoint_status}"
+                if isinstance(parsed, events.EndpointEvent)
+                else f"record {parsed.operation}"
             )
+            fields = endpoint.reconcile(
+                parsed.event_id, config, sagemaker=client("sagemaker"), ssm=client("ssm"), cause=cause
+            )
+            decision = deploy.Decision(**fields)
     except Exception as error:
         log.failure(error, event_id=parsed.event_id, endpoint_name=config.endpoint_name, request_id=request_id)
         raise
     return log.outcome("INFO", decision.as_dict(), request_id=request_id)
+
+
+cold_start()

@@ -54,3 +54,16 @@ def required(env: Mapping[str, str], name: str, pattern: re.Pattern[str], what: 
     elif not pattern.match(value):
         problems.append(f"{name} must be {what} (got {value!r})")
     return value
+
+
+#: Set by ``GlueFunction`` to the function's configured timeout; the call budget and leases derive from it.
+FUNCTION_TIMEOUT = "FUNCTION_TIMEOUT_SECONDS"
+
+
+def function_timeout(env: Mapping[str, str], problems: list[str]) -> int:
+    """``FUNCTION_TIMEOUT_SECONDS``: the function's configured timeout (3..900), required."""
+    raw = env.get(FUNCTION_TIMEOUT, "").strip()
+    if not raw:
+        problems.append(f"{FUNCTION_TIMEOUT} is required (the function's configured timeout in seconds, 3..900)")
+        return 60
+    return integer(env, FUNCTION_TIMEOUT, 60, 3, 900, problems)

@@ -24,6 +24,8 @@ class Envelope:
         detail_type: e.g. ``SageMaker Model Package State Change``.
         detail: the event's ``detail`` object.
         event: the whole event.
+        account: the account the event comes from (``account``).
+        region: the region the event comes from (``region``).
     """
 
     event_id: str
@@ -31,11 +33,27 @@ class Envelope:
     detail_type: str
     detail: dict[str, Any]
     event: dict[str, Any]
+    account: str = ""
+    region: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
         """``(source, detail_type)``: what the functions dispatch on."""
         return (self.source, self.detail_type)
+
+    def require_origin(self, account: str | None, region: str | None, what: str) -> None:
+        """Reject the event unless it comes from ``account`` and ``region`` (None: that side is not checked).
+
+        Rules can be written to a bus by other accounts, and names (endpoints, buckets, alarms) repeat
+        across accounts and regions, so every event type is checked, not only the ones carrying ARNs.
+
+        Raises:
+            MalformedEvent: naming the field, the value received and the one expected.
+        """
+        if account is not None and self.account != account:
+            raise MalformedEvent(f"event.account {self.account!r} is not {what}'s account {account!r}")
+        if region is not None and self.region != region:
+            raise MalformedEvent(f"event.region {self.region!r} is not {what}'s region {region!r}")
 
     def first_resource(self) -> str | None:
         """The first entry of ``resources`` if it is a string (the bucket, rule, alarm ... ARN)."""
@@ -69,7 +87,8 @@ def mapping(obj: dict[str, Any], key: str, where: str) -> dict[str, Any]:
 
 
 def parse_envelope(event: Any) -> Envelope:
-    """Check the envelope: a JSON object with a non-empty ``id``, ``source``, ``detail-type`` and a ``detail`` object.
+    """Check the envelope: a JSON object with non-empty ``id``, ``source``, ``detail-type``, ``account``,
+    ``region`` and a ``detail`` object.
 
     Raises:
         MalformedEvent: naming the first field that is missing or of the wrong type.
@@ -80,4 +99,13 @@ def parse_envelope(event: Any) -> Envelope:
     source = string(event, "source", "event")
     detail_type = string(event, "detail-type", "event")
     detail = mapping(event, "detail", "event")
-    return Envelope(event_id, source, detail_type, detail, event)
+    account = string(event, "account", "event")
+    region = string(event, "region", "event")
+    return Envelope(event_id, source, detail_type, detail, event, account, region)
+
+
+def own_account(context: Any) -> str | None:
+    """The function's own account, from the Lambda context's function ARN (None when it has none)."""
+    arn = getattr(context, "invoked_function_arn", None)
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return parts[4] if len(parts) > 4 and parts[4] else None

@@ -12,8 +12,10 @@ Accepted events (``source`` / ``detail-type``):
   ``CompletedWithViolations``; other outcomes are ignored. The schedule must be in
   ``MONITORING_SCHEDULE_ARNS`` when that is set.
 
-Anything else is malformed (:class:`MalformedEvent`): the handler rejects it without a retry, since
-retrying cannot fix the event.
+Every event must come from the function's own account and region (``account`` / ``region`` of the
+envelope): rules can be written to a bus by other accounts, and bucket, alarm and schedule names
+repeat across accounts. Anything else is malformed (:class:`MalformedEvent`): the handler rejects it
+without a retry, since retrying cannot fix the event.
 """
 
 from __future__ import annotations
@@ -66,12 +68,14 @@ class Ignored:
     reason: str
 
 
-def parse(event: Any, config: Config) -> Trigger | Ignored:
+def parse(event: Any, config: Config, account: str | None = None, region: str | None = None) -> Trigger | Ignored:
     """Turn an EventBridge event into a :class:`Trigger` or :class:`Ignored`.
 
     Args:
         event: the Lambda event as received.
         config: the function's configuration (bucket, prefix, allowed alarms and schedules).
+        account: the function's own account; events of any other account are malformed (None: not checked).
+        region: the function's own region; events of any other region are malformed (None: not checked).
 
     Returns:
         A trigger, or the reason the event is ignored.
@@ -81,6 +85,8 @@ def parse(event: Any, config: Config) -> Trigger | Ignored:
     """
     envelope = parse_envelope(event)
     event_id, detail = envelope.event_id, envelope.detail
+    if envelope.key in (S3_OBJECT_CREATED, SCHEDULED, ALARM_STATE_CHANGE, PROCESSING_JOB_STATE_CHANGE):
+        envelope.require_origin(account, region, "the retraining function")
     if envelope.key == S3_OBJECT_CREATED:
         return _new_data(event_id, envelope.first_resource(), detail, config)
     if envelope.key == SCHEDULED:

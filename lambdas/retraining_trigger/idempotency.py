@@ -15,9 +15,13 @@ Table contract (created by the ``RetrainingTrigger`` construct):
 - ``gate#<pipeline arn>`` items hold ``last_start_at`` (epoch seconds) of the last start this
   function made; a conditional update on it makes the cooldown atomic across concurrent events.
 
-An ``IN_PROGRESS`` claim whose lease has run out (the invocation died after claiming) may be taken
-over by a retry; that is safe because ``StartPipelineExecution`` is itself idempotent on the
-``ClientRequestToken`` derived from the event id.
+A claim is leased until its invocation's deadline plus a small margin, never longer (see
+``Config.lease_seconds``): an ``IN_PROGRESS`` claim whose lease has run out (the invocation timed
+out, was killed, or failed and could not release it) is taken over by the next delivery of the
+event; that is safe because ``StartPipelineExecution`` is itself idempotent on the
+``ClientRequestToken`` derived from the event id. A delivery that finds a *live* ``IN_PROGRESS``
+claim is not acknowledged: the handler raises :class:`ClaimInProgress`, so Lambda retries it and,
+if the claim never completes, the event ends in the dead-letter queue rather than being lost.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ IN_PROGRESS = "IN_PROGRESS"
 COMPLETED = "COMPLETED"
 
 
+class ClaimInProgress(RuntimeError):
+    """Another invocation holds a live claim on the event: retry later (never acknowledged as a duplicate)."""
+
+
 def _conditional_failed(error: ClientError) -> bool:
     return bool(error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
 
@@ -59,6 +67,11 @@ class Claim:
     token: str | None = None
     previous: dict[str, Any] | None = None
 
+    @property
+    def completed(self) -> bool:
+        """True when the event was already decided (a duplicate that may be acknowledged)."""
+        return bool(self.previous) and (self.previous or {}).get("status") == COMPLETED
+
 
 class IdempotencyStore:
     """Event claims and the pipeline start gate in one DynamoDB table.
@@ -67,21 +80,21 @@ class IdempotencyStore:
         client: a boto3 DynamoDB client.
         table_name: the table (see the module docstring for its schema).
         ttl_seconds: how long an event id is remembered.
-        lease_seconds: how long an unfinished claim blocks duplicates.
     """
 
-    def __init__(self, client: DynamoDbClient, table_name: str, ttl_seconds: int, lease_seconds: int) -> None:
+    def __init__(self, client: DynamoDbClient, table_name: str, ttl_seconds: int) -> None:
         self._client = client
         self._table = table_name
         self._ttl = ttl_seconds
-        self._lease = lease_seconds
 
-    def claim(self, event_id: str, now: float) -> Claim:
+    def claim(self, event_id: str, now: float, lease_seconds: int) -> Claim:
         """Atomically claim ``event_id``; a second claim of a live record fails.
 
         Args:
             event_id: the EventBridge event id.
             now: the current time (epoch seconds).
+            lease_seconds: how long the claim blocks other deliveries: the invocation's time left plus
+                a margin, so the claim never outlives the invocation.
 
         Returns:
             The claim, or the previous record if the event was already claimed.
@@ -92,7 +105,7 @@ class IdempotencyStore:
             "status": {"S": IN_PROGRESS},
             "claim_token": {"S": token},
             "claimed_at": {"N": str(int(now))},
-            "lease_expires_at": {"N": str(int(now) + self._lease)},
+            "lease_expires_at": {"N": str(int(now) + lease_seconds)},
             "expires_at": {"N": str(int(now) + self._ttl)},
         }
         try:

@@ -4,7 +4,9 @@ Pure logic: every AWS call goes through the clients passed in, and the time is a
 
 Order of checks for a :class:`~retraining_trigger.events.Trigger`:
 
-1. claim the event id (conditional write): a duplicate delivery stops here (``duplicate``);
+1. claim the event id (conditional write), leased until the invocation's deadline: a delivery of an
+   event already decided stops here (``duplicate``); one whose claim is still live raises
+   :class:`~retraining_trigger.idempotency.ClaimInProgress` (retried, never acknowledged);
 2. debounce: an execution of the pipeline that is ``Executing`` or ``Stopping`` means no new start
    (``debounced``); the new data is picked up by the next run;
 3. cooldown: a start of the pipeline (by anyone) less than ``COOLDOWN_SECONDS`` ago means no new
@@ -26,7 +28,7 @@ from typing import Any, Protocol
 
 from .config import Config
 from .events import Trigger
-from .idempotency import IdempotencyStore
+from .idempotency import ClaimInProgress, IdempotencyStore
 
 #: Execution statuses that mean "a run is in flight".
 RUNNING_STATUSES = frozenset({"Executing", "Stopping"})
@@ -118,6 +120,7 @@ def decide(
     store: IdempotencyStore,
     pipeline_ref: str,
     now: float,
+    lease_seconds: int,
 ) -> Decision:
     """Decide and act on one trigger.
 
@@ -128,15 +131,23 @@ def decide(
         store: the idempotency store.
         pipeline_ref: the ``PipelineName`` to use (name in our account, else ARN).
         now: the current time (epoch seconds).
+        lease_seconds: how long the claim may block other deliveries (the invocation's time left + margin).
 
     Returns:
         The decision.
 
     Raises:
-        botocore.exceptions.ClientError: an AWS call failed (the claim was released first).
+        ClaimInProgress: another invocation holds a live claim on this event (retry later).
+        botocore.exceptions.ClientError: an AWS call failed (the claim was released first, if it could be).
     """
     base = {"event_id": trigger.event_id, "kind": trigger.kind, "pipeline_arn": config.pipeline_arn}
-    claim = store.claim(trigger.event_id, now)
+    claim = store.claim(trigger.event_id, now, lease_seconds)
+    if not claim.claimed and not claim.completed:
+        previous = claim.previous or {}
+        raise ClaimInProgress(
+            f"event {trigger.event_id} is claimed by another invocation until {previous.get('lease_expires_at', '?')} "
+            f"(epoch seconds); retry later"
+        )
     if not claim.claimed or claim.token is None:
         previous = claim.previous or {}
         why = f"event already processed (first decision: {previous.get('decision', previous.get('status', '?'))})"

@@ -34,11 +34,12 @@ def load_event(name: str) -> dict[str, Any]:
     return copy.deepcopy(event)
 
 
-def lambda_context(account: str = ACCOUNT) -> SimpleNamespace:
-    """A Lambda context with the attributes the handlers read."""
+def lambda_context(account: str = ACCOUNT, seconds_left: float = 60.0) -> SimpleNamespace:
+    """A Lambda context with the attributes the handlers read (``seconds_left``: time to the deadline)."""
     return SimpleNamespace(
         invoked_function_arn=f"arn:aws:lambda:{REGION}:{account}:function:glue",
         aws_request_id="11111111-2222-3333-4444-555555555555",
+        get_remaining_time_in_millis=lambda: int(seconds_left * 1000),
     )
 
 

@@ -2,7 +2,11 @@
 
 moto 5.2.1 has no ``UpdateEndpoint``: that one call goes to a second client wrapped in botocore's
 ``Stubber`` (which also validates the request against the service model and fails the test on any
-unexpected call); every other call is a real boto3 call to moto.
+unexpected call); every other call is a real boto3 call to moto. After an accepted update the
+endpoint is put in the state the UpdateEndpoint API reference documents ("When SageMaker receives
+the request, it sets the endpoint status to Updating. After updating the endpoint, it sets the
+status to InService"; DescribeEndpoint keeps the old ``EndpointConfigName`` until then), and
+:meth:`Aws.finish_update` / :meth:`Aws.roll_back` end it one way or the other.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ ENV = {
     "CANARY_PERCENT": "10",
     "WAIT_INTERVAL_SECONDS": "300",
     "TERMINATION_WAIT_SECONDS": "600",
+    "FUNCTION_TIMEOUT_SECONDS": "120",
 }
 EXPECTED_DEPLOYMENT_CONFIG = {
     "BlueGreenUpdatePolicy": {
@@ -68,14 +73,22 @@ def package_arn(version: int) -> str:
 
 
 class UpdateEndpointRouter:
-    """The SageMaker client the handler gets: ``update_endpoint`` to a stubbed client, the rest to moto."""
+    """The SageMaker client the handler gets: ``update_endpoint`` to a stubbed client, the rest to moto.
+
+    An accepted update leaves the endpoint ``Updating`` on its old config (the documented behaviour).
+    """
 
     def __init__(self, real: Any, stubbed: Any) -> None:
         self._real = real
         self._stubbed = stubbed
 
+    def update_endpoint(self, **kwargs: Any) -> dict[str, Any]:
+        response: dict[str, Any] = self._stubbed.update_endpoint(**kwargs)
+        sagemaker_backends[ACCOUNT][REGION].endpoints[kwargs["EndpointName"]].endpoint_status = "Updating"
+        return response
+
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._stubbed if name == "update_endpoint" else self._real, name)
+        return getattr(self._real, name)
 
 
 class Aws:
@@ -100,9 +113,18 @@ class Aws:
             {
                 "EndpointName": ENDPOINT,
                 "EndpointConfigName": config_name,
+                "RetainAllVariantProperties": True,
                 "DeploymentConfig": EXPECTED_DEPLOYMENT_CONFIG,
             },
         )
+
+    def finish_update(self, config_name: str) -> None:
+        """The blue/green update succeeded: the endpoint is InService on the new config."""
+        self.set_endpoint(endpoint_config_name=config_name, endpoint_status="InService")
+
+    def roll_back(self) -> None:
+        """The update rolled back (a rollback alarm fired): InService again on the old config."""
+        self.set_endpoint(endpoint_status="InService")
 
     def recorded(self) -> tuple[str, int]:
         parameter = self.ssm.get_parameter(Name=PARAMETER)["Parameter"]
@@ -244,14 +266,24 @@ def test_an_approved_package_is_deployed_blue_green_and_recorded(aws: Aws, capsy
 
 def test_the_serving_stacks_placeholder_means_nothing_deployed_yet(aws: Aws) -> None:
     aws.ssm.put_parameter(Name=PARAMETER, Value="none", Type="String", Overwrite=True)
-    approve(aws, 1)
+    approve(aws, 2)
     config = config_module.load(ENV)
-    aws.expect_update(deploy.resource_name(config, parse(approval(1), config).package))  # type: ignore[union-attr]
+    aws.expect_update(deploy.resource_name(config, parse(approval(2), config).package))  # type: ignore[union-attr]
 
-    result = invoke(approval(1))
+    result = invoke(approval(2))
 
-    assert result["decision"] == "deployed", result  # version 1 is not "older" than a placeholder
-    assert aws.recorded() == (package_arn(1), 3)  # parameter versions: fixture, placeholder, this deploy
+    assert result["decision"] == "deployed", result  # nothing is "newer" than a placeholder
+    assert aws.recorded() == (package_arn(2), 3)  # parameter versions: fixture, placeholder, this deploy
+
+
+def test_an_approval_of_the_package_already_serving_only_records_it(aws: Aws) -> None:
+    aws.ssm.put_parameter(Name=PARAMETER, Value="none", Type="String", Overwrite=True)
+
+    result = invoke(approval(1))  # the endpoint's initial model is version 1
+
+    assert result["decision"] == "recorded" and "already serves" in result["reason"]
+    assert aws.recorded() == (package_arn(1), 3)
+    assert aws.create_model_requests == []
 
 
 def test_resource_names_fit_sagemaker_limits_and_are_stable() -> None:
@@ -271,8 +303,10 @@ def test_resource_names_fit_sagemaker_limits_and_are_stable() -> None:
 def test_a_second_event_for_the_same_package_does_nothing(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
     approve(aws, 2)
     config = config_module.load(ENV)
-    aws.expect_update(deploy.resource_name(config, parse(approval(2), config).package))  # type: ignore[union-attr]
+    name = deploy.resource_name(config, parse(approval(2), config).package)  # type: ignore[union-attr]
+    aws.expect_update(name)
     invoke(approval(2))
+    aws.finish_update(name)
 
     again = invoke(approval(2, event_id="11111111-0000-4000-8000-000000000002"))  # a new event id, same package
 
@@ -286,13 +320,15 @@ def test_an_older_version_arriving_late_is_ignored(aws: Aws) -> None:
     approve(aws, 2)
     approve(aws, 3)
     config = config_module.load(ENV)
-    aws.expect_update(deploy.resource_name(config, parse(approval(3), config).package))  # type: ignore[union-attr]
+    name = deploy.resource_name(config, parse(approval(3), config).package)  # type: ignore[union-attr]
+    aws.expect_update(name)
     assert invoke(approval(3))["decision"] == "deployed"
+    aws.finish_update(name)
 
     late = invoke(approval(2))
 
     assert late["decision"] == "out-of-order"
-    assert "older than the deployed version 3" in late["reason"]
+    assert "older than the serving version 3" in late["reason"]
     assert aws.recorded() == (package_arn(3), 2)
     assert len(aws.create_model_requests) == 1
 
@@ -356,7 +392,7 @@ def test_after_a_rollback_the_record_follows_the_serving_package(aws: Aws) -> No
     invoke(approval(2))
     assert aws.recorded()[0] == package_arn(2)
 
-    # The blue/green deployment rolled back: the endpoint is in service on its old config (v1).
+    aws.roll_back()  # the blue/green deployment rolled back: in service on its old config (v1)
     back = invoke(load_event("endpoint_state_change"))
 
     assert back["decision"] == "reconciled"
@@ -431,13 +467,18 @@ def test_a_registry_in_another_account_is_accepted_by_arn() -> None:
         {**ENV, "MODEL_PACKAGE_GROUP_ARN": f"arn:aws:sagemaker:{REGION}:210987654321:model-package-group/Churn"}
     )
     event = approval(2)
+    event["account"] = "210987654321"  # forwarded from the registry's bus: the envelope keeps its account
     event["detail"]["ModelPackageArn"] = OTHER_ACCOUNT_ARN
 
     parsed = parse(event, config)
 
     assert isinstance(parsed, PackageEvent) and parsed.package.account == "210987654321"
-    with pytest.raises(MalformedEvent, match="is not in the group"):
+    with pytest.raises(MalformedEvent, match="not the model package group's account"):
         parse(approval(2), config)  # the same group name in the function's own account is another group
+    same_name = approval(2)
+    same_name["account"] = "210987654321"
+    with pytest.raises(MalformedEvent, match="is not in the group"):
+        parse(same_name, config)
 
 
 # -- configuration ---------------------------------------------------------------------------------------
@@ -449,6 +490,7 @@ def test_configuration_errors_name_every_problem() -> None:
             {
                 "ENDPOINT_NAME": ENDPOINT,
                 "MODEL_PACKAGE_GROUP_ARN": "churn",
+                "FUNCTION_TIMEOUT_SECONDS": "120",
                 "SUBNET_IDS": SUBNETS[0],
                 "TRAFFIC_ROUTING": "SOMETIMES",
                 "TERMINATION_WAIT_SECONDS": "99999",

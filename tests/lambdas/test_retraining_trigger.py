@@ -16,7 +16,7 @@ from moto.sagemaker.models import sagemaker_backends
 from retraining_trigger import config as config_module
 from retraining_trigger import handler as trigger_handler
 from retraining_trigger.events import Trigger, parse
-from retraining_trigger.idempotency import IdempotencyStore
+from retraining_trigger.idempotency import ClaimInProgress, IdempotencyStore
 from retraining_trigger.logic import decide
 
 from tests.lambdas.conftest import ACCOUNT, REGION, lambda_context, load_event, log_lines
@@ -36,6 +36,7 @@ ENV = {
     "DATA_PREFIX": PREFIX,
     "ALARM_ARNS": ALARM_ARN,
     "MONITORING_SCHEDULE_ARNS": SCHEDULE_ARN,
+    "FUNCTION_TIMEOUT_SECONDS": "60",
 }
 
 
@@ -164,23 +165,23 @@ def test_a_redelivered_event_starts_nothing_twice(aws: Aws, capsys: pytest.Captu
     assert [line["decision"] for line in lines] == ["started", "duplicate"]
 
 
-def test_a_duplicate_arriving_while_the_first_is_in_flight_starts_nothing(aws: Aws) -> None:
+def test_a_duplicate_arriving_while_the_first_is_in_flight_starts_nothing_and_is_not_acknowledged(aws: Aws) -> None:
     # The first delivery has claimed the event (conditional write) but not finished: a concurrent
-    # duplicate must not start a second execution.
-    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600, lease_seconds=900)
+    # duplicate must not start a second execution, nor report success (the first may still fail).
+    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600)
     event = load_event("scheduled_event")
-    assert store.claim(event["id"], time.time()).claimed
+    assert store.claim(event["id"], time.time(), 70).claimed
 
-    result = invoke(event)
+    with pytest.raises(ClaimInProgress, match="claimed by another invocation"):
+        invoke(event)
 
-    assert result["decision"] == "duplicate"
     assert aws.executions() == []
 
 
 def test_only_one_of_two_concurrent_claims_of_an_event_wins(aws: Aws) -> None:
-    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600, lease_seconds=900)
-    first = store.claim("evt-1", 1000.0)
-    second = store.claim("evt-1", 1000.0)
+    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600)
+    first = store.claim("evt-1", 1000.0, 70)
+    second = store.claim("evt-1", 1000.0, 70)
 
     assert first.claimed and first.token
     assert not second.claimed
@@ -189,15 +190,25 @@ def test_only_one_of_two_concurrent_claims_of_an_event_wins(aws: Aws) -> None:
 
 def test_an_abandoned_claim_is_taken_over_after_its_lease(aws: Aws) -> None:
     config = config_module.load(ENV)
-    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600, lease_seconds=60)
+    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600)
     trigger = parse(load_event("scheduled_event"), config)
     assert isinstance(trigger, Trigger)
-    assert store.claim("53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", 1_000_000.0).claimed  # the invocation died
+    assert store.claim("53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", 1_000_000.0, 60).claimed  # the invocation died
 
-    during_lease = decide(trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=1_000_030.0)
-    after_lease = decide(trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=1_000_061.0)
+    with pytest.raises(ClaimInProgress):
+        decide(
+            trigger,
+            config,
+            sagemaker=aws.sagemaker,
+            store=store,
+            pipeline_ref=PIPELINE,
+            now=1_000_030.0,
+            lease_seconds=70,
+        )
+    after_lease = decide(
+        trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=1_000_061.0, lease_seconds=70
+    )
 
-    assert during_lease.decision == "duplicate"
     assert after_lease.decision == "started"
     assert len(aws.executions()) == 1
 
@@ -254,7 +265,7 @@ def test_without_cooldown_a_new_event_starts_again(aws: Aws) -> None:
 
 
 def test_the_start_gate_is_atomic_within_the_cooldown(aws: Aws) -> None:
-    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600, lease_seconds=900)
+    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600)
 
     assert store.open_gate(PIPELINE_ARN, 10_000.0, 3600) == (True, None)
     assert store.open_gate(PIPELINE_ARN, 10_010.0, 3600)[0] is False
@@ -281,7 +292,7 @@ def test_an_aws_failure_raises_logs_and_releases_the_claim(
 
 def test_a_failed_start_reopens_the_gate(aws: Aws) -> None:
     config = config_module.load({**ENV, "COOLDOWN_SECONDS": "3600"})
-    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600, lease_seconds=900)
+    store = IdempotencyStore(aws.dynamodb, TABLE, ttl_seconds=3600)
     trigger = parse(load_event("scheduled_event"), config)
     assert isinstance(trigger, Trigger)
 
@@ -290,7 +301,9 @@ def test_a_failed_start_reopens_the_gate(aws: Aws) -> None:
 
     aws.sagemaker.meta.events.register("before-call.sagemaker.StartPipelineExecution", refuse)
     with pytest.raises(ClientError):
-        decide(trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=50_000.0)
+        decide(
+            trigger, config, sagemaker=aws.sagemaker, store=store, pipeline_ref=PIPELINE, now=50_000.0, lease_seconds=70
+        )
 
     assert store.open_gate(PIPELINE_ARN, 50_001.0, 3600)[0], "the failed start must not hold the cooldown"
     assert [i["pk"]["S"] for i in aws.table_items()] == [f"gate#{PIPELINE_ARN}"]

@@ -8,18 +8,22 @@ account. Variants and bad props are in ``test_deploy_on_approval_variants.py``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import App, Environment, Stack, Tags
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Template
 
 from constructs_ml.governance.acknowledgements import RESOURCELESS_ACTIONS
 from constructs_ml.operate import DeployOnApproval
+from constructs_ml.operate.glue_code import lambda_code_root
 from constructs_ml.serve import (
     ApprovedPackageParameter,
+    ApprovedPackageRecord,
     ContainerImage,
     DataCapture,
     DeploymentConfig,
@@ -157,6 +161,8 @@ def test_only_reviewed_acknowledgements_on_the_deployer(synth: Synth) -> None:
         ("Function/RuntimePolicy", "AwsSolutions-IAM5[Resource::*]"),
         ("Function/RuntimePolicy", f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:{REGION}:{ACCOUNT}:*/*]"),
         ("Function/Resource/EventInvokeConfig", "Serverless-LambdaAsyncFailureDestination"),
+        ("Function/Resource", "HIPAA.Security-LambdaConcurrency"),  # no reserved concurrency (issue 9.5)
+        ("Function/Resource", "NIST.800.53.R5-LambdaConcurrency"),
         (
             "Function/Role/Policy",
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:{REGION}:{ACCOUNT}:endpoint-config/churn-prod-v*]",
@@ -178,7 +184,7 @@ def test_only_reviewed_acknowledgements_on_the_deployer(synth: Synth) -> None:
 def test_lmb01_function_is_hardened(synth: Synth) -> None:
     fn = fn_props(synth)
     assert fn["Runtime"] == "python3.14" and fn["Handler"] == "deploy_on_approval.handler.handler"
-    assert fn["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in fn  # none by default (issue 9.5)
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["Timeout"] == 120 and fn["MemorySize"] == 256
     dlq = ref(synth.stack, synth.deployer.function.dead_letter_queue)
@@ -193,7 +199,14 @@ def test_lmb03_invoke_permissions_name_each_rule(synth: Synth) -> None:
         for p in resources_of(synth.raw, "AWS::Lambda::Permission").values()
         if p["Properties"]["FunctionName"] == fn
     ]
-    rules = {ref(synth.stack, synth.deployer.approval_rule), ref(synth.stack, synth.deployer.endpoint_state_rule)}
+    rules = {
+        ref(synth.stack, rule)
+        for rule in (
+            synth.deployer.approval_rule,
+            synth.deployer.endpoint_state_rule,
+            synth.deployer.record_change_rule,
+        )
+    }
     assert {p["SourceArn"]["Fn::GetAtt"][0] for p in permissions} == rules
     assert all(p["Principal"] == "events.amazonaws.com" for p in permissions)
 
@@ -206,7 +219,7 @@ def test_log01_log_group_has_kms_and_retention(synth: Synth) -> None:
 
 def test_evt01_both_rules_have_dead_letter_queue_and_retry_policy(synth: Synth) -> None:
     dlq = {"Arn": {"Fn::GetAtt": [ref(synth.stack, synth.deployer.function.dead_letter_queue), "Arn"]}}
-    for rule in (synth.deployer.approval_rule, synth.deployer.endpoint_state_rule):
+    for rule in (synth.deployer.approval_rule, synth.deployer.endpoint_state_rule, synth.deployer.record_change_rule):
         targets = props(synth, rule)["Targets"]
         assert len(targets) == 1
         assert targets[0]["DeadLetterConfig"] == dlq
@@ -299,9 +312,11 @@ def test_pass_role_ssm_and_key_are_scoped(synth: Synth) -> None:
         ]
     }
     key = by_sid["EndpointKeyForSageMaker"]
-    assert key["Action"] == ["kms:CreateGrant", "kms:DescribeKey"]
+    assert key["Action"] == "kms:CreateGrant"  # the only action kms:GrantIsForAWSResource applies to here
     assert key["Resource"] == {"Fn::GetAtt": [ref(synth.stack, synth.foundation.keys.data), "Arn"]}
     assert key["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    describe = by_sid["DescribeEndpointKeyViaSageMaker"]
+    assert describe["Action"] == "kms:DescribeKey" and "Bool" not in describe["Condition"]
     stars = {a for s in deployer_statements(synth) if s["Resource"] == "*" for a in as_list(s["Action"])}
     assert stars <= RESOURCELESS_ACTIONS
     assert not [a for s in deployer_statements(synth) for a in as_list(s["Action"]) if a.endswith("*")]
@@ -368,7 +383,9 @@ def test_serving_model_reads_the_record_at_deploy_time(synth: Synth) -> None:
 
 
 def test_function_environment_follows_the_handler_contract(synth: Synth) -> None:
-    from lambdas.deploy_on_approval import config as handler_config
+    if str(lambda_code_root()) not in sys.path:  # the asset root, as Lambda's /var/task
+        sys.path.insert(0, str(lambda_code_root()))
+    from deploy_on_approval import config as handler_config
 
     env = fn_props(synth)["Environment"]["Variables"]
     alarms = [{"Ref": ref(synth.stack, a)} for a in synth.endpoint.rollback_alarms]
@@ -396,3 +413,30 @@ def test_function_environment_follows_the_handler_contract(synth: Synth) -> None
     # The same blue/green policy CloudFormation gives the endpoint.
     endpoint = props(synth, synth.endpoint)
     assert endpoint["DeploymentConfig"]["BlueGreenUpdatePolicy"] == loaded.deployment_config()["BlueGreenUpdatePolicy"]
+
+
+def test_a_write_to_the_record_by_anyone_routes_to_the_function(synth: Synth) -> None:
+    pattern = props(synth, synth.deployer.record_change_rule)["EventPattern"]
+
+    assert pattern == {
+        "source": ["aws.ssm"],
+        "detail-type": ["Parameter Store Change"],
+        "detail": {"name": [PARAMETER], "operation": ["Create", "Update"]},
+    }
+
+
+def test_the_record_resource_is_frozen_against_template_changes() -> None:
+    # CloudFormation re-writes an AWS::SSM::Parameter's template value whenever it updates the resource;
+    # the record's properties must not depend on anything that changes between deploys (tags included).
+    def record_properties(tag_value: str) -> dict[str, Any]:
+        app = App()
+        stack = Stack(app, "Build", env=Environment(account=ACCOUNT, region=REGION))
+        ApprovedPackageRecord(stack, "Record", parameter=ApprovedPackageParameter(PARAMETER))
+        Tags.of(app).add("cost-center", tag_value)
+        (resource,) = Template.from_stack(stack).find_resources("AWS::SSM::Parameter").values()
+        return dict(resource["Properties"])
+
+    before, after = record_properties("1234"), record_properties("5678")
+
+    assert before == after and "Tags" not in before
+    assert before["Value"] == "none"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -192,7 +193,12 @@ def test_acknowledgements_stay_on_the_runtime_policy_dlq_and_invoke_config(synth
         ("/Glue/Trigger/DeadLetterQueue", "AwsSolutions-SQS3"),
         ("/Glue/Trigger/DeadLetterQueue", "Serverless-SQSRedrivePolicy"),
         ("/Glue/Trigger/Resource/EventInvokeConfig", "Serverless-LambdaAsyncFailureDestination"),
+        # no reserved concurrency by default (issue 9.5): acknowledged on the function only
+        ("/Glue/Trigger/Resource", "HIPAA.Security-LambdaConcurrency"),
+        ("/Glue/Trigger/Resource", "NIST.800.53.R5-LambdaConcurrency"),
     }
+    deployer = {rule for path, rule, _ in synth.result.acknowledgements() if path == "/Glue/Deployer/Resource"}
+    assert not any("LambdaConcurrency" in rule for rule in deployer)  # it reserves 2: nothing to acknowledge
 
 
 # -- LMB-01..03 --------------------------------------------------------------------------------------
@@ -201,7 +207,8 @@ def test_acknowledgements_stay_on_the_runtime_policy_dlq_and_invoke_config(synth
 def test_lmb01_functions_are_hardened_with_chosen_limits(synth: Synth) -> None:
     trigger = function_props(synth, synth.trigger)
     assert trigger["Timeout"] == 60 and trigger["MemorySize"] == 256
-    assert trigger["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in trigger  # none by default: low-quota accounts can deploy
+    assert trigger["Environment"]["Variables"]["FUNCTION_TIMEOUT_SECONDS"] == "60"
     assert trigger["TracingConfig"] == {"Mode": "Active"}
     assert trigger["DeadLetterConfig"] == {"TargetArn": {"Fn::GetAtt": [ref(synth.trigger.dead_letter_queue), "Arn"]}}
     isolated = {ref(subnet) for subnet in synth.vpc.isolated_subnets}
@@ -212,6 +219,7 @@ def test_lmb01_functions_are_hardened_with_chosen_limits(synth: Synth) -> None:
     assert (
         deployer["Timeout"] == 300 and deployer["MemorySize"] == 512 and deployer["ReservedConcurrentExecutions"] == 2
     )
+    assert deployer["Environment"]["Variables"]["FUNCTION_TIMEOUT_SECONDS"] == "300"  # derived, not a constant
 
 
 def newest_python_runtime() -> str:
@@ -493,11 +501,12 @@ def build(**overrides: Any) -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"timeout": Duration.seconds(0)}, r"V/Glue: timeout \(seconds\) must be between 1 and 900 \(got 0"),
-        ({"timeout": Duration.minutes(16)}, r"timeout \(seconds\) must be between 1 and 900 \(got 960"),
+        ({"timeout": Duration.seconds(0)}, r"V/Glue: timeout \(seconds\) must be between 3 and 900 \(got 0"),
+        ({"timeout": Duration.minutes(16)}, r"timeout \(seconds\) must be between 3 and 900 \(got 960"),
         ({"memory_size": 64}, r"memory_size must be between 128 and 10240 \(got 64\)"),
         ({"memory_size": 10241}, r"memory_size must be between 128 and 10240"),
-        ({"reserved_concurrent_executions": 0}, r"reserved_concurrent_executions must be >= 1 \(got 0\)"),
+        ({"reserved_concurrent_executions": 0}, r"reserved_concurrent_executions must be between 1 and 1000 \(got 0\)"),
+        ({"reserved_concurrent_executions": 1001}, r"reserved_concurrent_executions must be between 1 and 1000"),
         ({"retry_attempts": 3}, r"retry_attempts must be between 0 and 2"),
         ({"max_event_age": Duration.seconds(30)}, r"max_event_age \(seconds\) must be between 60 and 21600"),
         ({"dead_letter_retention": Duration.days(15)}, r"dead_letter_retention \(seconds\) must be between"),
@@ -505,6 +514,7 @@ def build(**overrides: Any) -> None:
         ({"code": "../etc"}, r"code must be a packaged function folder name"),
         ({"description": " "}, r"description must be a non-empty string"),
         ({"environment": {"AWS_REGION": "eu-west-1"}}, r"environment must be names matching"),
+        ({"environment": {"FUNCTION_TIMEOUT_SECONDS": "900"}}, r"nor FUNCTION_TIMEOUT_SECONDS"),
     ],
 )
 def test_bad_props_raise_a_validation_error(overrides: dict[str, Any], message: str) -> None:
@@ -517,3 +527,11 @@ def test_every_problem_is_reported_at_once() -> None:
         build(memory_size=1, reserved_concurrent_executions=0, retry_attempts=9)
 
     assert len(caught.value.problems) == 3
+
+
+@pytest.mark.parametrize("attribute", ["trigger", "deployer"])
+def test_the_asset_stays_under_100_kb_zipped(synth: Synth, attribute: str, tmp_path: Path) -> None:
+    asset = asset_dir(synth, getattr(synth, attribute))
+    archive = Path(shutil.make_archive(str(tmp_path / attribute), "zip", asset))
+
+    assert archive.stat().st_size <= 100 * 1024, archive.stat().st_size

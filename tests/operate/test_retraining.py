@@ -182,6 +182,8 @@ def test_only_reviewed_acknowledgements_on_the_trigger(synth: Synth) -> None:
         (p.split("/Retraining/", 1)[1], rule) for p, rule, _ in synth.result.acknowledgements() if "/Retraining/" in p
     }
     assert mine == {
+        ("Function/Resource", "HIPAA.Security-LambdaConcurrency"),  # no reserved concurrency (issue 9.5)
+        ("Function/Resource", "NIST.800.53.R5-LambdaConcurrency"),
         ("IdempotencyTable", "HIPAA.Security-DynamoDBInBackupPlan"),
         ("IdempotencyTable", "NIST.800.53.R5-DynamoDBInBackupPlan"),
         ("Function/DeadLetterQueue", "AwsSolutions-SQS3"),
@@ -204,7 +206,7 @@ def test_lmb01_function_is_hardened(synth: Synth) -> None:
     fn = props(synth, synth.trigger.function.function)
     assert fn["Runtime"] == "python3.14"
     assert fn["Handler"] == "retraining_trigger.handler.handler"
-    assert fn["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in fn  # none by default (issue 9.5)
     assert fn["TracingConfig"] == {"Mode": "Active"}
     assert fn["Timeout"] == 60 and fn["MemorySize"] == 256
     dlq = ref(synth.stack, synth.trigger.function.dead_letter_queue)

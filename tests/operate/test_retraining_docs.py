@@ -43,6 +43,7 @@ def test_the_build_stack_has_the_trigger_and_the_record(templates: dict[str, dic
     assert types(build).count("AWS::Events::Rule") == 3  # new data, direct schedule, violations
     (record,) = [r for r in build["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"]
     assert record["Properties"]["Name"] == "/ml/churn/deployed-package" and record["Properties"]["Value"] == "none"
+    assert "Tags" not in record["Properties"]  # frozen: no tag change ever updates (and resets) it
 
 
 def test_the_serving_stack_reads_the_record_and_deploys_on_approval(templates: dict[str, dict[str, Any]]) -> None:
@@ -50,7 +51,7 @@ def test_the_serving_stack_reads_the_record_and_deploys_on_approval(templates: d
     assert {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/ml/churn/deployed-package"} in serving[
         "Parameters"
     ].values()
-    assert types(serving).count("AWS::Events::Rule") == 2  # approvals, endpoint back in service
+    assert types(serving).count("AWS::Events::Rule") == 3  # approvals, endpoint back in service, record written
     assert types(serving).count("AWS::Events::EventBusPolicy") == 1
     assert types(serving).count("AWS::SSM::Parameter") == 0
 

@@ -94,3 +94,22 @@ def test_stack_names_and_tags(platform: tuple[GovernedSynth, ReferencePlatform])
     vpc = next(r for r in result.template("Network")["Resources"].values() if r["Type"] == "AWS::EC2::VPC")
     assert {"Key": "constructs-ml:platform", "Value": "mlplatform"} in vpc["Properties"]["Tags"]
     assert {"Key": "project", "Value": "constructs-ml-reference"} in vpc["Properties"]["Tags"]
+
+
+def test_glue_functions_reserve_no_concurrency_and_the_record_is_frozen(
+    platform: tuple[GovernedSynth, ReferencePlatform],
+) -> None:
+    # Issue 9.5: reserved concurrency fails stack creation in low-quota accounts; 9.8: an update of the
+    # record resource (e.g. after a tag change) would reset the deployed package.
+    result, _ = platform
+    functions = [
+        r["Properties"]
+        for template in result.templates().values()
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+    ]
+    assert functions and all("ReservedConcurrentExecutions" not in p for p in functions)
+    records = [
+        r["Properties"] for r in result.template("Build")["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"
+    ]
+    assert records and all("Tags" not in p for p in records)
