@@ -6,8 +6,9 @@ Python package and the ``dot`` program (Debian: ``apt-get install graphviz``; ``
 installs both). Without them :func:`render_svg` raises :class:`PictureUnavailable` and the report is
 written without a picture, saying why.
 
-Ids in the SVG are stable for tests and links: a node's ``id`` is ``node-<node id>``, a stack's
-cluster ``stack-<artifact id>``; event edges carry the class ``event``.
+Ids in the SVG are stable for tests and links: a node's ``id`` is ``node_<node id>`` and its class
+``kind_<kind>`` (e.g. ``kind_S3_bucket``), a stack's cluster ``stack_<artifact id>``; event edges
+carry the class ``event``, other references ``uses``.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def to_dot(pic: PlatformPicture) -> Any:
         with graph.subgraph(name=f"cluster_{slug(stack)}") as cluster:
             cluster.attr(
                 label=f"Stack: {pic.display.get(stack, stack)}",
-                id=f"stack-{slug(stack)}",
+                id=f"stack_{slug(stack)}",
                 style="rounded,bold",
                 color="#37474f",
                 fontsize="16",
@@ -77,15 +78,22 @@ def to_dot(pic: PlatformPicture) -> Any:
                 if not nodes:
                     continue
                 with cluster.subgraph(name=f"cluster_{slug(stack)}_{slug(layer)}") as box:
-                    box.attr(label=layer, style="dashed,rounded", color="#90a4ae", fontsize="12", labeljust="l")
+                    box.attr(
+                        label=layer,
+                        id=f"layer_{slug(stack)}_{slug(layer)}",
+                        style="dashed,rounded",
+                        color="#90a4ae",
+                        fontsize="12",
+                        labeljust="l",
+                    )
                     for node in nodes:
                         box.node(
                             node.id,
                             label=node.label,
-                            id=f"node-{node.id}",
+                            id=f"node_{node.id}",
                             fillcolor=LAYER_FILL.get(layer, "#eeeeee"),
                             tooltip=f"{node.kind}: {len(node.members)} resource(s) of {stack}",
-                            **{"class": f"kind-{slug(node.kind)}"},
+                            **{"class": f"kind_{slug(node.kind)}"},
                         )
     for edge in pic.edges:
         # an edge between stacks does not rank the boxes: each stack stays a compact band

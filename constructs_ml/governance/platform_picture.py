@@ -183,8 +183,8 @@ class PlatformPicture:
 
 
 def slug(text: str) -> str:
-    """A token safe for Graphviz and HTML ids."""
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
+    """A token safe for Graphviz, SVG and HTML ids (Graphviz would write ``-`` as ``&#45;``)."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_") or "x"
 
 
 def _name_from_path(path: str) -> str:
@@ -197,6 +197,7 @@ class _Refs:
 
     def __init__(self, templates: TemplateSet, stack_names: Mapping[str, str]) -> None:
         self.templates = templates
+        self.resources = {stack: templates.resources(stack) for stack in templates.templates}
         self.by_stack_name = {v: k for k, v in stack_names.items()}
         self.names: dict[str, tuple[str, str]] = {}
         for stack in templates.templates:
@@ -225,7 +226,7 @@ class _Refs:
     def _walk(self, stack: str, value: Any, out: set[tuple[str, str]], depth: int) -> None:
         if depth > 4:
             return
-        resources = self.templates.resources(stack)
+        resources = self.resources.get(stack, {})
         if isinstance(value, list):
             for item in value:
                 self._walk(stack, item, out, depth)

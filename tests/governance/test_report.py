@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from constructs_ml.governance.__main__ import main
-from constructs_ml.governance.controls import CONTROLS
 from constructs_ml.governance.control_checks import ACKED, FAIL, PASS
+from constructs_ml.governance.controls import CONTROLS
 from constructs_ml.governance.report import ComplianceReport, control_statuses, read_assembly, write_report
 from constructs_ml.governance.report_views import matrix, verdict
 from tests.governance.test_sagemaker_checks_platform import MONITOR_ACK_REASON, build_l1_platform
@@ -63,7 +63,8 @@ def test_command_writes_markdown_and_html(written: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and "</html>" in page
     assert "| Serving | SageMaker | 8 | 1 | 1 |" in md
     svg = (written / "platform.svg").read_text()
-    assert svg.startswith("<?xml") and 'class="node kind_Model"' in svg and 'kind_Endpoint"' not in svg  # L1: no endpoint
+    assert svg.startswith("<?xml") and 'class="node kind_Model"' in svg
+    assert 'kind_Endpoint"' not in svg  # the L1 platform has an endpoint config but no endpoint
     assert all(f'id="stack_{s}"' in svg for s in ("Network", "Platform", "Build", "Serving"))
 
 
@@ -102,7 +103,8 @@ def test_matrix_shows_each_control_per_stack(report: ComplianceReport, written: 
     # guardrail policies live in one stack and cover the others: one result for the whole assembly
     assert status["SM-11"] == [None] * 4 and status["SM-12"] == [None] * 4
     md = (written / "compliance-report.md").read_text()
-    assert "| SM-03 | Domain and user profiles carry persona roles | ✗ Fail | – Not applicable | ✓ Pass | ✗ Fail |" in md
+    na = "\u2013 Not applicable"
+    assert f"| SM-03 | Domain and user profiles carry persona roles | ✗ Fail | {na} | ✓ Pass | ✗ Fail | {na} |" in md
     assert re.search(r"^\| SM-11 \|.*\| whole assembly only \| whole assembly only \|", md, re.M)
 
 
