@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
+from constructs_ml.governance.control_checks import FAIL
 from constructs_ml.governance.picture_render import RenderedPicture
 from constructs_ml.governance.report_data import ComplianceReport
 from constructs_ml.governance.report_views import (
@@ -139,6 +140,10 @@ def _verdict(report: ComplianceReport) -> str:
         '<li><a href="#picture">Platform picture</a></li><li><a href="#counts">Counts per pack</a></li>'
         '<li><a href="#control-details">Control details</a></li></ul></nav>'
     )
+    failed = [c.id for c, r in report.controls if r.status == FAIL]
+    if failed:
+        links = ", ".join(f'<a href="#control-{e(cid)}">{e(cid)}</a>' for cid in failed)
+        problems = f"<p><strong>Failed controls:</strong> {links}</p>{problems}"
     state = "clean" if v.clean else "not-clean"
     return (
         f'<section id="verdict" class="verdict {state}" aria-labelledby="verdict-title">'

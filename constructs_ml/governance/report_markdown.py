@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from constructs_ml.governance.control_checks import FAIL
 from constructs_ml.governance.picture_render import RenderedPicture
 from constructs_ml.governance.report_data import ComplianceReport
 from constructs_ml.governance.report_views import (
@@ -71,6 +72,9 @@ def render_markdown(report: ComplianceReport, picture: RenderedPicture | None = 
             )
         ],
     )
+    failed = [c.id for c, r in report.controls if r.status == FAIL]
+    if failed:
+        lines += [f"Failed controls: {', '.join(failed)}.", ""]
     if v.problems:
         lines += ["Problems reading the assembly (the verdict may be incomplete):", ""]
         lines += [f"- {p}" for p in v.problems] + [""]

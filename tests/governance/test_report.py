@@ -83,6 +83,8 @@ def test_markdown_keeps_the_page_order(written: Path, report: ComplianceReport) 
     assert positions == sorted(positions)
     failed = sum(1 for _, r in report.controls if r.status == FAIL)
     assert f"**Not clean: {len(report.findings)} unacknowledged findings, {failed} failed controls.**" in md
+    failed_ids = [c.id for c, r in report.controls if r.status == FAIL]
+    assert md.index(f"Failed controls: {', '.join(failed_ids)}.") < md.index("## Control matrix")
 
 
 def test_verdict_counts_findings_and_controls(report: ComplianceReport) -> None:
