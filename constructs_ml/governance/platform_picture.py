@@ -440,8 +440,9 @@ def _describe(node: Node, templates: TemplateSet) -> None:
         node.notes += [", ".join(kinds[i : i + 2]) for i in range(0, len(kinds), 2)]
     elif node.kind == "Endpoint" and any(t.startswith("AWS::ApplicationAutoScaling") for t, _ in props):
         node.notes.append("autoscaling")
-    elif node.name == node.kind:
-        node.name = str(_count(node, node.members[0][1])) if len(node.members) > 1 else ""
+    if node.name == node.kind:  # "Endpoint / Endpoint" says nothing: a group shows its count instead
+        same = _count(node, node.members[0][1])
+        node.name = str(same) if same > 1 else ""
 
 
 def _service(name: Any) -> str:
