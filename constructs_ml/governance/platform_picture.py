@@ -144,6 +144,11 @@ class Node:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def title(self) -> str:
+        """Kind and name on one line, e.g. ``Lambda Retraining`` or ``CloudWatch alarms (13)``."""
+        return self.label.splitlines()[0] + (f" {self.name}" if self.name and not self.name.isdigit() else "")
+
+    @property
     def label(self) -> str:
         """Kind, name and notes, one per line."""
         if self.name.isdigit():  # a group of one kind: "CloudWatch alarms (13)"
@@ -400,7 +405,7 @@ def _support_lines(node: Node) -> list[str]:
         _plural(types.count("AWS::SQS::Queue"), "SQS queue") if "AWS::SQS::Queue" in types else "",
     ]
     custom = sum(1 for t in types if t.startswith("AWS::Lambda") or t.startswith("Custom::"))
-    lines.append(f"CDK custom resource: {custom} resources" if custom else "")
+    lines.append(f"CDK custom resource provider: {custom} resources" if custom else "")
     return [line for line in lines if line]
 
 

@@ -244,9 +244,7 @@ def _picture(picture: RenderedPicture | None) -> str:
         return ""
     pic = picture.picture
     flows = "".join(
-        f"<li>{e(pic.nodes[x.src].label.splitlines()[0])} {e(_name(pic.nodes[x.src].name))}→ "
-        f"{e(pic.nodes[x.dst].label.splitlines()[0])} {e(_name(pic.nodes[x.dst].name))}: {e(x.label)}</li>"
-        for x in pic.event_edges
+        f"<li>{e(pic.nodes[x.src].title)} → {e(pic.nodes[x.dst].title)}: {e(x.label)}</li>" for x in pic.event_edges
     )
     summary = (
         f"{_plural(picture.node_count, 'box')} in {_plural(len(pic.stacks), 'stack')}, "
@@ -266,10 +264,6 @@ def _picture(picture: RenderedPicture | None) -> str:
         "resources (IAM, security groups, log groups, queues) are counted, not drawn one by one.</p>"
         f"{body}<h3>Event flows of the MLOps loop</h3><ul>{flows or '<li>none</li>'}</ul></section>"
     )
-
-
-def _name(name: str) -> str:
-    return f"{name} " if name and not name.isdigit() else ""
 
 
 def _reference(report: ComplianceReport) -> str:

@@ -156,11 +156,9 @@ def render_markdown(report: ComplianceReport, picture: RenderedPicture | None = 
             lines += [f"Not drawn: {picture.problem}.", ""]
         lines += ["Event flows:", ""]
         nodes = picture.picture.nodes
-        lines += [
-            f"- {nodes[e.src].label.splitlines()[0]} {_name(nodes[e.src].name)}→ "
-            f"{nodes[e.dst].label.splitlines()[0]} {_name(nodes[e.dst].name)}: {e.label}"
-            for e in picture.picture.event_edges
-        ] or ["- none"]
+        lines += [f"- {nodes[e.src].title} → {nodes[e.dst].title}: {e.label}" for e in picture.picture.event_edges] or [
+            "- none"
+        ]
         lines.append("")
 
     lines += ["## Counts per stack and pack", ""]
@@ -181,7 +179,3 @@ def _rules(rules: Sequence[str]) -> str:
         return ", ".join(f"`{_cell(r)}`" for r in rules)
     packs = sorted({r.split("-", 1)[0] for r in rules})
     return f"{len(rules)} rule ids of {', '.join(packs)} (each listed with its resource below)"
-
-
-def _name(name: str) -> str:
-    return f"{name} " if name and not name.isdigit() else ""
