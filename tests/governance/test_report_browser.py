@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,37 @@ def test_picture_shows_every_stack_and_the_loop(page: Page, written: WrittenRepo
         assert label in texts
     assert page.locator("#picture h3 + ul li").count() == events.count()
     assert f"{written.rendered.node_count} boxes in 4 stacks" in page.locator("#picture figcaption").inner_text()
+
+
+def test_structure_and_contrast_are_accessible(page: Page) -> None:
+    levels = [int(tag[1]) for tag in page.eval_on_selector_all("h1, h2, h3", "hs => hs.map(h => h.tagName)")]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in pairwise(levels))  # no skipped heading level
+    assert page.eval_on_selector_all("main table", "ts => ts.every(t => t.querySelector('th'))")
+    assert page.locator("html").get_attribute("lang") == "en"
+    # WCAG contrast of every badge kind, the body text and the links (the page claims at least 7:1)
+    ratios = page.evaluate(
+        """() => {
+            const lum = c => {
+                const [r, g, b] = c.match(/\\d+/g).slice(0, 3).map(v => {
+                    v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+            };
+            const ratio = (el, bg) => {
+                const [a, b] = [lum(getComputedStyle(el).color), lum(bg)].sort((x, y) => y - x);
+                return (a + 0.05) / (b + 0.05);
+            };
+            const out = {};
+            for (const el of document.querySelectorAll('.badge')) {
+                out[el.className] = ratio(el, getComputedStyle(el).backgroundColor);
+            }
+            out.body = ratio(document.querySelector('.source'), 'rgb(255, 255, 255)');
+            const verdict = getComputedStyle(document.querySelector('#verdict'));
+            out.link = ratio(document.querySelector('nav a'), verdict.backgroundColor);
+            return out;
+        }"""
+    )
+    assert len(ratios) >= 5 and all(r >= 7 for r in ratios.values()), ratios
 
 
 def test_screenshots_for_people(page: Page) -> None:
