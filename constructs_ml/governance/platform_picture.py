@@ -21,10 +21,11 @@ The layout is Graphviz's job (:mod:`constructs_ml.governance.picture_render`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from constructs_ml.governance.assembly_refs import References, literals
 from constructs_ml.governance.template_view import TemplateSet
 
 #: Layers, in the order they are drawn inside a stack.
@@ -128,6 +129,8 @@ USES: dict[tuple[str, str], str] = {
     ("Studio domain", "VPC"): "VPC only",
     ("Feature group", "S3 bucket"): "offline store",
 }
+#: (stack, logical id) -> the id of the node that shows the resource
+Owners = dict[tuple[str, str], str]
 _GENERIC = {"Resource", "Default", "Function", "Domain", "Handler"}
 
 
@@ -197,92 +200,6 @@ def _name_from_path(path: str) -> str:
     return parts[-1] if parts else path.split("/")[-1]
 
 
-class _Refs:
-    """References between resources across the assembly: tokens, exports, stack outputs, names."""
-
-    def __init__(self, templates: TemplateSet, stack_names: Mapping[str, str]) -> None:
-        self.templates = templates
-        self.resources = {stack: templates.resources(stack) for stack in templates.templates}
-        self.by_stack_name = {v: k for k, v in stack_names.items()}
-        self.names: dict[str, tuple[str, str]] = {}
-        for stack in templates.templates:
-            for lid, res in templates.resources(stack).items():
-                props = res.get("Properties")
-                for key, value in props.items() if isinstance(props, Mapping) else []:
-                    if key.endswith("Name") and isinstance(value, str) and len(value) >= 4:
-                        self.names.setdefault(value, (stack, lid))
-        alternation = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
-        self.name_re = re.compile(rf'(?:^|(?<=[/:",]))({alternation})(?=$|[",/])') if self.names else None
-
-    def find(self, stack: str, value: Any, *, names: bool = True) -> set[tuple[str, str]]:
-        """Every (stack, logical id) that ``value`` refers to."""
-        out: set[tuple[str, str]] = set()
-        self._walk(stack, value, out, depth=0)
-        if names and self.name_re is not None:
-            for text in _literals(value):
-                out.update(
-                    self.names[m.group(1)]
-                    for m in self.name_re.finditer(text)
-                    # "name/..." only for long generated names: "churn/raw/" is a prefix, not the group
-                    if m.end() == len(text) or text[m.end()] != "/" or len(m.group(1)) >= 12
-                )
-        return out
-
-    def _walk(self, stack: str, value: Any, out: set[tuple[str, str]], depth: int) -> None:
-        if depth > 4:
-            return
-        resources = self.resources.get(stack, {})
-        if isinstance(value, list):
-            for item in value:
-                self._walk(stack, item, out, depth)
-            return
-        if not isinstance(value, Mapping):
-            return
-        if isinstance(value.get("Ref"), str) and value["Ref"] in resources:
-            out.add((stack, value["Ref"]))
-        att = value.get("Fn::GetAtt")
-        target = att[0] if isinstance(att, list) and att else att.split(".")[0] if isinstance(att, str) else None
-        if isinstance(target, str) and target in resources:
-            out.add((stack, target))
-        if isinstance(value.get("Fn::Sub"), str):
-            out.update((stack, t) for t in re.findall(r"\$\{([A-Za-z0-9]+)", value["Fn::Sub"]) if t in resources)
-        imported = value.get("Fn::ImportValue")
-        if isinstance(imported, str) and imported in self.templates.exports():
-            other, exported = self.templates.exports()[imported]
-            self._walk(other, exported, out, depth + 1)
-        output = value.get("Fn::GetStackOutput")
-        if isinstance(output, Mapping):
-            other_stack = self.by_stack_name.get(str(output.get("StackName")))
-            outputs = self.templates.templates.get(other_stack or "", {}).get("Outputs", {})
-            found = outputs.get(str(output.get("OutputName"))) if isinstance(outputs, Mapping) else None
-            if other_stack and isinstance(found, Mapping):
-                self._walk(other_stack, found.get("Value"), out, depth + 1)
-        for key, item in value.items():
-            if key not in ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::GetStackOutput"):
-                self._walk(stack, item, out, depth)
-
-
-def _literals(value: Any) -> Iterator[str]:
-    """Literal strings in a value; an ``Fn::Join`` gives its literal parts joined (tokens as gaps)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _literals(item)
-    elif isinstance(value, Mapping):
-        join = value.get("Fn::Join")
-        if isinstance(join, list) and len(join) == 2 and isinstance(join[1], list):
-            sep = join[0] if isinstance(join[0], str) else ""
-            yield sep.join(p if isinstance(p, str) else "\x00" for p in join[1])
-            for part in join[1]:
-                if not isinstance(part, str):
-                    yield from _literals(part)
-            return
-        for key, item in value.items():
-            if key not in ("Ref", "Fn::GetAtt", "Fn::ImportValue", "Fn::GetStackOutput"):
-                yield from _literals(item)
-
-
 def _kind_of(rtype: str, path: str) -> Kind:
     if rtype == "AWS::Lambda::Function" and "/Custom::" in f"/{path}":
         return Kind("Security", SUPPORT, GROUP)  # the provider of a CDK custom resource
@@ -303,8 +220,8 @@ def build_picture(
         stack_names: artifact id -> CloudFormation stack name (``Fn::GetStackOutput`` names stacks so).
     """
     pic = PlatformPicture(list(stacks), {s: display.get(s, s) for s in stacks})
-    refs = _Refs(templates, stack_names)
-    owner: dict[tuple[str, str], str] = {}
+    refs = References(templates, stack_names)
+    owner: Owners = {}
     folded: list[tuple[str, str, Kind]] = []
     for stack in stacks:
         for lid, res in templates.resources(stack).items():
@@ -335,8 +252,8 @@ def build_picture(
 def _resolve_folds(
     pic: PlatformPicture,
     templates: TemplateSet,
-    refs: _Refs,
-    owner: dict[tuple[str, str], str],
+    refs: References,
+    owner: Owners,
     folded: list[tuple[str, str, Kind]],
 ) -> None:
     """Attach each folded resource to the node of the parent it references or that references it."""
@@ -376,9 +293,7 @@ def _resolve_folds(
         owner[(stack, lid)] = key
 
 
-def _bucket_key(
-    node: Node, templates: TemplateSet, refs: _Refs, owner: dict[tuple[str, str], str], pic: PlatformPicture
-) -> str:
+def _bucket_key(node: Node, templates: TemplateSet, refs: References, owner: Owners, pic: PlatformPicture) -> str:
     """``KMS: <alias>`` for a bucket encrypted with a key of the assembly, else its SSE algorithm."""
     bucket = templates.resources(node.stack)[node.members[0][0]]
     encryption = (bucket.get("Properties") or {}).get("BucketEncryption")
@@ -451,7 +366,7 @@ def _describe(node: Node, templates: TemplateSet) -> None:
 
 
 def _service(name: Any) -> str:
-    text = next(iter(_literals(name)), "") if not isinstance(name, str) else name
+    text = next(iter(literals(name)), "") if not isinstance(name, str) else name
     return re.sub(r"^.*?\.(?:\x00|[a-z]{2}-[a-z]+-\d)\.", "", text)
 
 
@@ -471,7 +386,7 @@ def _event_label(pattern: Any) -> str:
     return label + (f": {', '.join(states)}" if states else "")
 
 
-def _event_edges(pic: PlatformPicture, templates: TemplateSet, refs: _Refs, owner: dict[tuple[str, str], str]) -> None:
+def _event_edges(pic: PlatformPicture, templates: TemplateSet, refs: References, owner: Owners) -> None:
     for stack in pic.stacks:
         for lid, res in templates.resources(stack).items():
             if res.get("Type") != "AWS::Events::Rule":
@@ -497,7 +412,7 @@ def _event_edges(pic: PlatformPicture, templates: TemplateSet, refs: _Refs, owne
                     pic.edges.append(Edge(src, dst, "event", label))
 
 
-def _uses_edges(pic: PlatformPicture, templates: TemplateSet, refs: _Refs, owner: dict[tuple[str, str], str]) -> None:
+def _uses_edges(pic: PlatformPicture, templates: TemplateSet, refs: References, owner: Owners) -> None:
     drawn = {(e.src, e.dst) for e in pic.edges}
     for (stack, lid), nid in sorted(owner.items()):
         node = pic.nodes[nid]

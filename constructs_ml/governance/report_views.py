@@ -200,7 +200,6 @@ def rule_checks_not_passed(report: ComplianceReport) -> list[tuple[str, str, str
 
 __all__ = [
     "CSS_CLASS",
-    "PASS",
     "STATUSES",
     "SYMBOLS",
     "WORDS",

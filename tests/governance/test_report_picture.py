@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from constructs_ml.governance.assembly_refs import References
 from constructs_ml.governance.picture_render import render
-from constructs_ml.governance.platform_picture import LAYERS, SUPPORT, PlatformPicture, _Refs
+from constructs_ml.governance.platform_picture import LAYERS, SUPPORT, PlatformPicture
 from constructs_ml.governance.report import platform_picture
 from constructs_ml.governance.report_data import ComplianceReport, read_assembly
 from constructs_ml.governance.template_view import TemplateSet
@@ -115,7 +116,7 @@ def test_a_prefix_is_not_mistaken_for_a_resource_name() -> None:
             }
         },
     )
-    refs = _Refs(templates, {"S": "s"})
+    refs = References(templates, {"S": "s"})
     assert refs.find("S", {"key": [{"prefix": "churn/raw/"}]}) == set()
     assert refs.find("S", {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":model-package-group/churn"]]}) == {
         ("S", "Group")
