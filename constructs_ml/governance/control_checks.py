@@ -79,12 +79,19 @@ class ControlResult:
 
 @dataclass(frozen=True)
 class Control:
-    """One GOVERNANCE.md control."""
+    """One GOVERNANCE.md control.
+
+    Attributes:
+        assembly_wide: the check relates resources across stacks (e.g. a guardrail policy in one stack
+            covering SageMaker resources in others), so it has one result for the whole assembly and
+            no result per stack; otherwise the report also evaluates it on each stack alone.
+    """
 
     id: str
     title: str
     how: str
     check: Callable[[AssemblyFacts], ControlResult] | None = None
+    assembly_wide: bool = False
 
 
 Check = Callable[[Mapping[str, Any]], str | None]

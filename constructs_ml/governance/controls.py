@@ -143,12 +143,14 @@ CONTROLS: tuple[Control, ...] = (
                 "sagemaker:AppNetworkAccessType",
             ),
         ),
+        assembly_wide=True,
     ),
     Control(
         "SM-12",
         "Persona guardrails for approval and Studio access",
         "ManagedPolicy conditions on ModelApprovalStatus and aws:SourceVpce; no public model package group",
         lambda f: policy_conditions(f, ("aws:SourceVpce",)),
+        assembly_wide=True,
     ),
     Control(
         "KMS-01",
