@@ -274,6 +274,9 @@ WRITE_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:AbortMultipartUpload", "s3
 KEY_DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:DescribeKey")
 KEY_ENCRYPT_ACTIONS: tuple[str, ...] = ("kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
 _BUCKET_LEVEL = {"s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"}
+#: Bucket-level actions whose requests carry ``s3:prefix`` (Service Authorization Reference); the
+#: others get no prefix condition, which they could never satisfy (a dead grant).
+_PREFIX_KEYED = {"s3:ListBucket", "s3:ListBucketVersions"}
 
 
 def grant_objects(
@@ -287,20 +290,25 @@ def grant_objects(
     """Grant exact S3 ``actions`` on ``bucket`` (objects under ``prefix``) and ``key_actions`` on its key.
 
     Works for any ``IBucket``; bucket-level actions go on the bucket ARN (``s3:ListBucket`` limited to
-    ``prefix`` with an ``s3:prefix`` condition), object actions on ``<bucket>/<prefix>*``.
+    ``prefix`` with an ``s3:prefix`` condition; ``s3:GetBucketLocation`` in its own statement, as its
+    requests carry no ``s3:prefix``), object actions on ``<bucket>/<prefix>*``.
     """
     object_actions = sorted({a for a in actions if a not in _BUCKET_LEVEL})
     bucket_actions = sorted({a for a in actions if a in _BUCKET_LEVEL})
     grant = iam.Grant.add_to_principal(
         grantee=grantee, actions=object_actions, resource_arns=[bucket.arn_for_objects(f"{prefix}*")]
     )
-    if bucket_actions:
-        conditions = {"StringLike": {"s3:prefix": [f"{prefix}*"]}} if prefix else None
-        grant = grant.combine(
-            iam.Grant.add_to_principal(
-                grantee=grantee, actions=bucket_actions, resource_arns=[bucket.bucket_arn], conditions=conditions
+    keyed = [a for a in bucket_actions if prefix and a in _PREFIX_KEYED]
+    for group, conditions in (
+        ([a for a in bucket_actions if a not in keyed], None),
+        (keyed, {"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
+    ):
+        if group:
+            grant = grant.combine(
+                iam.Grant.add_to_principal(
+                    grantee=grantee, actions=group, resource_arns=[bucket.bucket_arn], conditions=conditions
+                )
             )
-        )
     if key_actions and bucket.encryption_key is not None:
         grant = grant.combine(
             iam.Grant.add_to_principal(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,6 +22,7 @@ from constructs_ml.build.pipeline.properties import S3Location
 from constructs_ml.build.pipeline.steps_base import ResourceAccess
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import (
     KEY_DECRYPT_ACTIONS,
     KEY_ENCRYPT_ACTIONS,
@@ -64,11 +64,6 @@ JOB_NAME_PATTERN: dict[str, str] = {
     "transform-job": "pipelines-*",
     "model": "pipelines-*",
 }
-
-
-def sagemaker_arn(scope: Construct, resource: str) -> str:
-    stack = Stack.of(scope)
-    return f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:{resource}"
 
 
 def _unique(locations: Sequence[S3Location]) -> list[S3Location]:
@@ -140,8 +135,8 @@ def grant_job_role(
                     "sagemaker:InvokeEndpoint",
                 ],
                 resources=[
-                    sagemaker_arn(scope, "endpoint/sm-clarify-*"),
-                    sagemaker_arn(scope, "endpoint-config/sm-clarify-*"),
+                    sagemaker_arn(scope, "endpoint", "sm-clarify-*"),
+                    sagemaker_arn(scope, "endpoint-config", "sm-clarify-*"),
                 ],
             )
         )
@@ -164,7 +159,7 @@ def grant_pipeline_role(
 ) -> None:
     """Give the pipeline role exactly what running these steps needs."""
     for kind in sorted(access.job_kinds):
-        resources = [sagemaker_arn(scope, f"{kind}/{JOB_NAME_PATTERN[kind]}")]
+        resources = [sagemaker_arn(scope, kind, JOB_NAME_PATTERN[kind])]
         actions = list(JOB_ACTIONS[kind])
         pipeline_role.add_to_policy(
             iam.PolicyStatement(
@@ -178,17 +173,21 @@ def grant_pipeline_role(
             iam.PolicyStatement(
                 sid="PipelineTuningTrainingJobs",
                 actions=["sagemaker:DescribeTrainingJob"],
-                resources=[sagemaker_arn(scope, "training-job/*")],
+                resources=[sagemaker_arn(scope, "training-job", "*")],
             )
         )
     job_role.grant_pass_role(pipeline_role)
     pipeline_role.add_to_policy(
         iam.PolicyStatement(
             sid="JobKeyForSageMakerResources",
-            actions=["kms:CreateGrant", "kms:DescribeKey"],
+            actions=["kms:CreateGrant"],
             resources=[key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
+    )
+    # Apart: DescribeKey requests never carry kms:GrantIsForAWSResource, so under it no call matches.
+    pipeline_role.add_to_policy(
+        iam.PolicyStatement(sid="JobKeyDescribe", actions=["kms:DescribeKey"], resources=[key.key_arn])
     )
     grant_objects(artifacts.bucket, pipeline_role, READ_ACTIONS, artifacts.prefix, key_actions=KEY_DECRYPT_ACTIONS)
     seen: set[str] = set()
@@ -256,7 +255,7 @@ def record_contracts(
             name = JOB_NAME_PATTERN[kind].replace("*", "contract-check")
             pipeline.allows(
                 f"sagemaker:{create[kind]}",
-                sagemaker_arn(scope, f"{kind}/{name}"),
+                sagemaker_arn(scope, kind, name),
                 context=good,
                 why=f"the pipeline starts its {kind} steps inside the platform's controls",
                 source=src.PIPELINES_ROLE,
