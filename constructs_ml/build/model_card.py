@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Annotations, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, RemovalPolicy, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
@@ -115,10 +115,10 @@ class ModelCard(Construct):
 
     def grant_read(self, grantee: iam.IGrantable) -> iam.Grant:
         """Describe the card (and decrypt its content)."""
-        stack = Stack.of(self)
-        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-card/{self.model_card_name}"
         self.encryption_key.grant(grantee, "kms:Decrypt")
-        return iam.Grant.add_to_principal(grantee=grantee, actions=["sagemaker:DescribeModelCard"], resource_arns=[arn])
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sagemaker:DescribeModelCard"], resource_arns=[self.model_card_arn]
+        )
 
 
 __all__ = [

@@ -44,6 +44,7 @@ from constructs_ml.build.registry_access import (
     reader_principals,
 )
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn_name
 
 #: Model package group names (CloudFormation schema).
 GROUP_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -55,7 +56,7 @@ def _arn_name(name: str) -> str:
     SageMaker lower-cases resource names in ARNs, and IAM compares ARNs case-sensitively: a grant on
     ``model-package/Churn/*`` would match nothing.
     """
-    return name if Token.is_unresolved(name) else name.lower()
+    return sagemaker_arn_name("model-package-group", name)
 
 
 class ApprovalStatus:
@@ -271,6 +272,9 @@ class ModelRegistry(ModelRegistryBase):
         # Built from the name, not GetAtt: grants to roles in other stacks (the approver persona) must not
         # make those stacks depend on this one.
         self.model_package_group_arn = group_arn
+        if Token.is_unresolved(name):
+            # A name known only at deploy cannot be lower-cased here: use the ARN SageMaker returns.
+            self.model_package_group_arn = self.resource.attr_model_package_group_arn
         self._package_arn = package_arn
 
     def grant_cross_account_read(

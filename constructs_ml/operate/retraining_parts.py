@@ -26,6 +26,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import SecureBucket
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.operate.glue_function import GlueFunction
@@ -169,10 +170,7 @@ def monitoring_schedule_arn(scope: Construct, schedule: MonitoringScheduleLike |
     """The ARN of a schedule given by ARN or as an object with a name (SageMaker ARNs use the lower-case name)."""
     if isinstance(schedule, str):
         return schedule
-    name = schedule.monitoring_schedule_name
-    stack = Stack.of(scope)
-    name = name if Token.is_unresolved(name) else name.lower()
-    return f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:monitoring-schedule/{name}"
+    return sagemaker_arn(scope, "monitoring-schedule", schedule.monitoring_schedule_name)
 
 
 def retraining_function(

@@ -161,6 +161,9 @@ class Endpoint(EndpointBase):
         self.resource.add_property_override(
             "DeploymentConfig", deployment.to_cfn([a.alarm_name for a in self.rollback_alarms])
         )
+        if Token.is_unresolved(self.endpoint_name):
+            # A name known only at deploy cannot be lower-cased here: use the ARN SageMaker returns.
+            self.endpoint_arn = self.resource.attr_endpoint_arn
         self.resource.apply_removal_policy(removal_policy)
         for alarm in self.rollback_alarms:
             self.resource.node.add_dependency(alarm)

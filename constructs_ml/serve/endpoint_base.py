@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Arn, ArnFormat, Duration, Resource, Stack, Token
+from aws_cdk import Arn, ArnFormat, Duration, Resource, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml.foundation.arns import sagemaker_arn_name
 from constructs_ml.serve.common import S3Path
 
 INVOCATION_NAMESPACE = "AWS/SageMaker"
@@ -185,8 +186,9 @@ class ImportedEndpoint(EndpointBase):
 
 def endpoint_arn_for(scope: Construct, endpoint_name: str) -> str:
     """The ARN of an endpoint in the scope's account and region."""
-    name = endpoint_name if Token.is_unresolved(endpoint_name) else endpoint_name.lower()
-    return Stack.of(scope).format_arn(service="sagemaker", resource="endpoint", resource_name=name)
+    return Stack.of(scope).format_arn(
+        service="sagemaker", resource="endpoint", resource_name=sagemaker_arn_name("endpoint", endpoint_name)
+    )
 
 
 def endpoint_name_from_arn(scope: Construct, endpoint_arn: str) -> str:

@@ -27,7 +27,8 @@ from constructs import Construct
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
-from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
+from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.serve.common import S3Path, kms_statements
 from constructs_ml.serve.model_parts import (
@@ -105,7 +106,7 @@ class _ImportedModel(ModelBase):
     def __init__(self, scope: Construct, construct_id: str, model_name: str, role: iam.IRole | None) -> None:
         super().__init__(scope, construct_id)
         self.model_name = model_name
-        self.model_arn = stack_arn(self, "sagemaker", f"model/{model_name}")
+        self.model_arn = sagemaker_arn(self, "model", model_name)
         self._imported_role = role
 
 
@@ -336,7 +337,9 @@ class Model(ModelBase):
         if self._role is not None:
             self.resource.node.add_dependency(self._role)
         self.model_name = self.resource.attr_model_name
-        self.model_arn = stack_arn(self, "sagemaker", f"model/{self.model_name}")
+        # The resource's own ARN: the name is CloudFormation's (a token), so no ARN built here could
+        # carry it in the lower case SageMaker writes.
+        self.model_arn = self.resource.attr_model_arn
         if not network_isolation and not serverless:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:model-network-isolation-off",

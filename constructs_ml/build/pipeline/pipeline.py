@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
@@ -48,6 +48,7 @@ from constructs_ml.build.pipeline.properties import S3Location
 from constructs_ml.build.pipeline.roles import grant_job_role, grant_pipeline_role, record_contracts
 from constructs_ml.build.pipeline.steps_base import RenderContext, ResourceAccess, Step
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.roles import ManagedPolicyRole
 
 #: Pipeline names (CloudFormation schema).
@@ -135,10 +136,8 @@ class PipelineBase(Construct):
 class _ImportedPipeline(PipelineBase):
     def __init__(self, scope: Construct, construct_id: str, name: str) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
         self.pipeline_name = name
-        arn_name = name if Token.is_unresolved(name) else name.lower()
-        self.pipeline_arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/{arn_name}"
+        self.pipeline_arn = sagemaker_arn(self, "pipeline", name)
 
 
 class TrainingPipeline(PipelineBase):
@@ -228,8 +227,7 @@ class TrainingPipeline(PipelineBase):
 
         stack = Stack.of(self)
         self.pipeline_name = name
-        arn_name = name if Token.is_unresolved(name) else name.lower()
-        self.pipeline_arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/{arn_name}"
+        self.pipeline_arn = sagemaker_arn(self, "pipeline", name)
         self.parameters: dict[str, Parameter] = {p.name: p for p in parameters}
         self.steps = list(steps)
         self.vpc = vpc
