@@ -43,6 +43,7 @@ from constructs_ml.build.feature_parts import (
 )
 from constructs_ml.build.naming import resource_name
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import (
     KEY_DECRYPT_ACTIONS,
     KEY_ENCRYPT_ACTIONS,
@@ -119,9 +120,7 @@ class FeatureGroup(Construct):
             )
         stack = Stack.of(self)
         self.feature_group_name = name
-        self.feature_group_arn = (
-            f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:feature-group/{name.lower()}"
-        )
+        self.feature_group_arn = sagemaker_arn(self, "feature-group", name)
         self.features = list(features)
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self,
@@ -267,7 +266,15 @@ class FeatureGroup(Construct):
     def _grant_offline_store(self, role: ManagedPolicyRole, store: OfflineStore, database: str, table: str) -> None:
         stack = Stack.of(self)
         location = store.location
-        actions = (*READ_ACTIONS, *WRITE_ACTIONS, *(("s3:DeleteObject",) if store.table_format == "Iceberg" else ()))
+        # As AWS's managed policy AmazonSageMakerFeatureStoreAccess (SageMaker Developer Guide, "AWS
+        # managed policies for Amazon SageMaker Feature Store"): the offline store's writes set an object
+        # ACL, so s3:PutObjectAcl with s3:PutObject (here on the store's prefix only, not every bucket).
+        actions = (
+            *READ_ACTIONS,
+            *WRITE_ACTIONS,
+            "s3:PutObjectAcl",
+            *(("s3:DeleteObject",) if store.table_format == "Iceberg" else ()),
+        )
         grant_objects(
             location.bucket, role, actions, location.prefix, key_actions=(*KEY_DECRYPT_ACTIONS, *KEY_ENCRYPT_ACTIONS)
         )

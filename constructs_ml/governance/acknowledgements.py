@@ -197,6 +197,9 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
                 "s3:DeleteObject",
                 "s3:AbortMultipartUpload",
                 "s3:ListMultipartUploadParts",
+                # The feature store's offline-store writes set an object ACL (FeatureGroup's role); on
+                # platform buckets ACLs are disabled (BucketOwnerEnforced) and public access blocked.
+                "s3:PutObjectAcl",
             }
         ),
     ),
@@ -221,6 +224,9 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
                 "s3:DeleteObject",
                 "s3:AbortMultipartUpload",
                 "s3:ListMultipartUploadParts",
+                # The feature store's offline-store writes set an object ACL (FeatureGroup's role); on
+                # platform buckets ACLs are disabled (BucketOwnerEnforced) and public access blocked.
+                "s3:PutObjectAcl",
             }
         ),
     ),

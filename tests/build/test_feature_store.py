@@ -106,6 +106,22 @@ def test_offline_store_role_is_scoped_to_its_prefix_and_table(governed: Any) -> 
     )
 
 
+def test_offline_store_role_may_set_object_acls_on_its_prefix_only(governed: Any) -> None:
+    """The offline store writes with an object ACL: s3:PutObjectAcl, as in AWS's managed policy
+    AmazonSageMakerFeatureStoreAccess (SageMaker Developer Guide, "AWS managed policies for Amazon
+    SageMaker Feature Store"), but on the store's prefix rather than every *sagemaker* bucket."""
+    template = governed[1]
+    policy = next(
+        v for k, v in resources_of(template, "AWS::IAM::ManagedPolicy").items() if k.startswith("CustomersRolePolicy")
+    )
+    acl = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "s3:PutObjectAcl" in s["Action"]]
+    assert len(acl) == 1
+    (statement,) = acl
+    assert "s3:PutObject" in statement["Action"]
+    assert statement["Resource"]["Fn::Join"][1][1] == "/feature-store/*"
+    assert "Condition" not in statement
+
+
 def test_grant_read_is_record_reads_and_decrypt_only(governed: Any) -> None:
     template = governed[1]
     policy = next(
