@@ -119,10 +119,14 @@ class DeployOnApproval(Construct):
             serving): :data:`NOT_YET_APPROVED` (``"none"``), the placeholder ``ApprovedPackageParameter`` expects.
         endpoint_key: the endpoint's KMS key (volumes, captured data); the function may create grants
             for SageMaker on it (``kms:ViaService`` SageMaker): none (configs without a key).
-        endpoint_config_names: endpoint configs CloudFormation created for the endpoint (read only):
-            none (``for_endpoint`` fills them in). Without them the function cannot read a config it
-            did not create.
-        model_names: models CloudFormation created for the endpoint (read only): none (``for_endpoint``).
+        endpoint_config_names: endpoint configs created for the endpoint outside this construct (read
+            only), by literal name: none. Without them (or ``endpoint_config_arns``) the function cannot
+            read a config it did not create.
+        model_names: models created for the endpoint (read only), by literal name: none.
+        endpoint_config_arns: like ``endpoint_config_names``, by ARN: for configs whose names
+            CloudFormation generates (mixed case, while SageMaker's ARNs are lower case, so an ARN built
+            from such a name never matches), give the resource's ARN attribute: none (``for_endpoint``).
+        model_arns: like ``model_names``, by ARN (same reason): none (``for_endpoint``).
         variant_names: production variants that get the new model: all.
         model_name_prefix: prefix of the created model and config names: the endpoint name (40 chars).
         network_isolation: create models with network isolation: on (turn off only for containers
@@ -161,6 +165,8 @@ class DeployOnApproval(Construct):
         endpoint_key: kms.IKey | None = None,
         endpoint_config_names: Sequence[str] = (),
         model_names: Sequence[str] = (),
+        endpoint_config_arns: Sequence[str] = (),
+        model_arns: Sequence[str] = (),
         variant_names: Sequence[str] = (),
         model_name_prefix: str | None = None,
         network_isolation: bool = True,
@@ -283,7 +289,14 @@ class DeployOnApproval(Construct):
         )
         if guardrail is not None:
             self.function.role.attach(guardrail)
-        grant_deployer(self, execution_role, endpoint_key, endpoint_config_names, model_names)
+        grant_deployer(
+            self,
+            execution_role,
+            endpoint_key,
+            endpoint_config_names,
+            model_names,
+            read_arns=[*endpoint_config_arns, *model_arns],
+        )
         deploy_on_approval_contract(
             self.function,
             package_arn=self.group.packages_arn.removesuffix("*") + "1",
@@ -346,9 +359,10 @@ class DeployOnApproval(Construct):
             kwargs.setdefault("deployment", endpoint.deployment)
         if getattr(endpoint, "key", None) is not None:
             kwargs.setdefault("endpoint_key", endpoint.key)
-        if config is not None and getattr(config, "endpoint_config_name", None) is not None:
-            kwargs.setdefault("endpoint_config_names", [config.endpoint_config_name])
-        kwargs.setdefault("model_names", list(dict.fromkeys(v.model.model_name for v in variants)))
+        # By ARN attribute: the names are CloudFormation's (mixed case), SageMaker's ARNs lower case.
+        if config is not None and getattr(config, "resource", None) is not None:
+            kwargs.setdefault("endpoint_config_arns", [config.resource.attr_endpoint_config_arn])
+        kwargs.setdefault("model_arns", list(dict.fromkeys(v.model.model_arn for v in variants)))
         return cls(scope, construct_id, endpoint=endpoint, **kwargs)
 
     # -- the serving stack's side ------------------------------------------------------------------

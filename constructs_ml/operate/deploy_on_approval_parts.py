@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from constructs_ml.errors import Problems, is_token
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
 
 #: A model package group ARN (the registry may be in another account).
@@ -183,12 +184,14 @@ def sagemaker_statements(
     name_prefix: str,
     endpoint_config_names: Sequence[str],
     model_names: Sequence[str],
+    read_arns: Sequence[str] = (),
 ) -> list[iam.PolicyStatement]:
     """SageMaker permissions: the group's packages, the endpoint, and the names the function derives.
 
     The derived names are ``<prefix>-v<version>-<hash>`` for both the model and the endpoint config.
     ``endpoint_config_names`` / ``model_names`` are the ones CloudFormation created for the endpoint
-    (read only: the function copies the current config and reads which package it serves).
+    (read only: the function copies the current config and reads which package it serves); ``read_arns``
+    the same by ARN (for names CloudFormation generates: only the resource's ARN attribute is in SageMaker's case).
     """
     stack = Stack.of(scope)
 
@@ -197,8 +200,8 @@ def sagemaker_statements(
 
     derived_config = derived_config_arn(scope, name_prefix)
     derived_model = arn("model", f"{name_prefix.lower()}-v*")
-    configs = [derived_config, *(arn("endpoint-config", _lower(n)) for n in endpoint_config_names)]
-    models = [derived_model, *(arn("model", _lower(n)) for n in model_names)]
+    configs = [derived_config, *(sagemaker_arn(scope, "endpoint-config", n) for n in endpoint_config_names)]
+    models = [derived_model, *(sagemaker_arn(scope, "model", n) for n in model_names)]
     return [
         iam.PolicyStatement(
             sid="DescribeApprovedPackages",
@@ -223,7 +226,7 @@ def sagemaker_statements(
         iam.PolicyStatement(
             sid="ReadEndpointConfigsAndModels",
             actions=["sagemaker:DescribeEndpointConfig", "sagemaker:DescribeModel", "sagemaker:ListTags"],
-            resources=[*configs, *models],
+            resources=[*configs, *models, *read_arns],
         ),
     ]
 
@@ -232,10 +235,6 @@ def derived_config_arn(scope: Construct, name_prefix: str) -> str:
     """``endpoint-config/<prefix>-v*`` in the scope's account and region: the configs the function creates."""
     stack = Stack.of(scope)
     return f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:endpoint-config/{name_prefix.lower()}-v*"
-
-
-def _lower(name: str) -> str:
-    return name if Token.is_unresolved(name) else name.lower()
 
 
 def event_bus_statement(scope: Construct, account: str) -> dict[str, object]:

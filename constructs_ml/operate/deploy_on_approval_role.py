@@ -37,6 +37,7 @@ def grant_deployer(
     endpoint_key: kms.IKey | None,
     endpoint_config_names: Sequence[str],
     model_names: Sequence[str],
+    read_arns: Sequence[str] = (),
 ) -> None:
     """Everything the handler calls: the group's packages, the endpoint, the derived names, the record, the key."""
     stack = Stack.of(deployer)
@@ -47,6 +48,7 @@ def grant_deployer(
         name_prefix=deployer.model_name_prefix,
         endpoint_config_names=endpoint_config_names,
         model_names=model_names,
+        read_arns=read_arns,
     ):
         deployer.function.add_to_role_policy(statement)
     derived = flatten_cfn_reference(stack.resolve(derived_config_arn(deployer, deployer.model_name_prefix)))
