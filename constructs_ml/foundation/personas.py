@@ -20,6 +20,7 @@ from constructs import Construct
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import PlatformBuckets
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
 from constructs_ml.foundation.keys import PlatformKeys
@@ -632,7 +633,7 @@ class ExecutionRoles(Construct):
         )
 
         pipelines = (
-            [stack_arn(self, "sagemaker", f"pipeline/{n.lower()}") for n in pipeline_names]
+            [sagemaker_arn(self, "pipeline", n) for n in pipeline_names]
             if pipeline_names
             else [stack_arn(self, "sagemaker", "pipeline/*")]
         )

@@ -22,10 +22,11 @@ from constructs_ml.build import (
     S3Location,
     TrainingPipeline,
 )
+from constructs_ml.foundation import ExecutionRoles, PlatformBuckets, PlatformKeys, SageMakerGuardrail
 from constructs_ml.foundation.arns import LOWER_CASE_ARN_TYPES, sagemaker_arn, sagemaker_arn_name
 from constructs_ml.serve import Endpoint, InstanceVariant, Model
 from tests.build.conftest import imported_infra
-from tests.serve.conftest import foundation
+from tests.serve.conftest import ENV, foundation
 from tests.support import new_app
 
 PREFIX = "arn:${AWS::Partition}:sagemaker:eu-west-1:111111111111"
@@ -164,3 +165,18 @@ def test_owned_model_arn_is_the_resource_arn(built: Built) -> None:
     assert built.stack.resolve(model.model_arn) == {
         "Fn::GetAtt": [built.stack.get_logical_id(model.resource), "ModelArn"]
     }
+
+
+def test_execution_roles_name_their_pipelines_in_lower_case() -> None:
+    app = new_app(governed=False, validate_cfn=False)
+    stack = Stack(app, "Exec", env=ENV)
+    keys = PlatformKeys(stack, "Keys")
+    ExecutionRoles(
+        stack,
+        "Roles",
+        buckets=PlatformBuckets(stack, "Buckets", key=keys.data),
+        guardrail=SageMakerGuardrail(stack, "Guard", keys=[keys.data]),
+        pipeline_names=["Churn-Training"],
+    )
+    template = app.synth().get_stack_by_name("Exec").template
+    assert _resources_of(template, {"sagemaker:StartPipelineExecution"}) == {f"{PREFIX}:pipeline/churn-training"}
