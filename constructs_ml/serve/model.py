@@ -28,7 +28,7 @@ from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
-from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.serve.common import S3Path, kms_statements
 from constructs_ml.serve.model_parts import (
