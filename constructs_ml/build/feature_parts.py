@@ -6,9 +6,17 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
+from constructs import IConstruct
 
 from constructs_ml.build.pipeline.properties import S3Location
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import WorkloadContract
+
+#: AWS's managed policy for the offline store (what its writes need).
+FEATURE_STORE_MANAGED_POLICY = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/security-iam-awsmanpol-feature-store.html"
+)
 
 #: Feature names (SageMaker API ``FeatureName``), and names Feature Store reserves for its own columns.
 FEATURE_NAME = re.compile(r"^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$")
@@ -106,6 +114,71 @@ class Throughput:
         return Throughput("Provisioned", read_units, write_units)
 
 
+def record_offline_store_contract(
+    scope: IConstruct,
+    role: IConstruct,
+    store: OfflineStore,
+    *,
+    key_arn: str,
+    database: str,
+    table: str,
+) -> WorkloadContract:
+    """The contract of the role Feature Store assumes to write the offline store.
+
+    Feature Store writes the records as objects under the store's prefix, encrypted with the group's
+    key (``S3StorageConfig.KmsKeyId``) and with an object ACL (so ``s3:PutObjectAcl``), reads the
+    manifests in the table's ``metadata/`` folder, checks the bucket ACL, and keeps the Glue table's
+    partitions up to date: AWS's managed policy ``AmazonSageMakerFeatureStoreAccess``.
+    """
+    stack = Stack.of(scope)
+    contract = WorkloadContract.of(role)
+    src.assumed_by_service(contract, scope, contract.role_arn, "sagemaker.amazonaws.com", src.FEATURE_STORE)
+    location = store.location
+    data = location.bucket.arn_for_objects(f"{location.prefix}contract-check/data/part-0.parquet")
+    contract.allows(
+        "s3:PutObject",
+        data,
+        context=src.sse_kms(key_arn),
+        why="the offline store writes records as objects under its prefix (SSE-KMS with the group's key)",
+        source=FEATURE_STORE_MANAGED_POLICY,
+    )
+    contract.allows(
+        "s3:PutObjectAcl",
+        data,
+        context={"s3:x-amz-acl": "bucket-owner-full-control"},
+        why="the offline store's writes set an object ACL",
+        source=FEATURE_STORE_MANAGED_POLICY,
+    )
+    contract.allows(
+        "s3:GetObject",
+        location.bucket.arn_for_objects(f"{location.prefix}contract-check/metadata/manifest.json"),
+        why="the offline store reads the manifests it keeps in the metadata folder",
+        source=FEATURE_STORE_MANAGED_POLICY,
+    )
+    contract.allows(
+        "s3:GetBucketAcl",
+        location.bucket.bucket_arn,
+        why="the offline store checks the bucket's ACL",
+        source=FEATURE_STORE_MANAGED_POLICY,
+    )
+    contract.allows(
+        ["kms:GenerateDataKey", "kms:Decrypt"],
+        key_arn,
+        context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+        why="objects are encrypted with the group's key through S3",
+        source=src.FEATURE_STORE,
+    )
+    if store.create_glue_table:
+        glue = f"arn:{stack.partition}:glue:{stack.region}:{stack.account}"
+        contract.allows(
+            ["glue:GetTable", "glue:UpdateTable"],
+            f"{glue}:table/{database}/{table}",
+            why="the offline store keeps the Glue table of the group up to date",
+            source=FEATURE_STORE_MANAGED_POLICY,
+        )
+    return contract
+
+
 __all__ = [
     "FEATURE_NAME",
     "GROUP_NAME",
@@ -118,4 +191,5 @@ __all__ = [
     "OnlineStorageType",
     "OnlineStore",
     "Throughput",
+    "record_offline_store_contract",
 ]

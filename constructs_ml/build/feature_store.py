@@ -40,6 +40,7 @@ from constructs_ml.build.feature_parts import (
     OnlineStorageType,
     OnlineStore,
     Throughput,
+    record_offline_store_contract,
 )
 from constructs_ml.build.naming import resource_name
 from constructs_ml.errors import Problems
@@ -161,6 +162,15 @@ class FeatureGroup(Construct):
                 guardrail=guardrail,
             )
             self._grant_offline_store(self.role, offline_store, catalog.database, table)
+            if role is None:  # a given role's workload is its owner's to state
+                record_offline_store_contract(
+                    self,
+                    self.role,
+                    offline_store,
+                    key_arn=self.encryption_key.key_arn,
+                    database=catalog.database,
+                    table=table,
+                )
         tp = throughput or Throughput.on_demand()
         self.resource = sagemaker.CfnFeatureGroup(
             self,
