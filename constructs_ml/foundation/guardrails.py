@@ -3,8 +3,12 @@
 :class:`SageMakerGuardrail` (control SM-11) is a customer-managed policy of Deny statements attached
 to every persona and execution role: SageMaker resources cannot be created without the platform's VPC
 subnets, without the platform's KMS keys, without network isolation or inter-container encryption
-where IAM offers the condition key, and Studio domains cannot be anything but VPC-only. Every
-condition key and action is checked in the tests against AWS's Service Authorization Reference data.
+where IAM offers the condition key (a request that leaves a flag out counts as off: ``BoolIfExists``),
+instance endpoint configs outside the VPC, monitoring schedules, HyperPod clusters, AutoML, labeling,
+notebook and domain creation outside the same controls, and job types IAM cannot bind to a VPC or key
+(compilation, optimization, inference recommendation, edge packaging) are denied outright. Studio
+domains cannot be anything but VPC-only. Every condition key and action is checked in the tests
+against AWS's Service Authorization Reference data.
 
 :class:`PermissionsBoundary` is the ceiling for every role the platform creates (control IAM-06):
 no IAM user or access-key management, no role creation or policy change that escapes the boundary,
@@ -37,6 +41,9 @@ VPC_REQUIRED_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateNotebookInstance",
     "sagemaker:CreateAutoMLJob",
     "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:UpdateMonitoringSchedule",
+    "sagemaker:CreateCluster",
 )
 
 #: Create calls that carry sagemaker:VolumeKmsKey.
@@ -49,7 +56,16 @@ VOLUME_KMS_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateModelQualityJobDefinition",
     "sagemaker:CreateModelBiasJobDefinition",
     "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:UpdateMonitoringSchedule",
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    "sagemaker:CreateNotebookInstance",
+    "sagemaker:CreateDomain",
 )
+
+#: Labeling jobs name a volume key only with automated labeling: a named key must be the platform's.
+LABELING_ACTIONS: tuple[str, ...] = ("sagemaker:CreateLabelingJob",)
 
 #: Endpoint configs carry sagemaker:VolumeKmsKey too, except serverless ones, which AWS does not let
 #: name a key (they carry sagemaker:ServerlessMemorySize instead).
@@ -65,6 +81,20 @@ OUTPUT_KMS_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateModelQualityJobDefinition",
     "sagemaker:CreateModelBiasJobDefinition",
     "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:UpdateMonitoringSchedule",
+    "sagemaker:CreateLabelingJob",
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+)
+
+_MONITORING_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateDataQualityJobDefinition",
+    "sagemaker:CreateModelQualityJobDefinition",
+    "sagemaker:CreateModelBiasJobDefinition",
+    "sagemaker:CreateModelExplainabilityJobDefinition",
+    "sagemaker:CreateMonitoringSchedule",
+    "sagemaker:UpdateMonitoringSchedule",
 )
 
 #: Create calls that carry sagemaker:NetworkIsolation.
@@ -73,6 +103,7 @@ NETWORK_ISOLATION_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:CreateProcessingJob",
     "sagemaker:CreateModel",
+    *_MONITORING_ACTIONS,
 )
 
 #: Create calls that carry sagemaker:InterContainerTrafficEncryption.
@@ -80,15 +111,26 @@ INTER_CONTAINER_ENCRYPTION_ACTIONS: tuple[str, ...] = (
     "sagemaker:CreateTrainingJob",
     "sagemaker:CreateHyperParameterTuningJob",
     "sagemaker:CreateProcessingJob",
+    "sagemaker:CreateAutoMLJob",
+    "sagemaker:CreateAutoMLJobV2",
+    *_MONITORING_ACTIONS,
+)
+
+#: Jobs IAM cannot bind to a VPC or the platform's keys (no condition keys for either): denied outright.
+UNCONSTRAINABLE_ACTIONS: tuple[str, ...] = (
+    "sagemaker:CreateCompilationJob",
+    "sagemaker:CreateOptimizationJob",
+    "sagemaker:CreateInferenceRecommendationsJob",
+    "sagemaker:CreateEdgePackagingJob",
 )
 
 DOMAIN_ACTIONS: tuple[str, ...] = ("sagemaker:CreateDomain", "sagemaker:UpdateDomain")
 
 
 def _deny(sid: str, actions: Sequence[str], conditions: dict[str, Any]) -> iam.PolicyStatement:
-    """A guardrail statement: deny ``actions`` on every resource when ``conditions`` hold."""
+    """A guardrail statement: deny ``actions`` on every resource when ``conditions`` hold (always when empty)."""
     return iam.PolicyStatement(
-        sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"], conditions=conditions
+        sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"], conditions=conditions or None
     )
 
 
@@ -134,10 +176,16 @@ class SageMakerGuardrail(Construct):
                 ENDPOINT_CONFIG_ACTIONS,
                 {"Null": {"sagemaker:VolumeKmsKey": "true", "sagemaker:ServerlessMemorySize": "true"}},
             ),
+            # Endpoint configs: the models' VPC, unless serverless (which cannot be in a VPC).
+            _deny(
+                "DenyInstanceEndpointConfigOutsideVpc",
+                ENDPOINT_CONFIG_ACTIONS,
+                {"Null": {"sagemaker:VpcSubnets": "true", "sagemaker:ServerlessMemorySize": "true"}},
+            ),
             # Foreign keys only when a key is named (a missing key is denied above, or allowed for serverless).
             _deny(
                 "DenyForeignVolumeKey",
-                (*VOLUME_KMS_ACTIONS, *ENDPOINT_CONFIG_ACTIONS),
+                (*VOLUME_KMS_ACTIONS, *ENDPOINT_CONFIG_ACTIONS, *LABELING_ACTIONS),
                 {"ArnNotEquals": {"sagemaker:VolumeKmsKey": key_arns}, "Null": {"sagemaker:VolumeKmsKey": "false"}},
             ),
             _deny("DenyWithoutOutputKey", OUTPUT_KMS_ACTIONS, {"Null": {"sagemaker:OutputKmsKey": "true"}}),
@@ -146,11 +194,13 @@ class SageMakerGuardrail(Construct):
                 OUTPUT_KMS_ACTIONS,
                 {"ArnNotEquals": {"sagemaker:OutputKmsKey": key_arns}, "Null": {"sagemaker:OutputKmsKey": "false"}},
             ),
+            # ...IfExists: a request that leaves the flag out (SDK default: off) is denied like one that sets it off.
             _deny(
                 "DenyInterContainerTrafficInClear",
                 INTER_CONTAINER_ENCRYPTION_ACTIONS,
-                {"Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}},
+                {"BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}},
             ),
+            _deny("DenyJobsIamCannotConstrain", UNCONSTRAINABLE_ACTIONS, {}),
             _deny(
                 "DenyDomainWithInternet",
                 DOMAIN_ACTIONS,
@@ -172,7 +222,7 @@ class SageMakerGuardrail(Construct):
                 _deny(
                     "DenyWithoutNetworkIsolation",
                     NETWORK_ISOLATION_ACTIONS,
-                    {"Bool": {"sagemaker:NetworkIsolation": "false"}},
+                    {"BoolIfExists": {"sagemaker:NetworkIsolation": "false"}},
                 )
             )
         else:

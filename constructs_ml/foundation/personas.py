@@ -445,22 +445,40 @@ class Personas(Construct):
             why="notebooks start training jobs inside the platform's controls",
             source=src.SAGEMAKER_ROLES,
         )
-        # (A request that leaves the isolation flag out is issue 10's guardrail gap; here: one set to false.)
-        contract.denies(
-            "sagemaker:CreateTrainingJob",
-            job,
-            context={**good, "sagemaker:NetworkIsolation": "false"},
-            why="the guardrail denies a job without network isolation (SM-11)",
-            source=src.SAGEMAKER_CONDITIONS,
-        )
-        for missing in ("sagemaker:VpcSubnets", "sagemaker:VolumeKmsKey"):
+        for flag in ("sagemaker:NetworkIsolation", "sagemaker:InterContainerTrafficEncryption"):
+            contract.denies(
+                "sagemaker:CreateTrainingJob",
+                job,
+                context={**good, flag: "false"},
+                why=f"the guardrail denies a job with {flag} off (SM-11)",
+                source=src.SAGEMAKER_CONDITIONS,
+            )
+        for missing in (
+            "sagemaker:VpcSubnets",
+            "sagemaker:VolumeKmsKey",
+            "sagemaker:NetworkIsolation",
+            "sagemaker:InterContainerTrafficEncryption",
+        ):
             contract.denies(
                 "sagemaker:CreateTrainingJob",
                 job,
                 context={k: v for k, v in good.items() if k != missing},
-                why=f"the guardrail denies a job without {missing} (SM-11)",
+                why=f"the guardrail denies a job that leaves out {missing} (SM-11)",
                 source=src.SAGEMAKER_CONDITIONS,
             )
+        contract.denies(
+            ["sagemaker:CreateCompilationJob", "sagemaker:CreateInferenceRecommendationsJob"],
+            _sagemaker_arn(self, "compilation-job").replace("/*", "/contract-check"),
+            why="job types IAM cannot bind to the VPC or the platform key are denied outright",
+            source=src.SAGEMAKER_CONDITIONS,
+        )
+        contract.denies(
+            "sagemaker:CreateMonitoringSchedule",
+            _sagemaker_arn(self, "monitoring-schedule").replace("/*", "/contract-check"),
+            context={k: v for k, v in good.items() if k != "sagemaker:VolumeKmsKey"},
+            why="monitoring schedules follow the same controls as jobs",
+            source=src.SAGEMAKER_CONDITIONS,
+        )
         contract.denies(
             "sagemaker:CreateTrainingJob",
             job,

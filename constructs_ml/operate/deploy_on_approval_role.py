@@ -144,8 +144,12 @@ def deploy_on_approval_contract(
     contract.allows(
         "sagemaker:CreateEndpointConfig",
         f"{arn}:endpoint-config/{derived}",
-        context={"sagemaker:VolumeKmsKey": endpoint_key_arn} if endpoint_key_arn else {},
-        why="the endpoint config copied from the current one (its KMS key included)",
+        context={
+            **({"sagemaker:VolumeKmsKey": endpoint_key_arn} if endpoint_key_arn else {}),
+            # The new config's models are in the endpoint's VPC (the guardrail denies instance configs outside).
+            **({"sagemaker:VpcSubnets": model_subnet_ids} if model_subnet_ids else {}),
+        },
+        why="the endpoint config copied from the current one (its KMS key and its models' VPC included)",
         source=UPDATE_ENDPOINT,
     )
     contract.allows(

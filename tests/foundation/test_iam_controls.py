@@ -14,6 +14,7 @@ from constructs_ml.foundation.guardrails import (
     INTER_CONTAINER_ENCRYPTION_ACTIONS,
     NETWORK_ISOLATION_ACTIONS,
     OUTPUT_KMS_ACTIONS,
+    UNCONSTRAINABLE_ACTIONS,
     VOLUME_KMS_ACTIONS,
     VPC_REQUIRED_ACTIONS,
 )
@@ -193,11 +194,27 @@ def test_sm11_guardrail_denies_and_is_attached_to_every_persona_and_execution_ro
         "Null": {"sagemaker:VolumeKmsKey": "true", "sagemaker:ServerlessMemorySize": "true"}
     }
     assert statements["DenyInstanceEndpointConfigWithoutVolumeKey"]["Action"] == "sagemaker:CreateEndpointConfig"
+    # ...IfExists: a request that leaves the flag out is denied like one that turns it off.
     assert statements["DenyInterContainerTrafficInClear"]["Condition"] == {
-        "Bool": {"sagemaker:InterContainerTrafficEncryption": "false"}
+        "BoolIfExists": {"sagemaker:InterContainerTrafficEncryption": "false"}
     }
     assert set(statements["DenyInterContainerTrafficInClear"]["Action"]) == set(INTER_CONTAINER_ENCRYPTION_ACTIONS)
-    assert statements["DenyWithoutNetworkIsolation"]["Condition"] == {"Bool": {"sagemaker:NetworkIsolation": "false"}}
+    assert statements["DenyWithoutNetworkIsolation"]["Condition"] == {
+        "BoolIfExists": {"sagemaker:NetworkIsolation": "false"}
+    }
+    # Instance endpoint configs must be in the VPC; serverless ones cannot be.
+    assert statements["DenyInstanceEndpointConfigOutsideVpc"]["Condition"] == {
+        "Null": {"sagemaker:VpcSubnets": "true", "sagemaker:ServerlessMemorySize": "true"}
+    }
+    # Job types IAM cannot constrain are denied without a condition.
+    unconstrained = statements["DenyJobsIamCannotConstrain"]
+    assert "Condition" not in unconstrained
+    assert set(unconstrained["Action"]) == set(UNCONSTRAINABLE_ACTIONS)
+    for gap in ("sagemaker:CreateMonitoringSchedule", "sagemaker:UpdateMonitoringSchedule", "sagemaker:CreateCluster"):
+        assert gap in VPC_REQUIRED_ACTIONS
+    for gap in ("sagemaker:CreateAutoMLJobV2", "sagemaker:CreateNotebookInstance", "sagemaker:CreateDomain"):
+        assert gap in VOLUME_KMS_ACTIONS
+    assert "sagemaker:CreateLabelingJob" in OUTPUT_KMS_ACTIONS
     assert set(statements["DenyWithoutNetworkIsolation"]["Action"]) == set(NETWORK_ISOLATION_ACTIONS)
     assert statements["DenyDomainWithInternet"]["Condition"] == {
         "StringNotEquals": {"sagemaker:AppNetworkAccessType": "VpcOnly"}
