@@ -25,6 +25,8 @@ PATCHES: tuple[str, ...] = (
     "parameter, then fails on the tags; every later ListStackResources fails with ParameterAlreadyExists)",
     "EC2 security-group rules: a rule for a protocol without ports (ESP, IP protocol 50) gets ports -1 "
     "(moto 5.2.1 calls int(None) and fails the stack with a 500; AWS ignores ports for such protocols)",
+    "CloudFormation AWS::SageMaker::EndpointConfig / Model: Fn::GetAtt EndpointConfigArn / ModelArn (documented "
+    "return values moto 5.2.1 does not answer; it fails the stack)",
     "CloudFormation: Ref / Fn::GetAtt of a resource moto skips resolve to a placeholder "
     "('...emulator-skipped-<logical id>...', ARN-shaped for Ref and *Arn) instead of failing the stack",
 )
@@ -169,8 +171,31 @@ def _patch_security_group_rule() -> None:
     SecurityGroupRule.__init__ = __init__  # type: ignore[method-assign]
 
 
+def _patch_sagemaker_arn_attributes() -> None:
+    from moto.sagemaker.models import FakeEndpointConfig, Model
+
+    for cls, attr, value in (
+        (FakeEndpointConfig, "EndpointConfigArn", lambda o: o.endpoint_config_arn),
+        (Model, "ModelArn", lambda o: o.arn),
+    ):
+        original_has = cls.has_cfn_attr.__func__  # type: ignore[attr-defined]
+        original_get = cls.get_cfn_attribute
+
+        def has_cfn_attr(klass: Any, name: str, _attr: str = attr, _has: Any = original_has) -> bool:
+            return name == _attr or bool(_has(klass, name))
+
+        def get_cfn_attribute(
+            self: Any, name: str, _attr: str = attr, _get: Any = original_get, _v: Any = value
+        ) -> Any:
+            return _v(self) if name == _attr else _get(self, name)
+
+        cls.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[method-assign,assignment,arg-type]
+        cls.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+
+
 def apply_patches() -> None:
     """Apply every patch in :data:`PATCHES` to the imported moto."""
+    _patch_sagemaker_arn_attributes()
     _patch_security_group_rule()
     _patch_get_stack_output()
     _patch_kms_key()

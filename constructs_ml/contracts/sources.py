@@ -86,11 +86,18 @@ def job_runtime(
         why="SageMaker publishes the job's metrics",
         source=source,
     )
+    eni = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:network-interface/contract-check"
     contract.allows(
-        ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
-        "*",
+        ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
+        eni,
         context={"aws:RequestedRegion": stack.region, **({"ec2:Vpc": vpc_arn} if vpc_arn else {})},
         why="SageMaker places the job's instances in the VPC (elastic network interfaces)",
+        source=source,
+    )
+    contract.allows(
+        ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+        "*",
+        why="SageMaker reads the VPC configuration it places the instances in",
         source=source,
     )
     if key_arn is not None:

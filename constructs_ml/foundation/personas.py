@@ -196,6 +196,15 @@ class Personas(Construct):
                 self._allow_own_profile_tag(self._roles[kind])
 
         read = iam.PolicyStatement(sid="ListSageMaker", actions=list(SAGEMAKER_READ_ACTIONS), resources=["*"])
+        list_in_account = iam.PolicyStatement(
+            sid="ListPipelineRunsAndPackages",
+            actions=[
+                "sagemaker:ListPipelineExecutions",
+                "sagemaker:ListPipelineExecutionSteps",
+                "sagemaker:ListModelPackages",
+            ],
+            resources=[stack_arn(self, "sagemaker", f"{t}/*") for t in ("pipeline", "model-package")],
+        )
         describe = iam.PolicyStatement(
             sid="DescribeSageMaker",
             actions=list(SAGEMAKER_DESCRIBE_ACTIONS),
@@ -203,6 +212,7 @@ class Personas(Construct):
         )
         for role in self._roles.values():
             role.add_to_policy(read)
+            role.add_to_policy(list_in_account)
             role.add_to_policy(describe)
 
         ds = self._roles[PersonaKind.DATA_SCIENTIST]
@@ -311,6 +321,7 @@ class Personas(Construct):
             for s in workload_statements(self):
                 role.add_to_policy(s)
             role.add_to_policy(read)
+            role.add_to_policy(list_in_account)
             role.add_to_policy(describe)
             role.add_to_policy(
                 iam.PolicyStatement(

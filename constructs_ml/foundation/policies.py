@@ -11,13 +11,17 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-#: EC2 actions SageMaker uses to place jobs, models and apps in a VPC. The Describe actions have no
-#: resource-level permissions; the ENI actions are limited to this account's region by condition.
-VPC_ACCESS_ACTIONS: tuple[str, ...] = (
+#: EC2 actions SageMaker uses to place jobs, models and apps in a VPC: the ENI actions (on network
+#: interfaces, subnets and security groups of this account and region) ...
+ENI_ACTIONS: tuple[str, ...] = (
     "ec2:CreateNetworkInterface",
     "ec2:CreateNetworkInterfacePermission",
     "ec2:DeleteNetworkInterface",
     "ec2:DeleteNetworkInterfacePermission",
+)
+
+#: ... and the describes, which have no resource-level permissions.
+VPC_DESCRIBE_ACTIONS: tuple[str, ...] = (
     "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeVpcs",
     "ec2:DescribeDhcpOptions",
@@ -81,11 +85,16 @@ def workload_statements(
     ]
     if vpc:
         statements.append(
+            iam.PolicyStatement(sid="DescribeVpc", actions=list(VPC_DESCRIBE_ACTIONS), resources=["*"])
+        )
+        statements.append(
             iam.PolicyStatement(
                 sid="PlaceInVpc",
-                actions=list(VPC_ACCESS_ACTIONS),
-                resources=["*"],
-                conditions={"StringEquals": {"aws:RequestedRegion": stack.region}},
+                actions=list(ENI_ACTIONS),
+                resources=[
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:{t}/*"
+                    for t in ("network-interface", "subnet", "security-group")
+                ],
             )
         )
     return statements

