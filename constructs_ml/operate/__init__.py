@@ -6,6 +6,8 @@ from constructs_ml.operate.dashboard import MlDashboard
 from constructs_ml.operate.deploy_on_approval import NOT_YET_APPROVED, DeployOnApproval, ModelPackageGroupRef
 from constructs_ml.operate.glue_function import GlueFunction, available_functions, function_code, lambda_code_root
 from constructs_ml.operate.monitor import ModelMonitor
+from constructs_ml.operate.monitor_metrics import MonitorMetrics
+from constructs_ml.operate.monitor_pipeline import PipelineMonitor
 from constructs_ml.operate.monitor_config import (
     BatchTransformCapture,
     BiasMonitor,
@@ -14,6 +16,7 @@ from constructs_ml.operate.monitor_config import (
     DriftAlarm,
     ExplainabilityMonitor,
     ModelQualityMonitor,
+    MonitorBackend,
     MonitoringType,
     MonitorSchedule,
     ProblemType,
@@ -40,11 +43,14 @@ __all__ = [
     "ModelMonitor",
     "ModelPackageGroupRef",
     "ModelQualityMonitor",
+    "MonitorBackend",
+    "MonitorMetrics",
     "MonitorSchedule",
     "MonitoringScheduleLike",
     "MonitoringScheduleRef",
     "MonitoringType",
     "NewDataTrigger",
+    "PipelineMonitor",
     "PipelineRef",
     "ProblemType",
     "RetrainingTrigger",

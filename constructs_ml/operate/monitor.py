@@ -35,6 +35,7 @@ from constructs import Construct
 from constructs_ml.build.images import ContainerImage
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import InstanceType
 from constructs_ml.operate.monitor_checks import validate_monitors
 from constructs_ml.operate.monitor_config import (
@@ -265,6 +266,10 @@ class ModelMonitor(Construct):
                 schedule_expression=c.schedule.expression,
                 depends_on=depends,
             )
+            if t is MonitoringType.MODEL_EXPLAINABILITY:
+                acknowledge(
+                    ref.job_definition, "monitor-jobs-need-aws-apis", rules=("SageMaker-MonitoringNetworkIsolation",)
+                )
             self._add_alarms(ref, c, action)
 
     @property

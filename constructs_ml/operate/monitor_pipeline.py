@@ -56,6 +56,7 @@ from constructs_ml.build.pipeline import (
 )
 from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import InstanceType
 from constructs_ml.operate.monitor_config import (
     BiasMonitor,
@@ -229,6 +230,12 @@ class PipelineMonitor(MonitorMetrics):
             job_role=job_role,
             guardrail=guardrail,
             description=f"{t.value} monitor of endpoint {endpoint.node.path} (constructs-ml, pipeline backend)",
+        )
+        isolated_off = ["Window", "Publish"] + (["Analyze"] if t is MonitoringType.MODEL_EXPLAINABILITY else [])
+        acknowledge(
+            self.pipeline.resource,
+            "monitor-jobs-need-aws-apis",
+            rules=tuple(f"SageMaker-PipelineStepNetworkIsolation[{s}]" for s in isolated_off),
         )
         self.rule = events.Rule(
             self,
