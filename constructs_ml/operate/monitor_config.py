@@ -218,7 +218,7 @@ class CaptureAttributes:
                 problems.require(
                     start < end,
                     f"{prop}.start_time_offset/end_time_offset",
-                    (self.start_time_offset, self.end_time_offset),
+                    f"{self.start_time_offset} / {self.end_time_offset}",
                     "a start offset earlier than the end offset (e.g. -PT2H / -PT1H)",
                 )
 
