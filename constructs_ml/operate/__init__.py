@@ -6,8 +6,6 @@ from constructs_ml.operate.dashboard import MlDashboard
 from constructs_ml.operate.deploy_on_approval import NOT_YET_APPROVED, DeployOnApproval, ModelPackageGroupRef
 from constructs_ml.operate.glue_function import GlueFunction, available_functions, function_code, lambda_code_root
 from constructs_ml.operate.monitor import ModelMonitor
-from constructs_ml.operate.monitor_metrics import MonitorMetrics
-from constructs_ml.operate.monitor_pipeline import PipelineMonitor
 from constructs_ml.operate.monitor_config import (
     BatchTransformCapture,
     BiasMonitor,
@@ -22,6 +20,8 @@ from constructs_ml.operate.monitor_config import (
     ProblemType,
     monitoring_image_uri,
 )
+from constructs_ml.operate.monitor_metrics import MonitorMetrics
+from constructs_ml.operate.monitor_pipeline import PipelineMonitor
 from constructs_ml.operate.retraining import RetrainingTrigger
 from constructs_ml.operate.retraining_parts import MonitoringScheduleLike, NewDataTrigger, PipelineRef, ScheduleTrigger
 from constructs_ml.operate.schedule import MonitoringScheduleRef
