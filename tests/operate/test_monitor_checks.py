@@ -16,6 +16,7 @@ from constructs_ml.operate import (
     ModelMonitor,
     ModelQualityMonitor,
     MonitorBackend,
+    MonitoringType,
     MonitorSchedule,
     ProblemType,
 )
@@ -179,3 +180,14 @@ def test_regression_takes_no_threshold(f: Foundation) -> None:
     )
     with pytest.raises(ValidationError, match=r"binary classification only"):
         _monitor(f, "Regression", model_quality=quality)
+
+
+def test_switching_backend_keeps_the_metric_dimensions() -> None:
+    names = []
+    for backend in MonitorBackend:
+        f = foundation(App(), "Switch")
+        _monitor(f, "Monitor", backend, data_quality=DataQualityMonitor())
+        monitor = f.stack.node.find_child("Monitor")
+        assert isinstance(monitor, ModelMonitor)
+        names.append(monitor.schedule(MonitoringType.DATA_QUALITY).monitoring_schedule_name)
+    assert names[0] == names[1] and names[0].startswith("switch-monitor-dataquality")
