@@ -92,7 +92,7 @@ class ModelMonitor(Construct):
         volume_size_in_gb: ML storage per instance: 20.
         max_runtime: per job (at most one hour for hourly schedules): one hour.
         role: an existing role instead of a new one (``MODEL_MONITOR``: any role, nothing is added to it;
-            ``PIPELINE``: a ``ManagedPolicyRole``, to which the pipelines add what their steps need).
+            ``PIPELINE``: a ``ManagedPolicyRole``, which gets what the monitors and their pipelines need).
         guardrail: the platform guardrail policy, attached to the new roles: none.
         image_uris: override the AWS image per monitoring type (e.g. for a region not in the table).
 
@@ -166,7 +166,10 @@ class ModelMonitor(Construct):
                 description=f"Model monitoring jobs of {self.node.path}",
                 guardrail=guardrail,
             )
-            self._grant(configs, vpc)
+            self._grant(self.role, configs, vpc)
+        elif backend is MonitorBackend.PIPELINE and isinstance(role, ManagedPolicyRole):
+            # The window step reads capture and ground truth through the S3 API, not as job inputs.
+            self._grant(role, configs, vpc)
         if backend is MonitorBackend.MODEL_MONITOR and explainability is not None:
             # (The pipeline backend's steps without isolation are announced by TrainingPipeline.)
             Annotations.of(self).add_warning_v2(
@@ -314,9 +317,7 @@ class ModelMonitor(Construct):
             guardrail=guardrail,
         )
 
-    def _grant(self, configs: Sequence[MonitorConfig], vpc: ec2.IVpc) -> None:
-        assert self.role is not None
-        role = self.role
+    def _grant(self, role: ManagedPolicyRole, configs: Sequence[MonitorConfig], vpc: ec2.IVpc) -> None:
         stack = Stack.of(self)
         for stmt in execution_role_statements(self, vpc=vpc):
             role.add_to_policy(stmt)
