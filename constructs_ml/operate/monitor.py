@@ -34,6 +34,7 @@ from constructs import Construct
 
 from constructs_ml.build.images import ContainerImage
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.guardrails import SageMakerGuardrail
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import InstanceType
@@ -52,12 +53,12 @@ from constructs_ml.operate.monitor_config import (
 from constructs_ml.operate.monitor_jobdefs import job_properties
 from constructs_ml.operate.monitor_metrics import MonitorMetrics
 from constructs_ml.operate.monitor_pipeline import SKLEARN_PROCESSING, PipelineMonitor
+from constructs_ml.operate.monitor_roles import grant_monitor_role, record_monitor_contracts
 from constructs_ml.operate.retraining_parts import direct_dead_letter_queue
 from constructs_ml.operate.schedule import PREFIX as _PREFIX
 from constructs_ml.operate.schedule import MonitoringScheduleRef
-from constructs_ml.serve.common import S3Path, kms_statements
+from constructs_ml.serve.common import S3Path
 from constructs_ml.serve.endpoint_base import EndpointBase
-from constructs_ml.serve.model_parts import execution_role_statements
 
 _ONE_HOUR = Duration.hours(1)
 
@@ -166,10 +167,14 @@ class ModelMonitor(Construct):
                 description=f"Model monitoring jobs of {self.node.path}",
                 guardrail=guardrail,
             )
-            self._grant(self.role, configs, vpc)
+            grant_monitor_role(
+                self, self.role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+            )
         elif backend is MonitorBackend.PIPELINE and isinstance(role, ManagedPolicyRole):
             # The window step reads capture and ground truth through the S3 API, not as job inputs.
-            self._grant(role, configs, vpc)
+            grant_monitor_role(
+                self, role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+            )
         if backend is MonitorBackend.MODEL_MONITOR and explainability is not None:
             # (The pipeline backend's steps without isolation are announced by TrainingPipeline.)
             Annotations.of(self).add_warning_v2(
@@ -191,6 +196,16 @@ class ModelMonitor(Construct):
             assert isinstance(job_role, ManagedPolicyRole)
             self._pipeline_schedule(guardrail, alarm_topic)
             assert self.trigger_role is not None and self.dead_letter_queue is not None
+            subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
+            # The platform guardrail denies jobs without network isolation; the helper steps need the S3 and
+            # CloudWatch APIs. The monitoring pipelines' roles get the same guardrail minus that one deny
+            # (VPC, subnets, keys and inter-container encryption still enforced); the job role keeps the given one.
+            self.pipeline_guardrail: SageMakerGuardrail | None = None
+            if guardrail is not None:
+                self.pipeline_guardrail = SageMakerGuardrail(
+                    self, "PipelineGuardrail", keys=[kms_key], require_network_isolation=False, subnet_ids=subnet_ids
+                )
+            monitors: list[PipelineMonitor] = []
             for c in configs:
                 t = c.monitoring_type
                 monitor = PipelineMonitor(
@@ -205,7 +220,7 @@ class ModelMonitor(Construct):
                     vpc_subnets=vpc_subnets,
                     security_groups=list(security_groups),
                     job_role=job_role,
-                    guardrail=guardrail,
+                    guardrail=self.pipeline_guardrail.policy if self.pipeline_guardrail else None,
                     image=images[t],
                     helper_image=helper_image or ContainerImage.builtin(SKLEARN_PROCESSING),
                     instance_type=instance_type,
@@ -230,6 +245,18 @@ class ModelMonitor(Construct):
                 failed.add_alarm_action(cw_actions.SnsAction(alarm_topic))
                 self.operational_alarms.append(failed)
                 self._add_alarms(monitor, c, action)
+                monitors.append(monitor)
+            record_monitor_contracts(
+                self,
+                monitors=monitors,
+                trigger_role=self.trigger_role,
+                job_role=job_role,
+                key=kms_key,
+                capture=endpoint.data_capture_path,
+                ground_truth=[g for c in configs if (g := getattr(c, "ground_truth", None)) is not None],
+                security_groups=list(security_groups),
+                subnet_ids=subnet_ids,
+            )
             return
 
         role_arn = self.role.role_arn if self.role is not None else (role.role_arn if role else "")
@@ -316,62 +343,6 @@ class ModelMonitor(Construct):
             description=f"EventBridge starts the monitoring pipelines of {self.node.path}",
             guardrail=guardrail,
         )
-
-    def _grant(self, role: ManagedPolicyRole, configs: Sequence[MonitorConfig], vpc: ec2.IVpc) -> None:
-        stack = Stack.of(self)
-        for stmt in execution_role_statements(self, vpc=vpc):
-            role.add_to_policy(stmt)
-        logs = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/ProcessingJobs*"
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                resources=[logs],
-            )
-        )
-        reads: list[S3Path] = []
-        if self.endpoint is not None and self.endpoint.data_capture_path is not None:
-            reads.append(self.endpoint.data_capture_path)
-        if self.batch_transform is not None:
-            reads.append(self.batch_transform.captured)
-        objects: list[S3Path] = []
-        for c in configs:
-            reads += [p for p in (c.baseline, getattr(c, "ground_truth", None)) if p is not None]
-            if isinstance(c, BiasMonitor | ExplainabilityMonitor):
-                objects.append(c.analysis_config)
-        for path in reads:
-            for stmt in path.read_statements():
-                role.add_to_policy(stmt)
-        for path in objects:
-            for stmt in path.object_read_statements():
-                role.add_to_policy(stmt)
-        for stmt in [
-            *self.output.write_statements(),
-            *self.output.read_statements(),
-            *kms_statements(self.kms_key.key_arn, encrypt=True, decrypt=True),
-        ]:
-            role.add_to_policy(stmt)
-        if any(isinstance(c, ExplainabilityMonitor) for c in configs):
-            role.add_to_policy(shadow_endpoint_statement(self))
-
-
-def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
-    """What Clarify's SHAP analysis does with the job's role: serve the model on a temporary endpoint named
-    ``sm-clarify-*`` and invoke it (SageMaker developer guide, "Configure a SageMaker Clarify Processing Job")."""
-    stack = Stack.of(scope)
-    arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
-    return iam.PolicyStatement(
-        sid="ClarifyShadowEndpoint",
-        actions=[
-            "sagemaker:CreateEndpointConfig",
-            "sagemaker:CreateEndpoint",
-            "sagemaker:DescribeEndpoint",
-            "sagemaker:DescribeEndpointConfig",
-            "sagemaker:DeleteEndpoint",
-            "sagemaker:DeleteEndpointConfig",
-            "sagemaker:InvokeEndpoint",
-        ],
-        resources=[f"{arn}:endpoint/sm-clarify-*", f"{arn}:endpoint-config/sm-clarify-*"],
-    )
 
 
 def _selection(selection: ec2.SubnetSelection) -> dict[str, Any]:

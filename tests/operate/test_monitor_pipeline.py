@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from constructs_ml.contracts.assembly import Assembly
+from constructs_ml.contracts.check import ContractChecker
 from constructs_ml.governance.acknowledgements import find_entry
 from constructs_ml.operate import AlarmTopic, ModelMonitor, MonitoringType, PipelineMonitor
 from constructs_ml.operate import monitor_job_script as script
@@ -179,3 +181,30 @@ def test_job_role_reads_capture_ground_truth_baselines_and_publishes_metrics(bui
         "sm-clarify-*",
     ):
         assert needle in text, needle
+
+
+def test_every_monitor_role_has_an_honoured_contract(built: Built) -> None:
+    report = ContractChecker(Assembly(str(built.result.outdir))).check()
+    mine = {path for path in report.roles if "/ChurnMonitor/" in path}
+    # The jobs' role, the EventBridge role, and each pipeline's role.
+    assert any(p.endswith("/ChurnMonitor/Role/Resource/Resource") for p in mine)
+    assert any("/ChurnMonitor/TriggerRole/" in p for p in mine)
+    assert sum("/Pipeline/PipelineRole/" in p for p in mine) == 4
+    assert not [r for r in report.roles_without_contract if "/ChurnMonitor/" in r]
+    assert report.ok, report.summary()
+
+
+def test_pipeline_roles_get_the_guardrail_minus_isolation_and_the_job_role_keeps_the_platforms(built: Built) -> None:
+    assert built.monitor.pipeline_guardrail is not None
+    policies = resources_of(built.template, "AWS::IAM::ManagedPolicy")
+    (monitoring,) = [p for k, p in policies.items() if k.startswith("ChurnMonitorPipelineGuardrail")]
+    sids = {s["Sid"] for s in monitoring["Properties"]["PolicyDocument"]["Statement"]}
+    assert "DenyWithoutNetworkIsolation" not in sids and {"DenyWithoutVolumeKey", "DenyForeignSubnets"} <= sids
+    roles = resources_of(built.template, "AWS::IAM::Role")
+    pipeline_roles = [r for k, r in roles.items() if "PipelinePipelineRole" in k and k.startswith("ChurnMonitor")]
+    assert len(pipeline_roles) == 4
+    for role in pipeline_roles:
+        assert "ChurnMonitorPipelineGuardrail" in json.dumps(role["Properties"]["ManagedPolicyArns"])
+    (job_role,) = [r for k, r in roles.items() if k.startswith("ChurnMonitorRole")]
+    arns = json.dumps(job_role["Properties"]["ManagedPolicyArns"])
+    assert ("ChurnMonitorPipelineGuardrail" not in arns and "GuardrailPolicy" in arns) or "Guardrail" in arns
