@@ -17,9 +17,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_ml.build.pipeline.roles import JOB_NAME_PATTERN, sagemaker_arn
+from constructs_ml.build.pipeline.roles import JOB_NAME_PATTERN
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.operate.monitor_config import (
     BatchTransformCapture,
@@ -63,9 +64,7 @@ def record_monitor_contracts(
             source=EVENTBRIDGE_TARGET_ROLE,
         )
         pipeline = WorkloadContract.of(m.pipeline.pipeline_role)
-        job = sagemaker_arn(
-            scope, "processing-job/" + JOB_NAME_PATTERN["processing-job"].replace("*", "contract-check")
-        )
+        job = sagemaker_arn(scope, "processing-job", JOB_NAME_PATTERN["processing-job"].replace("*", "contract-check"))
         helper = {**src.compliant_job(key.key_arn, list(subnet_ids)), "sagemaker:NetworkIsolation": "false"}
         pipeline.allows(
             "sagemaker:CreateProcessingJob",
@@ -84,7 +83,7 @@ def record_monitor_contracts(
         )
     trigger.denies(
         "sagemaker:StartPipelineExecution",
-        f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/contract-check-other",
+        sagemaker_arn(scope, "pipeline", "contract-check-other"),
         why="the schedule role starts the monitoring pipelines only",
         source=EVENTBRIDGE_TARGET_ROLE,
     )
@@ -181,8 +180,6 @@ def grant_monitor_role(
 def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
     """What Clarify's SHAP analysis does with the job's role: serve the model on a temporary endpoint named
     ``sm-clarify-*`` and invoke it (SageMaker developer guide, "Configure a SageMaker Clarify Processing Job")."""
-    stack = Stack.of(scope)
-    arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
     return iam.PolicyStatement(
         sid="ClarifyShadowEndpoint",
         actions=[
@@ -194,7 +191,10 @@ def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
             "sagemaker:DeleteEndpointConfig",
             "sagemaker:InvokeEndpoint",
         ],
-        resources=[f"{arn}:endpoint/sm-clarify-*", f"{arn}:endpoint-config/sm-clarify-*"],
+        resources=[
+            sagemaker_arn(scope, "endpoint", "sm-clarify-*"),
+            sagemaker_arn(scope, "endpoint-config", "sm-clarify-*"),
+        ],
     )
 
 
