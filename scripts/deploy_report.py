@@ -439,6 +439,35 @@ def _probe_queue(c: Clients, pid: str, props: dict[str, Any]) -> Result:
     return out
 
 
+def _probe_rule(c: Clients, pid: str, props: dict[str, Any]) -> Result:
+    """An EventBridge rule: it exists, keeps its schedule, and every target declared with a dead-letter
+    queue and retry policy has them (the monitoring pipelines' schedules, direct pipeline targets)."""
+    name = pid.split("|")[-1].split("/")[-1]
+    events = c("events")
+    rule = events.describe_rule(Name=name)
+    out: Result = [("exists", True, pid)]
+    schedule = _lit(props.get("ScheduleExpression"))
+    if isinstance(schedule, str):
+        out.append(("schedule", rule.get("ScheduleExpression") == schedule, str(rule.get("ScheduleExpression"))))
+    declared = props.get("Targets") or []
+    if declared:
+        targets = {t["Id"]: t for t in events.list_targets_by_rule(Rule=name).get("Targets", [])}
+        out.append(("targets", len(targets) == len(declared), f"{len(targets)} of {len(declared)}"))
+        for d in declared:
+            got = targets.get(str(d.get("Id")), {})
+            if d.get("DeadLetterConfig"):
+                out.append(
+                    (
+                        f"{d.get('Id')} dead-letter queue",
+                        bool(got.get("DeadLetterConfig")),
+                        str(got.get("DeadLetterConfig")),
+                    )
+                )
+            if d.get("RetryPolicy"):
+                out.append((f"{d.get('Id')} retry policy", bool(got.get("RetryPolicy")), str(got.get("RetryPolicy"))))
+    return out
+
+
 def _probe_log_group(c: Clients, pid: str, props: dict[str, Any]) -> Result:
     groups = c("logs").describe_log_groups(logGroupNamePrefix=pid)["logGroups"]
     group = next((g for g in groups if g["logGroupName"] == pid), None)
@@ -487,7 +516,7 @@ PROBES: dict[str, Callable[[Clients, str, dict[str, Any]], Result]] = {
     "AWS::SNS::Topic": _probe_topic,
     "AWS::SQS::Queue": _probe_queue,
     "AWS::Logs::LogGroup": _probe_log_group,
-    "AWS::Events::Rule": _by_name("events", "describe_rule", "Name"),
+    "AWS::Events::Rule": _probe_rule,
     "AWS::Events::EventBus": _by_name("events", "describe_event_bus", "Name"),
     "AWS::Lambda::Function": _by_name("lambda", "get_function", "FunctionName"),
     # A parameter's physical id is its full name, slashes included ("/ml/churn/deployed-package").

@@ -1,5 +1,6 @@
 """The serving stack of the reference platform: an endpoint for the approved model (the initial model
-until an approval is recorded), data capture, autoscaling, all four monitors, alarms and a dashboard."""
+until an approval is recorded), data capture, autoscaling, all four monitors (scheduled SageMaker
+pipelines by default: no Model Monitor resource, see docs/operate.md), alarms and a dashboard."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from constructs_ml.operate import (
     MlDashboard,
     ModelMonitor,
     ModelQualityMonitor,
+    MonitorBackend,
     NewDataTrigger,
     ProblemType,
     RetrainingTrigger,
@@ -62,7 +64,15 @@ class ServingConfig:
         sampling_percentage: data capture sampling.
         problem_type: for model quality.
         inference_attribute / probability_attribute / features_attribute: where predictions and
-            features are in captured records.
+            features are in captured records. The churn model is a binary classifier that returns the
+            churn probability (CSV column 0): model quality reads it as a probability and derives the
+            label with ``probability_threshold``, instead of taking the score for a label.
+        probability_threshold: probability at or above which the label is 1.
+        ground_truth_start_offset / ground_truth_end_offset: the window of captured data that model
+            quality and bias join with ground truth; labels arrive late, so the window lies in the past
+            (``-P1D`` .. ``-PT23H``: the predictions of the same hour yesterday).
+        monitor_backend: what runs the monitors: scheduled pipelines (works in every account);
+            ``MonitorBackend.MODEL_MONITOR`` for accounts that already use Model Monitor.
         drift_features: features whose drift raises an alarm.
         min_accuracy: model quality alarm threshold (classification).
         retrain_on_new_data_prefix: retrain when objects land under this prefix of the data bucket: off
@@ -82,13 +92,17 @@ class ServingConfig:
     invocations_per_instance: int = 200
     sampling_percentage: int = 20
     problem_type: str = "BinaryClassification"
-    inference_attribute: str = "0"
-    probability_attribute: str | None = None
+    inference_attribute: str | None = None
+    probability_attribute: str | None = "0"
+    probability_threshold: float | None = 0.5
+    ground_truth_start_offset: str = "-P1D"
+    ground_truth_end_offset: str = "-PT23H"
     features_attribute: str | None = None
     drift_features: tuple[str, ...] = ()
     min_accuracy: float = 0.8
     retrain_on_new_data_prefix: str | None = "churn/raw/"
     retraining_cooldown_hours: int = 24
+    monitor_backend: MonitorBackend = MonitorBackend.PIPELINE
 
 
 class ServingStack(Stack):
@@ -184,7 +198,10 @@ class ServingStack(Stack):
         attributes = CaptureAttributes(
             inference_attribute=c.inference_attribute,
             probability_attribute=c.probability_attribute,
+            probability_threshold=c.probability_threshold,
             features_attribute=c.features_attribute,
+            start_time_offset=c.ground_truth_start_offset,
+            end_time_offset=c.ground_truth_end_offset,
         )
         ground_truth = S3Path(buckets.data.bucket, f"ground-truth/{c.name}")
         baselines = S3Path(art, f"baselines/{c.name}")
@@ -192,6 +209,7 @@ class ServingStack(Stack):
         self.monitor = ModelMonitor(
             self,
             "Monitor",
+            backend=c.monitor_backend,
             endpoint=self.endpoint,
             output=S3Path(buckets.capture.bucket, f"monitoring/{c.name}"),
             kms_key=keys.data,
@@ -218,7 +236,7 @@ class ServingStack(Stack):
             ),
             explainability=ExplainabilityMonitor(
                 analysis_config=baselines.child("explainability/analysis_config.json"),
-                attributes=attributes,
+                attributes=CaptureAttributes(features_attribute=c.features_attribute),
                 baseline=baselines.child("explainability"),
             ),
         )
@@ -228,7 +246,12 @@ class ServingStack(Stack):
             "Dashboard",
             endpoint=self.endpoint,
             monitor=self.monitor,
-            alarms=[*self.endpoint.rollback_alarms, *self.alarms.alarms.values(), *self.monitor.alarms],
+            alarms=[
+                *self.endpoint.rollback_alarms,
+                *self.alarms.alarms.values(),
+                *self.monitor.alarms,
+                *self.monitor.operational_alarms,
+            ],
         )
 
         # The MLOps loop: approvals roll onto the endpoint; drift, violations and new data retrain.
@@ -267,7 +290,8 @@ class ServingStack(Stack):
                     else None
                 ),
                 drift_alarms=self.monitor.alarms,
-                monitoring_schedules=list(self.monitor.schedules.values()),
+                # Model Monitor schedules signal violations by event; the pipeline backend by alarm (above).
+                monitoring_schedules=self.monitor.monitoring_schedules,
                 cooldown=Duration.hours(c.retraining_cooldown_hours),
                 input_data_parameter=None,  # the pipeline retrains on the whole data prefix
                 vpc=network.vpc,

@@ -268,6 +268,31 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             }
         ),
     ),
+    "iam5-clarify-shadow-endpoint": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:endpoint/sm-clarify-*]",
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:endpoint-config/sm-clarify-*]",
+        ),
+        reason=(
+            "SageMaker Clarify's SHAP analysis serves the model on a temporary shadow endpoint whose name it "
+            "generates with the sm-clarify- prefix, invokes it and deletes it (SageMaker developer guide, "
+            "'Configure a SageMaker Clarify Processing Job'); the grant covers only that prefix in this account and "
+            "region, and the guardrail still denies endpoint configs without the platform key."
+        ),
+        scope="monitoring roles of constructs_ml.operate.ModelMonitor with an explainability monitor",
+        auto=True,
+        actions=frozenset(
+            {
+                "sagemaker:CreateEndpointConfig",
+                "sagemaker:CreateEndpoint",
+                "sagemaker:DescribeEndpoint",
+                "sagemaker:DescribeEndpointConfig",
+                "sagemaker:DeleteEndpoint",
+                "sagemaker:DeleteEndpointConfig",
+                "sagemaker:InvokeEndpoint",
+            }
+        ),
+    ),
     "iam5-sagemaker-read-only": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:*]",),
         reason=(
@@ -480,6 +505,23 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the function role policy of constructs_ml.operate.DeployOnApproval only",
     ),
+    "monitor-jobs-need-aws-apis": AllowedAcknowledgement(
+        rules=(
+            "SageMaker-MonitoringNetworkIsolation",
+            "SageMaker-PipelineStepNetworkIsolation[Window]",
+            "SageMaker-PipelineStepNetworkIsolation[Publish]",
+            "SageMaker-PipelineStepNetworkIsolation[Analyze]",
+        ),
+        reason=(
+            "These monitoring jobs must call AWS APIs, which network isolation forbids: the pipeline backend's "
+            "Window step lists captured data in S3, its Publish step puts CloudWatch metrics (a plain processing "
+            "job publishes none on its own), and the explainability analysis serves the model on a Clarify "
+            "shadow endpoint through the SageMaker API. They run in the platform VPC without an internet route, "
+            "reach only its VPC endpoints, and their role reads only the capture, ground-truth and baseline "
+            "prefixes and writes only the monitor's report prefix."
+        ),
+        scope="constructs_ml.operate.ModelMonitor: pipeline Window/Publish steps and explainability jobs only",
+    ),
     # -- direct EventBridge -> SageMaker pipeline targets (constructs_ml.build.SageMakerPipelineTarget) ---------
     "pipeline-target-dead-letter-queue": AllowedAcknowledgement(
         rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
@@ -490,8 +532,9 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "send (aws:SourceArn), and an alarm notifies operators on the first message."
         ),
         scope=(
-            "the DeadLetterQueue of constructs_ml.serve.BatchTransform schedules and of "
-            "constructs_ml.operate.RetrainingTrigger when every trigger is direct"
+            "the DeadLetterQueue of constructs_ml.serve.BatchTransform schedules, of "
+            "constructs_ml.operate.RetrainingTrigger when every trigger is direct, and of "
+            "constructs_ml.operate.ModelMonitor's monitoring pipeline schedules"
         ),
     ),
 }

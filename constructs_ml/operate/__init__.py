@@ -14,11 +14,14 @@ from constructs_ml.operate.monitor_config import (
     DriftAlarm,
     ExplainabilityMonitor,
     ModelQualityMonitor,
+    MonitorBackend,
     MonitoringType,
     MonitorSchedule,
     ProblemType,
     monitoring_image_uri,
 )
+from constructs_ml.operate.monitor_metrics import MonitorMetrics
+from constructs_ml.operate.monitor_pipeline import PipelineMonitor
 from constructs_ml.operate.retraining import RetrainingTrigger
 from constructs_ml.operate.retraining_parts import MonitoringScheduleLike, NewDataTrigger, PipelineRef, ScheduleTrigger
 from constructs_ml.operate.schedule import MonitoringScheduleRef
@@ -40,11 +43,14 @@ __all__ = [
     "ModelMonitor",
     "ModelPackageGroupRef",
     "ModelQualityMonitor",
+    "MonitorBackend",
+    "MonitorMetrics",
     "MonitorSchedule",
     "MonitoringScheduleLike",
     "MonitoringScheduleRef",
     "MonitoringType",
     "NewDataTrigger",
+    "PipelineMonitor",
     "PipelineRef",
     "ProblemType",
     "RetrainingTrigger",

@@ -1,4 +1,8 @@
-"""Model monitoring: data quality, model quality, bias and explainability schedules (control SM-10).
+"""Model monitoring: data quality, model quality, bias and explainability on an endpoint's captured data.
+
+Two backends behind one API (see :class:`~constructs_ml.operate.MonitorBackend` and docs/operate.md):
+scheduled SageMaker pipelines (default; no Model Monitor API, so it works in accounts new to Model
+Monitor, which closed to new customers on 2026-07-30) or Model Monitor schedules (opt-in).
 
 Example::
 
@@ -18,64 +22,85 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml.build.images import ContainerImage
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.guardrails import SageMakerGuardrail
 from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import InstanceType
+from constructs_ml.operate.monitor_checks import validate_monitors
 from constructs_ml.operate.monitor_config import (
     BatchTransformCapture,
     BiasMonitor,
     DataQualityMonitor,
     ExplainabilityMonitor,
     ModelQualityMonitor,
+    MonitorBackend,
     MonitorConfig,
     MonitoringType,
     monitoring_image_uri,
 )
+from constructs_ml.operate.monitor_jobdefs import job_properties
+from constructs_ml.operate.monitor_metrics import MonitorMetrics
+from constructs_ml.operate.monitor_pipeline import SKLEARN_PROCESSING, PipelineMonitor
+from constructs_ml.operate.monitor_roles import grant_monitor_role, record_monitor_contracts
+from constructs_ml.operate.retraining_parts import direct_dead_letter_queue
 from constructs_ml.operate.schedule import PREFIX as _PREFIX
 from constructs_ml.operate.schedule import MonitoringScheduleRef
-from constructs_ml.serve.common import S3Path, kms_statements
+from constructs_ml.serve.common import S3Path
 from constructs_ml.serve.endpoint_base import EndpointBase
-from constructs_ml.serve.model_parts import execution_role_statements
 
 _ONE_HOUR = Duration.hours(1)
 
 
 class ModelMonitor(Construct):
-    """Model Monitor schedules on an endpoint's captured data (or a batch transform's), encrypted and isolated.
+    """Monitors of an endpoint's captured data (or a batch transform's), encrypted, in the VPC.
 
-    Every job definition writes its reports under ``output/<type>`` encrypted with ``kms_key``,
-    encrypts its volumes with it, runs in the VPC with network isolation and inter-container traffic
-    encryption, and publishes CloudWatch metrics; drift alarms notify ``alarm_topic``. One
-    least-privilege role (read captured data, baselines, configs and ground truth; write reports)
-    serves all four jobs. AWS's analyzer and Clarify images are looked up per region (see
-    :func:`~constructs_ml.operate.monitor_config.monitoring_image_uri`).
+    Every job writes its reports under ``output/<type>`` encrypted with ``kms_key``, encrypts its volumes
+    with it, runs in the VPC with inter-container traffic encryption and network isolation (except where
+    the job must call an AWS API: the pipeline backend's window and publish steps, and the explainability
+    analysis, which serves the model on a Clarify shadow endpoint), and publishes CloudWatch metrics;
+    drift alarms notify ``alarm_topic``. One least-privilege role (read captured data, baselines,
+    configs and ground truth; write reports) serves every job. AWS's analyzer and Clarify images are
+    looked up per region (:func:`~constructs_ml.operate.monitor_config.monitoring_image_uri`).
 
     Args:
         scope: parent construct.
         construct_id: construct id.
         endpoint: the monitored endpoint; it must capture data (``Endpoint(data_capture=...)``).
-        batch_transform: monitor a batch transform's captured data instead of an endpoint.
+        batch_transform: monitor a batch transform's captured data instead (``MODEL_MONITOR`` backend only).
         output: where reports go.
         kms_key: the key for reports and volumes (and reading captured data).
         vpc / vpc_subnets / security_groups: where the jobs run (required).
         data_quality / model_quality / bias / explainability: the monitors to create (at least one).
-        alarm_topic: where drift alarms notify (required when any monitor has alarms).
-        instance_type: monitoring job instance: ``ml.m5.xlarge``.
-        instance_count: instances per job: 1.
+        alarm_topic: where drift and violation alarms notify (required with the pipeline backend, whose
+            schedule dead-letter queue alarms there, and whenever a monitor has alarms).
+        backend: what runs the monitors: ``MonitorBackend.PIPELINE`` (scheduled SageMaker pipelines).
+        helper_image: the pipeline backend's window/publish image (Python 3 with boto3): SageMaker's
+            scikit-learn processing image of the region.
+        instance_type: analysis job instance: ``ml.m5.xlarge``.
+        instance_count: instances per analysis job: 1.
         volume_size_in_gb: ML storage per instance: 20.
-        max_runtime: per execution (at most one hour for hourly schedules): one hour.
-        role: an existing role instead of a new one (then no permissions are added).
-        guardrail: the platform guardrail policy, attached to the new role: none.
+        max_runtime: per job (at most one hour for hourly schedules): one hour.
+        role: an existing role instead of a new one (``MODEL_MONITOR``: any role, nothing is added to it;
+            ``PIPELINE``: a ``ManagedPolicyRole``, which gets what the monitors and their pipelines need).
+        guardrail: the platform guardrail policy, attached to the new roles: none.
         image_uris: override the AWS image per monitoring type (e.g. for a region not in the table).
+
+    Attributes:
+        schedules: one monitor per configured type (a ``MonitoringScheduleRef`` or a ``PipelineMonitor``).
+        role: the jobs' role (None when ``role`` was given).
+        trigger_role / dead_letter_queue: the pipeline backend's EventBridge role and dead-letter queue.
     """
 
     def __init__(
@@ -95,6 +120,8 @@ class ModelMonitor(Construct):
         bias: BiasMonitor | None = None,
         explainability: ExplainabilityMonitor | None = None,
         alarm_topic: sns.ITopic | None = None,
+        backend: MonitorBackend = MonitorBackend.PIPELINE,
+        helper_image: ContainerImage | None = None,
         instance_type: InstanceType = InstanceType.ML_M5_XLARGE,
         instance_count: int = 1,
         volume_size_in_gb: int = 20,
@@ -106,23 +133,7 @@ class ModelMonitor(Construct):
         super().__init__(scope, construct_id)
         configs: list[MonitorConfig] = [c for c in (data_quality, model_quality, bias, explainability) if c]
         problems = Problems(self)
-        problems.require(
-            len(configs) >= 1, "data_quality/model_quality/bias/explainability", None, "at least one monitor"
-        )
-        if (endpoint is None) == (batch_transform is None):
-            problems.add("endpoint/batch_transform", (endpoint, batch_transform), "exactly one of them")
-        if endpoint is not None:
-            problems.require(
-                endpoint.has_data_capture,
-                "endpoint",
-                endpoint.node.path,
-                "an endpoint with data capture (Endpoint(data_capture=DataCapture(...)))",
-                what="must capture data to be monitored: give it data_capture=DataCapture(...)",
-            )
-        if batch_transform is not None:
-            problems.require_one_of(
-                "batch_transform.dataset_format", batch_transform.dataset_format, ("csv", "json", "parquet")
-            )
+        validate_monitors(problems, configs, endpoint, batch_transform, backend, role, alarm_topic)
         problems.require(instance_type.is_valid, "instance_type", instance_type.name, "an ML instance type")
         problems.require_range("instance_count", instance_count, 1, 100)
         problems.require_range("volume_size_in_gb", volume_size_in_gb, 1, 16384)
@@ -133,58 +144,148 @@ class ModelMonitor(Construct):
             f"{len(security_groups)} group(s)",
             "at least one security group",
         )
-        if any(c.alarms for c in configs):
-            problems.require(alarm_topic is not None, "alarm_topic", None, "a topic when monitors have alarms")
         problems.exclusive("role", role, "guardrail", guardrail)
-        for c in configs:
-            bad = c.schedule.expression
-            problems.require(
-                bad.startswith("cron(") or bad.startswith("rate("),
-                "schedule",
-                bad,
-                "cron(...) (e.g. MonitorSchedule.hourly())",
-            )
         problems.raise_if_any()
 
+        self.backend = backend
         self.endpoint = endpoint
         self.batch_transform = batch_transform
         self.output = output
         self.kms_key = kms_key
+        self.role: ManagedPolicyRole | None = None
+        self.trigger_role: ManagedPolicyRole | None = None
+        self.dead_letter_queue: sqs.Queue | None = None
+        self.operational_alarms: list[cloudwatch.Alarm] = []
+        stack = Stack.of(self)
+        if role is None:
+            self.role = ManagedPolicyRole(
+                self,
+                "Role",
+                assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
+                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                ),
+                description=f"Model monitoring jobs of {self.node.path}",
+                guardrail=guardrail,
+            )
+            grant_monitor_role(
+                self, self.role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+            )
+        elif backend is MonitorBackend.PIPELINE and isinstance(role, ManagedPolicyRole):
+            # The window step reads capture and ground truth through the S3 API, not as job inputs.
+            grant_monitor_role(
+                self, role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+            )
+        if backend is MonitorBackend.MODEL_MONITOR and explainability is not None:
+            # (The pipeline backend's steps without isolation are announced by TrainingPipeline.)
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:monitor-network-access",
+                "ModelMonitor: the explainability job runs without network isolation: Clarify serves the model on "
+                "a shadow endpoint through the SageMaker API (reached through the VPC's endpoints).",
+            )
+
+        self.schedules: dict[MonitoringType, MonitorMetrics] = {}
+        action = cw_actions.SnsAction(alarm_topic) if alarm_topic is not None else None
+        images = {
+            c.monitoring_type: (image_uris or {}).get(c.monitoring_type)
+            or monitoring_image_uri(self, c.monitoring_type)
+            for c in configs
+        }
+        if backend is MonitorBackend.PIPELINE:
+            assert endpoint is not None and alarm_topic is not None and endpoint.data_capture_path is not None
+            job_role = self.role if self.role is not None else role
+            assert isinstance(job_role, ManagedPolicyRole)
+            self._pipeline_schedule(guardrail, alarm_topic)
+            assert self.trigger_role is not None and self.dead_letter_queue is not None
+            subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
+            # The platform guardrail denies jobs without network isolation; the helper steps need the S3 and
+            # CloudWatch APIs. The monitoring pipelines' roles get the same guardrail minus that one deny
+            # (VPC, subnets, keys and inter-container encryption still enforced); the job role keeps the given one.
+            self.pipeline_guardrail: SageMakerGuardrail | None = None
+            if guardrail is not None:
+                self.pipeline_guardrail = SageMakerGuardrail(
+                    self, "PipelineGuardrail", keys=[kms_key], require_network_isolation=False, subnet_ids=subnet_ids
+                )
+            monitors: list[PipelineMonitor] = []
+            for c in configs:
+                t = c.monitoring_type
+                monitor = PipelineMonitor(
+                    self,
+                    _PREFIX[t],
+                    config=c,
+                    endpoint=endpoint,
+                    capture=endpoint.data_capture_path.child(""),
+                    output=output,
+                    kms_key=kms_key,
+                    vpc=vpc,
+                    vpc_subnets=vpc_subnets,
+                    security_groups=list(security_groups),
+                    job_role=job_role,
+                    guardrail=self.pipeline_guardrail.policy if self.pipeline_guardrail else None,
+                    image=images[t],
+                    helper_image=helper_image or ContainerImage.builtin(SKLEARN_PROCESSING),
+                    instance_type=instance_type,
+                    instance_count=instance_count,
+                    volume_size_in_gb=volume_size_in_gb,
+                    max_runtime=max_runtime,
+                    schedule_role=self.trigger_role.immutable_role,
+                    dead_letter_queue=self.dead_letter_queue,
+                    alarm_action=action,
+                )
+                monitor.pipeline.grant_start_execution(self.trigger_role)
+                failed = cloudwatch.Alarm(
+                    monitor,
+                    "ExecutionFailed",
+                    alarm_description=f"{monitor.monitoring_schedule_name}: the monitoring pipeline failed",
+                    metric=monitor.metric_execution_failed(period=Duration.hours(1)),
+                    threshold=0,
+                    comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                )
+                failed.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+                self.operational_alarms.append(failed)
+                self._add_alarms(monitor, c, action)
+                monitors.append(monitor)
+            record_monitor_contracts(
+                self,
+                monitors=monitors,
+                trigger_role=self.trigger_role,
+                job_role=job_role,
+                key=kms_key,
+                capture=endpoint.data_capture_path,
+                ground_truth=[g for c in configs if (g := getattr(c, "ground_truth", None)) is not None],
+                security_groups=list(security_groups),
+                subnet_ids=subnet_ids,
+            )
+            return
+
+        role_arn = self.role.role_arn if self.role is not None else (role.role_arn if role else "")
         subnets = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnets
         network = {
             "EnableInterContainerTrafficEncryption": True,
-            "EnableNetworkIsolation": True,
             "VpcConfig": {
                 "SecurityGroupIds": [sg.security_group_id for sg in security_groups],
                 "Subnets": [s.subnet_id for s in subnets],
             },
         }
-        if role is None:
-            self.role: ManagedPolicyRole | None = ManagedPolicyRole(
-                self,
-                "Role",
-                assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                    {"StringEquals": {"aws:SourceAccount": Stack.of(self).account}}
-                ),
-                description=f"Model monitoring jobs of {self.node.path}",
-                guardrail=guardrail,
-            )
-            role_arn = self.role.role_arn
-            self._grant_baseline(configs, vpc)
-        else:
-            self.role = None
-            role_arn = role.role_arn
-
-        self.schedules: dict[MonitoringType, MonitoringScheduleRef] = {}
-        action = cw_actions.SnsAction(alarm_topic) if alarm_topic is not None else None
         depends: list[Construct] = [endpoint] if endpoint is not None else []
         if self.role is not None:
             depends.append(self.role)
         for c in configs:
             t = c.monitoring_type
-            image = (image_uris or {}).get(t) or monitoring_image_uri(self, t)
-            props = self._job_properties(
-                c, image, role_arn, network, kms_key, instance_type, instance_count, volume_size_in_gb, max_runtime
+            props = job_properties(
+                c,
+                endpoint=endpoint,
+                batch=batch_transform,
+                output=output,
+                image=images[t],
+                role_arn=role_arn,
+                network=network,
+                key=kms_key,
+                instance_type=instance_type,
+                instance_count=instance_count,
+                volume=volume_size_in_gb,
+                max_runtime=max_runtime,
             )
             ref = MonitoringScheduleRef(
                 self,
@@ -195,161 +296,53 @@ class ModelMonitor(Construct):
                 schedule_expression=c.schedule.expression,
                 depends_on=depends,
             )
-            for a in c.alarms:
-                assert action is not None
-                ref.add_drift_alarm(a, action)
-            self.schedules[t] = ref
+            if t is MonitoringType.MODEL_EXPLAINABILITY:
+                acknowledge(
+                    ref.job_definition, "monitor-jobs-need-aws-apis", rules=("SageMaker-MonitoringNetworkIsolation",)
+                )
+            self._add_alarms(ref, c, action)
 
     @property
     def alarms(self) -> list[cloudwatch.Alarm]:
-        """Every drift alarm of every schedule."""
+        """Every drift alarm of every monitor (and, with the pipeline backend, every violations alarm):
+        what the retraining trigger listens to."""
         return [a for s in self.schedules.values() for a in s.alarms]
 
-    def schedule(self, monitoring_type: MonitoringType) -> MonitoringScheduleRef:
-        """The schedule of one monitor (KeyError if it was not configured)."""
+    @property
+    def monitoring_schedules(self) -> list[MonitoringScheduleRef]:
+        """The Model Monitor schedules (empty with the pipeline backend): for the retraining trigger's
+        "completed with violations" rule; the pipeline backend signals violations through :attr:`alarms`."""
+        return [s for s in self.schedules.values() if isinstance(s, MonitoringScheduleRef)]
+
+    def schedule(self, monitoring_type: MonitoringType) -> MonitorMetrics:
+        """The monitor of one type (KeyError if it was not configured)."""
         return self.schedules[monitoring_type]
 
     # -- internals ----------------------------------------------------------------------------------
 
-    def _grant_baseline(self, configs: Sequence[MonitorConfig], vpc: ec2.IVpc) -> None:
-        assert self.role is not None
-        role = self.role
+    def _add_alarms(self, monitor: MonitorMetrics, c: MonitorConfig, action: cloudwatch.IAlarmAction | None) -> None:
+        for a in c.alarms:
+            assert action is not None
+            monitor.add_drift_alarm(a, action)
+        self.schedules[c.monitoring_type] = monitor
+
+    def _pipeline_schedule(self, guardrail: iam.IManagedPolicy | None, topic: sns.ITopic) -> None:
+        """The EventBridge role that starts the monitoring pipelines and their shared dead-letter queue."""
         stack = Stack.of(self)
-        for stmt in execution_role_statements(self, vpc=vpc):
-            role.add_to_policy(stmt)
-        logs = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/ProcessingJobs*"
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                resources=[logs],
-            )
+        key = kms.Key(
+            self, "DeadLetterKey", enable_key_rotation=True, description=f"Dead-letter queue of {self.node.path}"
         )
-        reads: list[S3Path] = []
-        if self.endpoint is not None and self.endpoint.data_capture_path is not None:
-            reads.append(self.endpoint.data_capture_path)
-        if self.batch_transform is not None:
-            reads.append(self.batch_transform.captured)
-        objects: list[S3Path] = []
-        for c in configs:
-            reads += [p for p in (c.baseline, getattr(c, "ground_truth", None)) if p is not None]
-            if isinstance(c, BiasMonitor | ExplainabilityMonitor):
-                objects.append(c.analysis_config)
-        for path in reads:
-            for stmt in path.read_statements():
-                role.add_to_policy(stmt)
-        for path in objects:
-            for stmt in path.object_read_statements():
-                role.add_to_policy(stmt)
-        for stmt in [
-            *self.output.write_statements(),
-            *self.output.read_statements(),
-            *kms_statements(self.kms_key.key_arn, encrypt=True, decrypt=True),
-        ]:
-            role.add_to_policy(stmt)
-
-    def _input(self, c: MonitorConfig) -> dict[str, Any]:
-        attrs = getattr(c, "attributes", None)
-        extra: dict[str, Any] = {}
-        if attrs is not None:
-            for key, value in (
-                ("FeaturesAttribute", attrs.features_attribute),
-                ("InferenceAttribute", attrs.inference_attribute),
-                ("ProbabilityAttribute", attrs.probability_attribute),
-                ("ProbabilityThresholdAttribute", attrs.probability_threshold),
-                ("StartTimeOffset", attrs.start_time_offset),
-                ("EndTimeOffset", attrs.end_time_offset),
-            ):
-                if value is not None:
-                    extra[key] = value
-        if not isinstance(c, BiasMonitor | ExplainabilityMonitor):
-            extra.pop("FeaturesAttribute", None)
-        if isinstance(c, ExplainabilityMonitor):
-            for k in ("ProbabilityThresholdAttribute", "StartTimeOffset", "EndTimeOffset"):
-                extra.pop(k, None)
-        base = {
-            "LocalPath": "/opt/ml/processing/input/endpoint",
-            "S3DataDistributionType": "FullyReplicated",
-            "S3InputMode": "File",
-        }
-        if self.endpoint is not None:
-            return {"EndpointInput": {"EndpointName": self.endpoint.endpoint_name, **base, **extra}}
-        assert self.batch_transform is not None
-        return {
-            "BatchTransformInput": {
-                "DataCapturedDestinationS3Uri": self.batch_transform.captured.uri,
-                "DatasetFormat": self.batch_transform.format_property(),
-                **base,
-                "LocalPath": "/opt/ml/processing/input/batch",
-                **extra,
-            }
-        }
-
-    def _job_properties(
-        self,
-        c: MonitorConfig,
-        image: str,
-        role_arn: str,
-        network: dict[str, Any],
-        key: kms.IKey,
-        instance_type: InstanceType,
-        instance_count: int,
-        volume: int,
-        max_runtime: Duration,
-    ) -> dict[str, Any]:
-        t = c.monitoring_type
-        prefix = _PREFIX[t]
-        app: dict[str, Any] = {"ImageUri": image, "Environment": {"publish_cloudwatch_metrics": "Enabled"}}
-        job_input: dict[str, Any] = self._input(c)
-        baseline: dict[str, Any] | None = None
-        if isinstance(c, DataQualityMonitor):
-            if c.baseline is not None:
-                baseline = {
-                    "ConstraintsResource": {"S3Uri": c.baseline.child("constraints.json").uri},
-                    "StatisticsResource": {"S3Uri": c.baseline.child("statistics.json").uri},
-                }
-        elif isinstance(c, ModelQualityMonitor):
-            app["ProblemType"] = c.problem_type.value
-            job_input["GroundTruthS3Input"] = {"S3Uri": c.ground_truth.uri}
-            if c.baseline is not None:
-                baseline = {"ConstraintsResource": {"S3Uri": c.baseline.child("constraints.json").uri}}
-        else:
-            app["ConfigUri"] = c.analysis_config.uri
-            if isinstance(c, BiasMonitor):
-                job_input["GroundTruthS3Input"] = {"S3Uri": c.ground_truth.uri}
-            if c.baseline is not None:
-                baseline = {"ConstraintsResource": {"S3Uri": c.baseline.child("analysis.json").uri}}
-        props: dict[str, Any] = {
-            f"{prefix}AppSpecification": app,
-            f"{prefix}JobInput": job_input,
-            f"{prefix}JobOutputConfig": {
-                "KmsKeyId": key.key_arn,
-                "MonitoringOutputs": [
-                    {
-                        "S3Output": {
-                            "LocalPath": "/opt/ml/processing/output",
-                            "S3Uri": self.output.child(t.value).uri,
-                            "S3UploadMode": "EndOfJob",
-                        }
-                    }
-                ],
-            },
-            "JobResources": {
-                "ClusterConfig": {
-                    "InstanceCount": instance_count,
-                    "InstanceType": instance_type.name,
-                    "VolumeSizeInGB": volume,
-                    "VolumeKmsKeyId": key.key_arn,
-                }
-            },
-            "NetworkConfig": network,
-            "RoleArn": role_arn,
-            "StoppingCondition": {"MaxRuntimeInSeconds": int(max_runtime.to_seconds())},
-        }
-        if baseline is not None:
-            props[f"{prefix}BaselineConfig"] = baseline
-        if self.endpoint is not None:
-            props["EndpointName"] = self.endpoint.endpoint_name
-        return props
+        self.dead_letter_queue, alarm = direct_dead_letter_queue(self, key, topic)
+        self.operational_alarms.append(alarm)
+        self.trigger_role = ManagedPolicyRole(
+            self,
+            "TriggerRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description=f"EventBridge starts the monitoring pipelines of {self.node.path}",
+            guardrail=guardrail,
+        )
 
 
 def _selection(selection: ec2.SubnetSelection) -> dict[str, Any]:

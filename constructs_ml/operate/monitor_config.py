@@ -11,6 +11,7 @@ prefix here (see docs/operate.md).
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,7 +20,31 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from constructs_ml.build.image_accounts import image_account
+from constructs_ml.errors import Problems
+from constructs_ml.operate.monitor_schedule import eventbridge_schedule_problems, sagemaker_schedule_problems
 from constructs_ml.serve.common import S3Path
+
+#: Model-quality metrics that are fractions (an alarm threshold outside [0, 1] can never be crossed).
+FRACTION_METRICS = frozenset(
+    {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "f0_5",
+        "f2",
+        "auc",
+        "true_positive_rate",
+        "true_negative_rate",
+        "false_positive_rate",
+        "false_negative_rate",
+        "balanced_accuracy",
+        "weighted_f1",
+        "weighted_precision",
+        "weighted_recall",
+    }
+)
+_OFFSET = re.compile(r"^-P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$")
 
 
 class MonitoringType(enum.Enum):
@@ -39,6 +64,21 @@ class MonitoringType(enum.Enum):
             MonitoringType.MODEL_BIAS: "aws/sagemaker/Endpoints/bias-metrics",
             MonitoringType.MODEL_EXPLAINABILITY: "aws/sagemaker/Endpoints/explainability-metrics",
         }[self]
+
+
+class MonitorBackend(enum.Enum):
+    """What runs the monitors.
+
+    ``PIPELINE`` (default): one SageMaker pipeline per monitor, started on its schedule by an EventBridge
+    rule; its processing jobs select the window of captured data, run AWS's analyzer or Clarify image on
+    it against the baseline, and publish the metrics. It uses no Model Monitor API, so it works in
+    accounts that cannot use Model Monitor (closed to new customers on 2026-07-30, see docs/operate.md).
+    ``MODEL_MONITOR``: ``AWS::SageMaker::*JobDefinition`` + ``AWS::SageMaker::MonitoringSchedule``, for
+    accounts that already use Model Monitor.
+    """
+
+    PIPELINE = "Pipeline"
+    MODEL_MONITOR = "ModelMonitor"
 
 
 class ProblemType(enum.Enum):
@@ -68,9 +108,21 @@ class MonitorSchedule:
         return cls(f"cron(0 {hour} ? * * *)")
 
     @classmethod
+    def every_hours(cls, hours: int, start_hour: int = 0) -> MonitorSchedule:
+        """Every ``hours`` hours from ``start_hour`` (both backends accept it)."""
+        return cls(f"cron(0 {start_hour}/{hours} ? * * *)")
+
+    @classmethod
     def cron(cls, expression: str) -> MonitorSchedule:
-        """Any expression SageMaker accepts (hourly at the most frequent)."""
+        """Any expression the backend accepts, at most hourly (checked field by field at synth, see
+        :mod:`constructs_ml.operate.monitor_schedule`)."""
         return cls(expression)
+
+    def problems(self, backend: MonitorBackend) -> list[str]:
+        """What the backend would reject in this expression (empty when valid)."""
+        if backend is MonitorBackend.MODEL_MONITOR:
+            return sagemaker_schedule_problems(self.expression)
+        return eventbridge_schedule_problems(self.expression)
 
 
 @dataclass(frozen=True)
@@ -91,6 +143,17 @@ class DriftAlarm:
     threshold: float
     comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
     dimensions: dict[str, str] = field(default_factory=dict)
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        """Record a threshold no value of the metric can cross (drift distances and fractions are in [0, 1])."""
+        bounded = self.metric_name.startswith("feature_baseline_drift_") or self.metric_name in FRACTION_METRICS
+        if bounded:
+            problems.require(
+                0.0 <= self.threshold <= 1.0,
+                f"{prop}.threshold",
+                self.threshold,
+                f"a value in [0, 1] ({self.metric_name} is a distance or a fraction)",
+            )
 
     @classmethod
     def feature_drift(cls, feature: str, threshold: float = 0.1) -> DriftAlarm:
@@ -122,6 +185,53 @@ class CaptureAttributes:
     probability_threshold: float | None = None
     start_time_offset: str | None = None
     end_time_offset: str | None = None
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        """Record bad values: a threshold outside [0, 1], a threshold without a probability (and the
+        reverse), offsets that are not negative ISO-8601 durations or do not make a window."""
+        t = self.probability_threshold
+        if t is not None:
+            problems.require(0.0 <= t <= 1.0, f"{prop}.probability_threshold", t, "a probability in [0, 1]")
+        if (t is None) != (self.probability_attribute is None):
+            problems.add(
+                f"{prop}.probability_attribute/probability_threshold",
+                (self.probability_attribute, t),
+                "both (a model that returns probabilities: the label is probability >= threshold) or neither",
+            )
+        for name, value in (("start_time_offset", self.start_time_offset), ("end_time_offset", self.end_time_offset)):
+            if value is not None:
+                problems.require(
+                    bool(_OFFSET.match(value)),
+                    f"{prop}.{name}",
+                    value,
+                    "a negative ISO-8601 duration, e.g. -PT2H, -P1D",
+                )
+        if (self.start_time_offset is None) != (self.end_time_offset is None):
+            problems.add(
+                f"{prop}.start_time_offset/end_time_offset",
+                (self.start_time_offset, self.end_time_offset),
+                "both or neither (the window of captured data joined with late ground truth)",
+            )
+        elif self.start_time_offset is not None and self.end_time_offset is not None:
+            start, end = offset_seconds(self.start_time_offset), offset_seconds(self.end_time_offset)
+            if start is not None and end is not None:
+                problems.require(
+                    start < end,
+                    f"{prop}.start_time_offset/end_time_offset",
+                    f"{self.start_time_offset} / {self.end_time_offset}",
+                    "a start offset earlier than the end offset (e.g. -PT2H / -PT1H)",
+                )
+
+
+def offset_seconds(offset: str) -> int | None:
+    """Seconds of a negative ISO-8601 duration such as ``-P1DT2H`` (None when it is not one)."""
+    m = _OFFSET.match(offset)
+    if m is None:
+        return None
+    days = int((m.group(1) or "0D")[:-1])
+    hours = int((m.group(3) or "0H")[:-1])
+    minutes = int((m.group(4) or "0M")[:-1])
+    return -(days * 86400 + hours * 3600 + minutes * 60)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,18 @@
-"""One monitoring schedule and its job definition: names, metrics and drift alarms."""
+"""One Model Monitor schedule and its job definition (backend ``MODEL_MONITOR``); metrics and alarms come
+from :class:`~constructs_ml.operate.monitor_metrics.MonitorMetrics`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import CfnResource, Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import CfnResource, Stack
 from constructs import Construct
 
-from constructs_ml.operate.monitor_config import DriftAlarm, MonitoringType
+from constructs_ml.operate.monitor_config import MonitoringType
+from constructs_ml.operate.monitor_metrics import MonitorMetrics
 from constructs_ml.serve.common import physical_name
 
 PREFIX = {
@@ -22,7 +23,7 @@ PREFIX = {
 }
 
 
-class MonitoringScheduleRef(Construct):
+class MonitoringScheduleRef(MonitorMetrics):
     """One monitor: its job definition, its schedule, its metrics and drift alarms.
 
     Attributes:
@@ -76,42 +77,3 @@ class MonitoringScheduleRef(Construct):
         self.schedule.add_dependency(self.job_definition)
         for d in depends_on:
             self.job_definition.node.add_dependency(d)
-        self.alarms: list[cloudwatch.Alarm] = []
-        self.drift_alarm_configs: list[DriftAlarm] = []
-
-    def metric(self, metric_name: str, dimensions: Mapping[str, str] | None = None, **props: Any) -> cloudwatch.Metric:
-        """A metric this monitor publishes (``Endpoint`` and ``MonitoringSchedule`` dimensions, plus ``dimensions``)."""
-        dims = {"MonitoringSchedule": self.monitoring_schedule_name}
-        if self.endpoint_name is not None:
-            dims["Endpoint"] = self.endpoint_name
-        dims.update(dimensions or {})
-        props.setdefault("statistic", "Maximum")
-        props.setdefault("period", Duration.hours(1))
-        return cloudwatch.Metric(
-            namespace=self.monitoring_type.namespace, metric_name=metric_name, dimensions_map=dims, **props
-        )
-
-    def metric_feature_drift(self, feature: str, **props: Any) -> cloudwatch.Metric:
-        """Data quality: ``feature_baseline_drift_<feature>``."""
-        return self.metric(f"feature_baseline_drift_{feature}", {"Feature": feature}, **props)
-
-    def metric_model_quality(self, metric_name: str, **props: Any) -> cloudwatch.Metric:
-        """Model quality: e.g. ``accuracy``, ``f1``, ``auc``, ``rmse``, ``mae``, ``r2``."""
-        return self.metric(metric_name, **props)
-
-    def add_drift_alarm(self, alarm: DriftAlarm, action: cloudwatch.IAlarmAction) -> cloudwatch.Alarm:
-        """An alarm on ``alarm`` that notifies ``action``."""
-        created = cloudwatch.Alarm(
-            self,
-            f"Alarm-{alarm.metric_name}"[:200],
-            alarm_description=f"{self.monitoring_schedule_name}: {alarm.metric_name} crossed {alarm.threshold}",
-            metric=self.metric(alarm.metric_name, alarm.dimensions),
-            threshold=alarm.threshold,
-            comparison_operator=alarm.comparison,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        created.add_alarm_action(action)
-        self.alarms.append(created)
-        self.drift_alarm_configs.append(alarm)
-        return created

@@ -1,4 +1,5 @@
-"""ModelMonitor: all four monitors on a capturing endpoint, with drift alarms (SM-10, CW-01, MSG-01)."""
+"""ModelMonitor, Model Monitor backend (opt-in): all four monitors on a capturing endpoint, with drift alarms
+(SM-10, CW-01, MSG-01). The pipeline backend (default) is tested in test_monitor_pipeline.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from constructs_ml.operate import (
     ExplainabilityMonitor,
     ModelMonitor,
     ModelQualityMonitor,
+    MonitorBackend,
     MonitoringType,
     MonitorSchedule,
     ProblemType,
@@ -39,6 +41,7 @@ JOB_TYPES = (
 def monitor_props(f: Foundation) -> dict[str, Any]:
     art = f.buckets.artifacts.bucket
     return {
+        "backend": MonitorBackend.MODEL_MONITOR,
         "output": S3Path(f.buckets.capture.bucket, "monitoring/churn"),
         "kms_key": f.keys.data,
         "vpc": f.network.vpc,
@@ -111,12 +114,17 @@ def tpl(built: Built) -> Template:
 def test_governance_clean(built: Built) -> None:
     assert_governance_clean(built.result)
     mine = [a for a in built.result.acknowledgements() if "/ChurnMonitor" in a[0]]
-    # Only the reviewed IAM wildcard entries that ManagedPolicyRole applies statement by statement.
+    # The reviewed IAM wildcard entries that ManagedPolicyRole applies statement by statement, and the
+    # explainability job's shadow endpoint (network access and the sm-clarify-* grant), on that job only.
     assert {find_entry(rule, reason) for _, rule, reason in mine} <= {
         "iam5-resourceless-actions",
         "iam5-bucket-objects",
         "iam5-sagemaker-logs",
+        "iam5-clarify-shadow-endpoint",
+        "monitor-jobs-need-aws-apis",
     }
+    network = [path for path, rule, _ in mine if rule == "SageMaker-MonitoringNetworkIsolation"]
+    assert network and all("/ModelExplainability/" in p for p in network)
 
 
 def test_cfn_lint_clean(built: Built) -> None:
@@ -132,7 +140,8 @@ def test_sm10_jobs_are_encrypted_isolated_and_in_the_vpc(built: Built, job_type:
     assert "KeysDataKey" in str(props["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"])
     net = props["NetworkConfig"]
     assert net["EnableInterContainerTrafficEncryption"] is True
-    assert net["EnableNetworkIsolation"] is True
+    # Clarify's SHAP analysis serves the model on a shadow endpoint through the SageMaker API (issue 9 item 8).
+    assert net["EnableNetworkIsolation"] is (job_type != JOB_TYPES[3])
     assert len(net["VpcConfig"]["Subnets"]) == 2 and net["VpcConfig"]["SecurityGroupIds"]
     assert props[f"{prefix}AppSpecification"]["Environment"] == {"publish_cloudwatch_metrics": "Enabled"}
     assert props["EndpointName"] == built.endpoint.endpoint_name
@@ -247,7 +256,7 @@ def _job_name(offset: str) -> str:
     props["model_quality"] = ModelQualityMonitor(
         problem_type=ProblemType.REGRESSION,
         ground_truth=S3Path(f.buckets.data.bucket, "gt"),
-        attributes=CaptureAttributes(start_time_offset=offset),
+        attributes=CaptureAttributes(inference_attribute="0", start_time_offset=offset, end_time_offset="-PT1H"),
     )
     for k in ("data_quality", "bias", "explainability"):
         props.pop(k)
@@ -276,6 +285,7 @@ def test_env_agnostic_stack_uses_a_region_mapping() -> None:
     ModelMonitor(
         stack,
         "M",
+        backend=MonitorBackend.MODEL_MONITOR,
         batch_transform=BatchTransformCapture(S3Path(bucket, "batch/capture"), "json"),
         output=S3Path(bucket, "reports"),
         kms_key=kms.Key(stack, "K"),

@@ -33,6 +33,14 @@ EXPECTED_WARNINGS = {
     "constructs-ml:retraining-no-dynamodb-egress": (
         "the DynamoDB managed prefix list id is region-specific; set network.dynamodb_prefix_list_id in cdk.json"
     ),
+    "constructs-ml:pipeline-step-protection-off": (
+        "the monitoring pipelines' Window/Publish steps list S3 and put CloudWatch metrics, and the explainability "
+        "analysis uses a Clarify shadow endpoint (docs/operate.md); only on the serving stack's Monitor"
+    ),
+    "constructs-ml:guardrail-network-isolation-off": (
+        "the monitoring pipelines' roles get the platform guardrail minus the isolation deny, for those steps "
+        "(VPC, subnets, keys, inter-container encryption still enforced); only on the serving stack's Monitor"
+    ),
 }
 
 
@@ -55,6 +63,9 @@ def test_meta01_02_04_governance_clean(platform: tuple[GovernedSynth, ReferenceP
         if report["pluginName"] != "Construct Annotations":
             assert report["violations"] == [], report["pluginName"]
     assert {w for w, _ in result.warnings()} <= set(EXPECTED_WARNINGS)
+    monitor_only = ("constructs-ml:pipeline-step-protection-off", "constructs-ml:guardrail-network-isolation-off")
+    step_off = [path for w, path in result.warnings() if w in monitor_only]
+    assert all("/Serving/Monitor/" in f"/{path}" for path in step_off), step_off
 
 
 def test_meta01_all_six_packs_ran(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:

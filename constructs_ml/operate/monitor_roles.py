@@ -1,0 +1,201 @@
+"""The roles of :class:`~constructs_ml.operate.ModelMonitor`: their grants and their workload contracts
+(see :mod:`constructs_ml.contracts`).
+
+The pipelines' own roles get theirs from :class:`~constructs_ml.build.TrainingPipeline`; this module adds what
+the monitors do beyond that: the EventBridge role that starts them, the pipeline roles starting the helper
+jobs without network isolation (still inside the VPC/KMS controls), and the job role's direct S3, CloudWatch
+and network use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from constructs import Construct
+
+from constructs_ml.build.pipeline.roles import JOB_NAME_PATTERN
+from constructs_ml.contracts import sources as src
+from constructs_ml.contracts.model import WorkloadContract
+from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.operate.monitor_config import (
+    BatchTransformCapture,
+    BiasMonitor,
+    ExplainabilityMonitor,
+    MonitorConfig,
+)
+from constructs_ml.operate.monitor_pipeline import PipelineMonitor
+from constructs_ml.serve.common import S3Path, kms_statements
+from constructs_ml.serve.endpoint_base import EndpointBase
+from constructs_ml.serve.model_parts import execution_role_statements
+
+#: EventBridge: a rule's role needs permission for the target's API call (here StartPipelineExecution).
+EVENTBRIDGE_TARGET_ROLE = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html"
+#: The Model Monitor container contract this backend reproduces (metrics, reports).
+MONITOR_BYOC = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html"
+#: Where SageMaker writes captured data (``<destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/``).
+DATA_CAPTURE = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html"
+
+
+def record_monitor_contracts(
+    scope: Construct,
+    *,
+    monitors: Sequence[PipelineMonitor],
+    trigger_role: ManagedPolicyRole,
+    job_role: ManagedPolicyRole,
+    key: kms.IKey,
+    capture: S3Path,
+    ground_truth: Sequence[S3Path],
+    security_groups: Sequence[ec2.ISecurityGroup],
+    subnet_ids: Sequence[str],
+) -> None:
+    """Record the contracts of the pipeline backend's roles."""
+    stack = Stack.of(scope)
+    trigger = WorkloadContract.of(trigger_role)
+    for m in monitors:
+        trigger.allows(
+            "sagemaker:StartPipelineExecution",
+            m.pipeline_arn,
+            why=f"the schedule starts the {m.monitoring_type.value} monitoring pipeline",
+            source=EVENTBRIDGE_TARGET_ROLE,
+        )
+        pipeline = WorkloadContract.of(m.pipeline.pipeline_role)
+        job = sagemaker_arn(scope, "processing-job", JOB_NAME_PATTERN["processing-job"].replace("*", "contract-check"))
+        helper = {**src.compliant_job(key.key_arn, list(subnet_ids)), "sagemaker:NetworkIsolation": "false"}
+        pipeline.allows(
+            "sagemaker:CreateProcessingJob",
+            job,
+            context=helper,
+            why="the Window and Publish steps run without network isolation (S3 listing, CloudWatch metrics)",
+            source=src.PIPELINES_ROLE,
+        )
+        unencrypted = {k: v for k, v in helper.items() if k not in ("sagemaker:VolumeKmsKey", "sagemaker:OutputKmsKey")}
+        pipeline.denies(
+            "sagemaker:CreateProcessingJob",
+            job,
+            context=unencrypted,
+            why="the monitoring guardrail still denies jobs without the platform volume key (SM-11)",
+            source=src.SAGEMAKER_CONDITIONS,
+        )
+    trigger.denies(
+        "sagemaker:StartPipelineExecution",
+        sagemaker_arn(scope, "pipeline", "contract-check-other"),
+        why="the schedule role starts the monitoring pipelines only",
+        source=EVENTBRIDGE_TARGET_ROLE,
+    )
+    jobs = WorkloadContract.of(job_role)
+    for path, why, source in [
+        (capture, "the Window step reads the endpoint's captured records", DATA_CAPTURE),
+        *[(g, "the Window step joins captured records with ground truth", src.SAGEMAKER_ROLES) for g in ground_truth],
+    ]:
+        prefix = path.clean_prefix
+        jobs.allows(
+            "s3:ListBucket",
+            path.bucket.bucket_arn,
+            context={"s3:prefix": f"{prefix}/contract-check/"},
+            why=why + " (listing the hour's prefix)",
+            source=source,
+        )
+        jobs.allows(
+            "s3:GetObject", path.bucket.arn_for_objects(f"{prefix}/contract-check.jsonl"), why=why, source=source
+        )
+        jobs.allows(
+            "kms:Decrypt",
+            key.key_arn,
+            context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+            why=why + " (SSE-KMS)",
+            source=source,
+        )
+    for m in monitors:
+        jobs.allows(
+            "cloudwatch:PutMetricData",
+            "*",
+            context={"cloudwatch:namespace": m.monitoring_type.namespace},
+            why="the Publish step puts the metrics Model Monitor would have published",
+            source=MONITOR_BYOC,
+        )
+    for service in ("s3", "monitoring"):
+        jobs.reaches(
+            service,
+            security_groups=security_groups,
+            subnets=subnet_ids,
+            why="the Window/Publish steps call S3 and CloudWatch through the VPC's endpoints",
+            source=src.PROCESSING_VPC,
+        )
+
+
+def grant_monitor_role(
+    scope: Construct,
+    role: ManagedPolicyRole,
+    configs: Sequence[MonitorConfig],
+    vpc: ec2.IVpc,
+    *,
+    endpoint: EndpointBase | None,
+    batch: BatchTransformCapture | None,
+    output: S3Path,
+    key: kms.IKey,
+) -> None:
+    """The monitoring jobs' grants: VPC and logs, read captured data, baselines, configs and ground truth,
+    write the reports, use the key; Clarify's shadow endpoint for explainability."""
+    stack = Stack.of(scope)
+    for stmt in execution_role_statements(scope, vpc=vpc):
+        role.add_to_policy(stmt)
+    logs = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/ProcessingJobs*"
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            resources=[logs],
+        )
+    )
+    reads: list[S3Path] = []
+    if endpoint is not None and endpoint.data_capture_path is not None:
+        reads.append(endpoint.data_capture_path)
+    if batch is not None:
+        reads.append(batch.captured)
+    objects: list[S3Path] = []
+    for c in configs:
+        reads += [p for p in (c.baseline, getattr(c, "ground_truth", None)) if p is not None]
+        if isinstance(c, BiasMonitor | ExplainabilityMonitor):
+            objects.append(c.analysis_config)
+    for path in reads:
+        for stmt in path.read_statements():
+            role.add_to_policy(stmt)
+    for path in objects:
+        for stmt in path.object_read_statements():
+            role.add_to_policy(stmt)
+    for stmt in [
+        *output.write_statements(),
+        *output.read_statements(),
+        *kms_statements(key.key_arn, encrypt=True, decrypt=True),
+    ]:
+        role.add_to_policy(stmt)
+    if any(isinstance(c, ExplainabilityMonitor) for c in configs):
+        role.add_to_policy(shadow_endpoint_statement(scope))
+
+
+def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
+    """What Clarify's SHAP analysis does with the job's role: serve the model on a temporary endpoint named
+    ``sm-clarify-*`` and invoke it (SageMaker developer guide, "Configure a SageMaker Clarify Processing Job")."""
+    return iam.PolicyStatement(
+        sid="ClarifyShadowEndpoint",
+        actions=[
+            "sagemaker:CreateEndpointConfig",
+            "sagemaker:CreateEndpoint",
+            "sagemaker:DescribeEndpoint",
+            "sagemaker:DescribeEndpointConfig",
+            "sagemaker:DeleteEndpoint",
+            "sagemaker:DeleteEndpointConfig",
+            "sagemaker:InvokeEndpoint",
+        ],
+        resources=[
+            sagemaker_arn(scope, "endpoint", "sm-clarify-*"),
+            sagemaker_arn(scope, "endpoint-config", "sm-clarify-*"),
+        ],
+    )
+
+
+__all__ = ["grant_monitor_role", "record_monitor_contracts", "shadow_endpoint_statement"]
