@@ -213,6 +213,7 @@ class ServingStack(Stack):
             endpoint=self.endpoint,
             output=S3Path(buckets.capture.bucket, f"monitoring/{c.name}"),
             kms_key=keys.data,
+            dead_letter_key=keys.messaging,
             vpc=network.vpc,
             vpc_subnets=network.subnet_selection,
             security_groups=[network.workload_security_group],

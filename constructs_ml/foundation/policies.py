@@ -84,9 +84,7 @@ def workload_statements(
         ),
     ]
     if vpc:
-        statements.append(
-            iam.PolicyStatement(sid="DescribeVpc", actions=list(VPC_DESCRIBE_ACTIONS), resources=["*"])
-        )
+        statements.append(iam.PolicyStatement(sid="DescribeVpc", actions=list(VPC_DESCRIBE_ACTIONS), resources=["*"]))
         statements.append(
             iam.PolicyStatement(
                 sid="PlaceInVpc",

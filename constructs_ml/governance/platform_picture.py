@@ -205,6 +205,8 @@ def _kind_of(rtype: str, path: str) -> Kind:
         return Kind("Security", SUPPORT, GROUP)  # the provider of a CDK custom resource
     if rtype.startswith("Custom::") or rtype == "AWS::CloudFormation::CustomResource":
         return KINDS.get(rtype, Kind("Security", SUPPORT, GROUP))
+    if rtype == "AWS::SageMaker::Pipeline" and "/Monitor/" in f"/{path}":
+        return Kind("Monitoring", "Model monitoring", GROUP)  # the pipeline backend's scheduled monitors
     return KINDS.get(rtype, Kind("Other", rtype.split("::")[-1] if "::" in rtype else rtype, GROUP))
 
 
@@ -355,7 +357,12 @@ def _describe(node: Node, templates: TemplateSet) -> None:
         node.notes += _support_lines(node)
     elif node.kind == "Model monitoring":
         schedules = [str(p.get("MonitoringScheduleConfig", {}).get("MonitoringType", "")) for t, p in props]
-        node.name = _plural(_count(node, "AWS::SageMaker::MonitoringSchedule"), "schedule")
+        pipelines = _count(node, "AWS::SageMaker::Pipeline")
+        node.name = (
+            _plural(pipelines, "scheduled pipeline")
+            if pipelines
+            else _plural(_count(node, "AWS::SageMaker::MonitoringSchedule"), "schedule")
+        )
         kinds = sorted({s for s in schedules if s})
         node.notes += [", ".join(kinds[i : i + 2]) for i in range(0, len(kinds), 2)]
     elif node.kind == "Endpoint" and any(t.startswith("AWS::ApplicationAutoScaling") for t, _ in props):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -85,6 +85,8 @@ class ModelMonitor(Construct):
         data_quality / model_quality / bias / explainability: the monitors to create (at least one).
         alarm_topic: where drift and violation alarms notify (required with the pipeline backend, whose
             schedule dead-letter queue alarms there, and whenever a monitor has alarms).
+        dead_letter_key: the KMS key of the pipeline backend's schedule dead-letter queue (e.g.
+            ``PlatformKeys.messaging``): a new key with rotation, retained, when omitted.
         backend: what runs the monitors: ``MonitorBackend.PIPELINE`` (scheduled SageMaker pipelines).
         helper_image: the pipeline backend's window/publish image (Python 3 with boto3): SageMaker's
             scikit-learn processing image of the region.
@@ -120,6 +122,7 @@ class ModelMonitor(Construct):
         bias: BiasMonitor | None = None,
         explainability: ExplainabilityMonitor | None = None,
         alarm_topic: sns.ITopic | None = None,
+        dead_letter_key: kms.IKey | None = None,
         backend: MonitorBackend = MonitorBackend.PIPELINE,
         helper_image: ContainerImage | None = None,
         instance_type: InstanceType = InstanceType.ML_M5_XLARGE,
@@ -194,7 +197,7 @@ class ModelMonitor(Construct):
             assert endpoint is not None and alarm_topic is not None and endpoint.data_capture_path is not None
             job_role = self.role if self.role is not None else role
             assert isinstance(job_role, ManagedPolicyRole)
-            self._pipeline_schedule(guardrail, alarm_topic)
+            self._pipeline_schedule(guardrail, alarm_topic, dead_letter_key)
             assert self.trigger_role is not None and self.dead_letter_queue is not None
             subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
             # The platform guardrail denies jobs without network isolation; the helper steps need the S3 and
@@ -326,12 +329,17 @@ class ModelMonitor(Construct):
             monitor.add_drift_alarm(a, action)
         self.schedules[c.monitoring_type] = monitor
 
-    def _pipeline_schedule(self, guardrail: iam.IManagedPolicy | None, topic: sns.ITopic) -> None:
+    def _pipeline_schedule(self, guardrail: iam.IManagedPolicy | None, topic: sns.ITopic, key: kms.IKey | None) -> None:
         """The EventBridge role that starts the monitoring pipelines and their shared dead-letter queue."""
         stack = Stack.of(self)
-        key = kms.Key(
-            self, "DeadLetterKey", enable_key_rotation=True, description=f"Dead-letter queue of {self.node.path}"
-        )
+        if key is None:
+            key = kms.Key(
+                self,
+                "DeadLetterKey",
+                enable_key_rotation=True,
+                removal_policy=RemovalPolicy.RETAIN,
+                description=f"Dead-letter queue of {self.node.path}",
+            )
         self.dead_letter_queue, alarm = direct_dead_letter_queue(self, key, topic)
         self.operational_alarms.append(alarm)
         self.trigger_role = ManagedPolicyRole(

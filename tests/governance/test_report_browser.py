@@ -160,7 +160,8 @@ def test_picture_shows_every_stack_and_the_loop(page: Page, written: WrittenRepo
         "kind_KMS_key": count("AWS::KMS::Key"),
         "kind_S3_bucket": count("AWS::S3::Bucket"),
         "kind_Studio_domain": count("AWS::SageMaker::Domain"),
-        "kind_Pipeline": count("AWS::SageMaker::Pipeline"),
+        # The monitoring pipelines are drawn inside the "Model monitoring" box, one per stack.
+        "kind_Pipeline": count("AWS::SageMaker::Pipeline") - 4,
         "kind_Model_registry": count("AWS::SageMaker::ModelPackageGroup"),
         "kind_Endpoint": count("AWS::SageMaker::Endpoint"),
         "kind_Model_monitoring": 1,

@@ -69,7 +69,8 @@ def test_dependent_resources_fold_into_what_they_belong_to(picture: PlatformPict
     buckets = [picture.nodes[n] for n in _kind(picture, "S3 bucket")]
     assert len(buckets) == _count(report, "AWS::S3::Bucket")
     assert sum(n.notes[-1].startswith("KMS: alias/") for n in buckets) == len(buckets) - 1  # the access-log bucket
-    drawn = sum(len(n.members) for n in picture.nodes.values())
+    # Schedule rules are drawn as the sources of their event flows; other rules are the flows themselves.
+    drawn = sum(len(n.members) for n in picture.nodes.values() if n.kind != "Schedule")
     assert drawn == sum(
         1
         for s in report.stacks
@@ -86,10 +87,14 @@ def test_event_flows_of_the_loop(picture: PlatformPicture) -> None:
     flows = {(name(e.src), name(e.dst), e.label) for e in picture.event_edges}
     assert flows == {
         ("S3 bucket:Data", "Lambda:Retraining", "Object Created"),
-        ("CloudWatch alarms:13", "Lambda:Retraining", "CloudWatch Alarm State Change: ALARM"),
-        ("Model monitoring:4 schedules", "Lambda:Retraining", "Processing Job State Change"),
+        # Drift and violation alarms of the monitoring pipelines (and the endpoint's) feed retraining.
+        ("CloudWatch alarms:22", "Lambda:Retraining", "CloudWatch Alarm State Change: ALARM"),
         ("Model registry:Registry", "Lambda:DeployOnApproval", "Model Package State Change: Approved"),
         ("Endpoint:", "Lambda:DeployOnApproval", "Endpoint State Change: IN_SERVICE"),
+        ("SSM parameter:DeployedPackage", "Lambda:DeployOnApproval", "Parameter Store Change"),
+        # The monitors run as scheduled pipelines (hourly; daily for the label-dependent ones).
+        ("Schedule:cron(0 * ? * * *)", "Model monitoring:4 scheduled pipelines", "cron(0 * ? * * *)"),
+        ("Schedule:cron(0 0 ? * * *)", "Model monitoring:4 scheduled pipelines", "cron(0 0 ? * * *)"),
     }
     uses = {(name(e.src), name(e.dst), e.label) for e in picture.edges if e.kind == "uses"}
     assert {
@@ -97,7 +102,7 @@ def test_event_flows_of_the_loop(picture: PlatformPicture) -> None:
         ("Pipeline:", "Model registry:Registry", "registers"),
         ("Lambda:DeployOnApproval", "Endpoint:", "updates"),
         ("Endpoint:", "Model:", "serves"),
-        ("Model monitoring:4 schedules", "Endpoint:", "monitors"),
+        ("Model monitoring:4 scheduled pipelines", "Endpoint:", "monitors"),
         ("Studio domain:Studio", "VPC:Vpc", "VPC only"),
     } <= uses
 
