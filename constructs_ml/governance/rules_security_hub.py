@@ -115,6 +115,8 @@ def tags_check(required_keys: Sequence[str]) -> Callable[[ResourceView], Outcome
     def check(view: ResourceView) -> Outcome:
         tags = get(view.props, "Tags")
         keys: list[str] = []
+        if is_intrinsic(tags):
+            return unknown(f"Tags is an unresolved value ({short(tags)})")
         if isinstance(tags, dict):
             keys = [str(k) for k in tags]
         else:
