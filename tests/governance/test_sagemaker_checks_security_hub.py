@@ -426,3 +426,16 @@ def test_opt_in_rules_are_off_by_default_and_on_when_asked() -> None:
 def test_bad_parameters_are_rejected(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         SageMakerChecks(**kwargs)
+
+
+def test_every_control_and_opt_in_rule_is_documented_in_docs_governance_md() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "governance.md").read_text()
+    for control in ALL_CONTROLS:
+        row = next((line for line in doc.splitlines() if line.startswith(f"| [{control.control_id}](")), "")
+        assert row, control.control_id
+        assert all(f"`{rid}`" in row for rid in control.rule_ids), control.control_id
+    assert all(f"`{rid}`" in doc for rid in OPT_IN_RULE_IDS)
+    for opt in OptInRule:
+        assert f"OptInRule.{opt.name}" in doc
