@@ -85,3 +85,19 @@ def test_opt_in_rules_on_the_platform(result: GovernedSynth) -> None:
     assert results["SageMaker.4"].status == PASS
     assert results["SageMaker.16"].status == FAIL
     assert "PrimaryContainer.ImageConfig is not set" in results["SageMaker.16"].detail
+
+
+def test_exported_guard_rules_pass_the_platform_templates(result: GovernedSynth) -> None:
+    import json
+
+    from cfn_guard_rs.cfn_guard_rs import run_checks_rs
+
+    from constructs_ml.governance.guard import guard_rules
+
+    rules = guard_rules()
+    checked = 0
+    for name, template in result.templates().items():
+        out = json.loads(run_checks_rs(json.dumps(template), rules, False))
+        assert [x["Rule"]["name"] for x in out["not_compliant"]] == [], name
+        checked += len(out["compliant"])
+    assert checked >= 15  # the platform's SageMaker resources were really evaluated
