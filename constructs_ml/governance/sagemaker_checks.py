@@ -16,6 +16,11 @@ an import from outside the app, a condition, a definition in S3) reports the war
 ``SageMaker-<Rule>[CannotVerify]`` instead of passing or crashing. Acknowledge any of these ids with
 ``Validations.of(construct).acknowledge(Acknowledgment(id=..., reason=...))``.
 
+The pack covers every AWS Security Hub SageMaker control (SageMaker.1-25) and the further AWS
+Config SageMaker rules; each finding names the controls it decides, and
+:mod:`constructs_ml.governance.security_hub` maps control -> rule -> result. Three rules whose
+control fails every normal setup are opt-in: ``SageMakerChecks(opt_in_rules=[OptInRule...])``.
+
 During a synth the pack reads each resource from the synthesized template (so property overrides
 and tags added by aspects are seen). ``validate_scope(scope)`` without a synth reads the L1
 properties from the construct tree instead; it does not see ``add_property_override`` values or

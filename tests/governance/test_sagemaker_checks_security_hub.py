@@ -301,6 +301,14 @@ def test_findings_name_the_controls_they_decide() -> None:
     )
 
 
+def test_the_finding_in_the_report_names_the_control() -> None:
+    app = App()
+    CfnResource(Stack(app, "N"), "Nb", type=SM + "NotebookInstance", properties=_with(NOTEBOOK, "SubnetId", None))
+    report = SageMakerChecks().validate_scope(app)
+    texts = {v.rule_name: v.description for v in report.violations}
+    assert "(Security Hub SageMaker.2)" in texts["SageMaker-NotebookVpc"]
+
+
 def test_doc_urls_point_at_the_aws_pages() -> None:
     assert CONTROLS["SageMaker.14"].doc_url.endswith(
         "/securityhub/latest/userguide/sagemaker-controls.html#sagemaker-14"
