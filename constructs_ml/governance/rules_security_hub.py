@@ -30,6 +30,7 @@ from constructs_ml.governance.rules_base import (
     Outcome,
     ResourceView,
     Rule,
+    Status,
     equals,
     fail,
     get,
@@ -207,10 +208,10 @@ def _containers_private_registry(view: ResourceView) -> Outcome:
     if not containers:
         return NOT_APPLICABLE
     outcomes = [_registry_state(c, f"Containers[{i}]") for i, c in enumerate(containers)]
-    failed = [o.detail for o in outcomes if o.status.value == "non-compliant"]
+    failed = [o.detail for o in outcomes if o.status is Status.NON_COMPLIANT]
     if failed:
         return fail("; ".join(failed))
-    unresolved = [o.detail for o in outcomes if o.status.value == "cannot-verify"]
+    unresolved = [o.detail for o in outcomes if o.status is Status.CANNOT_VERIFY]
     return unknown("; ".join(unresolved)) if unresolved else PASS
 
 
