@@ -5,14 +5,14 @@ The other rule modules already cover most Security Hub SageMaker controls (see
 
 - notebook instances in a customer VPC, with a KMS key and on a supported platform
   (SageMaker.2, SageMaker.21, SageMaker.8);
-- tagging of app image configs, images, domains and feature groups (SageMaker.6, SageMaker.7 and the
-  AWS Config rules ``sagemaker-domain-tagged`` and ``sagemaker-feature-group-tagged``) and image
-  descriptions (``sagemaker-image-description``);
+- tagging of app image configs and images (SageMaker.6, SageMaker.7) and image descriptions
+  (AWS Config ``sagemaker-image-description``);
 - inference experiment KMS keys (SageMaker.23, SageMaker.24);
-- three **opt-in** rules whose controls fail every normal setup: production variants with more than
-  one instance (SageMaker.4) and models that pull images from a private registry in the VPC
+- **opt-in** rules whose controls fail every normal setup: production variants with more than
+  one instance (SageMaker.4), models that pull images from a private registry in the VPC
   (SageMaker.16, SageMaker.19; SageMaker's ``Vpc`` repository access mode is for private Docker
-  registries, so a model whose image is in Amazon ECR can never meet them).
+  registries, so a model whose image is in Amazon ECR can never meet them), and tags on domains and
+  feature groups (AWS Config only; ``StudioDomain`` and ``FeatureGroup`` add no tags of their own).
 
 Rules that take a parameter (tag keys, supported notebook platforms) are built by a factory; the
 module-level ``RULES`` use the defaults Security Hub uses.
@@ -69,6 +69,10 @@ class OptInRule(enum.StrEnum):
     MODEL_PRIVATE_REGISTRY = "ModelPrivateRegistry"
     #: Security Hub SageMaker.19: every container of a multi-container model pulls from a private registry.
     MODEL_MULTI_CONTAINER_PRIVATE_REGISTRY = "ModelMultiContainerPrivateRegistry"
+    #: AWS Config ``sagemaker-domain-tagged``: the domain carries tags (``StudioDomain`` adds none itself).
+    DOMAIN_TAGGED = "DomainTagged"
+    #: AWS Config ``sagemaker-feature-group-tagged``: the feature group carries tags.
+    FEATURE_GROUP_TAGGED = "FeatureGroupTagged"
 
 
 # --- notebook instances ----------------------------------------------------------------------------
@@ -277,8 +281,6 @@ def default_rules(
         ),
         _tag_rule("AppImageConfigTagged", APP_IMAGE_CONFIG, "app image config", required_tag_keys),
         _tag_rule("ImageTagged", IMAGE, "SageMaker image", required_tag_keys),
-        _tag_rule("DomainTagged", DOMAIN, "SageMaker domain", required_tag_keys),
-        _tag_rule("FeatureGroupTagged", FEATURE_GROUP, "feature group", required_tag_keys),
         Rule(
             "ImageDescription",
             IMAGE,
@@ -309,8 +311,20 @@ def default_rules(
     )
 
 
-#: The opt-in rules, by their ``OptInRule`` value.
-OPT_IN_RULES: dict[OptInRule, Rule] = {
+def opt_in_rules(*, required_tag_keys: Sequence[str] = ()) -> dict[OptInRule, Rule]:
+    """The opt-in rules, by their ``OptInRule`` value, with the given tag keys."""
+    return {
+        **_FIXED_OPT_IN,
+        OptInRule.DOMAIN_TAGGED: _tag_rule(
+            OptInRule.DOMAIN_TAGGED.value, DOMAIN, "SageMaker domain", required_tag_keys
+        ),
+        OptInRule.FEATURE_GROUP_TAGGED: _tag_rule(
+            OptInRule.FEATURE_GROUP_TAGGED.value, FEATURE_GROUP, "feature group", required_tag_keys
+        ),
+    }
+
+
+_FIXED_OPT_IN: dict[OptInRule, Rule] = {
     OptInRule.ENDPOINT_CONFIG_MULTI_INSTANCE: Rule(
         OptInRule.ENDPOINT_CONFIG_MULTI_INSTANCE.value,
         ENDPOINT_CONFIG,
@@ -342,6 +356,9 @@ OPT_IN_RULES: dict[OptInRule, Rule] = {
     ),
 }
 
+#: The opt-in rules with no required tag keys.
+OPT_IN_RULES: dict[OptInRule, Rule] = opt_in_rules()
+
 #: The default rules of this module with Security Hub's default parameters.
 RULES: tuple[Rule, ...] = default_rules()
 
@@ -352,5 +369,6 @@ __all__ = [
     "OptInRule",
     "default_rules",
     "notebook_platform_check",
+    "opt_in_rules",
     "tags_check",
 ]

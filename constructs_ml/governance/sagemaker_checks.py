@@ -56,7 +56,14 @@ from constructs_ml.governance.rules_base import (
     evaluate,
     get,
 )
-from constructs_ml.governance.rules_security_hub import OPT_IN_RULES, SUPPORTED_NOTEBOOK_PLATFORMS, OptInRule
+from constructs_ml.governance.rules_security_hub import (
+    OPT_IN_RULES,
+    SUPPORTED_NOTEBOOK_PLATFORMS,
+    OptInRule,
+)
+from constructs_ml.governance.rules_security_hub import (
+    opt_in_rules as _opt_in_rules,
+)
 from constructs_ml.governance.security_hub import controls_of_rule
 from constructs_ml.governance.template_view import TemplateSet
 
@@ -190,17 +197,19 @@ class SageMakerChecks(NagPack):
         admin_role_names: role-name patterns (``fnmatch``, e.g. ``"*-platform-admin"``) that mark the
             platform admin role, in addition to the tag ``constructs-ml:persona=platform-admin``;
             none by default.
-        required_tag_keys: tag keys every app image config, image, domain and feature group must
-            carry (Security Hub SageMaker.6/7, AWS Config ``sagemaker-domain-tagged`` and
-            ``sagemaker-feature-group-tagged``); with none (the default, as in Security Hub) any
-            tag whose key does not start with ``aws:`` passes.
+        required_tag_keys: tag keys every app image config and image must carry (Security Hub
+            SageMaker.6/7), and domains and feature groups when their opt-in tagging rules are on;
+            with none (the default, as in Security Hub) any tag whose key does not start with
+            ``aws:`` passes.
         supported_notebook_platforms: notebook ``PlatformIdentifier`` values that count as
             supported (Security Hub SageMaker.8); by default Security Hub's list,
             ``("notebook-al2023-v1",)``.
         opt_in_rules: rules that are off by default because their Security Hub control fails every
             normal setup: ``OptInRule.ENDPOINT_CONFIG_MULTI_INSTANCE`` (SageMaker.4),
-            ``OptInRule.MODEL_PRIVATE_REGISTRY`` (SageMaker.16) and
-            ``OptInRule.MODEL_MULTI_CONTAINER_PRIVATE_REGISTRY`` (SageMaker.19); none by default.
+            ``OptInRule.MODEL_PRIVATE_REGISTRY`` (SageMaker.16),
+            ``OptInRule.MODEL_MULTI_CONTAINER_PRIVATE_REGISTRY`` (SageMaker.19), and the AWS Config
+            tagging rules ``OptInRule.DOMAIN_TAGGED`` and ``OptInRule.FEATURE_GROUP_TAGGED`` (the
+            library's domain and feature group constructs add no tags themselves); none by default.
     """
 
     def __init__(
@@ -240,7 +249,9 @@ class SageMakerChecks(NagPack):
         self._templates: TemplateSet | None = None
         self.rules: tuple[Rule, ...] = _default_rules(
             tuple(required_tag_keys), tuple(supported_notebook_platforms)
-        ) + tuple(OPT_IN_RULES[o] for o in OptInRule if o in opt_in_rules)
+        ) + tuple(
+            rule for o, rule in _opt_in_rules(required_tag_keys=tuple(required_tag_keys)).items() if o in opt_in_rules
+        )
         """The rules this pack runs: the defaults with its parameters, then the enabled opt-in rules."""
         self._rules_by_type = rules_by_type(self.rules)
 

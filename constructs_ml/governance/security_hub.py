@@ -123,9 +123,11 @@ def _sh(
     )
 
 
-def _cfg(config_rule: str, title: str, types: Sequence[str], rules: Sequence[str], checks: str) -> ControlMapping:
+def _cfg(
+    config_rule: str, title: str, types: Sequence[str], rules: Sequence[str], checks: str, **kw: Any
+) -> ControlMapping:
     return ControlMapping(
-        config_rule, "AWS Config", title, config_rule, tuple(types), tuple(_rid(r) for r in rules), checks
+        config_rule, "AWS Config", title, config_rule, tuple(types), tuple(_rid(r) for r in rules), checks, **kw
     )
 
 
@@ -369,8 +371,10 @@ CONFIG_RULES: tuple[ControlMapping, ...] = (
         "sagemaker-domain-tagged",
         "SageMaker domains have tags",
         [_SM + "Domain"],
-        ["DomainTagged"],
+        [OptInRule.DOMAIN_TAGGED.value],
         "at least one non-aws: tag, and every key of SageMakerChecks(required_tag_keys=...)",
+        opt_in=OptInRule.DOMAIN_TAGGED,
+        note="Opt-in: StudioDomain adds no tags of its own (tag the app or stack), and domain tags are create-only.",
     ),
     _cfg(
         "sagemaker-endpoint-configuration-kms-key-configured",
@@ -383,8 +387,10 @@ CONFIG_RULES: tuple[ControlMapping, ...] = (
         "sagemaker-feature-group-tagged",
         "SageMaker feature groups have tags",
         [FEATURE_GROUP],
-        ["FeatureGroupTagged"],
+        [OptInRule.FEATURE_GROUP_TAGGED.value],
         "at least one non-aws: tag, and every key of SageMakerChecks(required_tag_keys=...)",
+        opt_in=OptInRule.FEATURE_GROUP_TAGGED,
+        note="Opt-in: FeatureGroup adds tags only when given some.",
     ),
     _cfg(
         "sagemaker-image-description",

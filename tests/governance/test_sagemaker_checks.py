@@ -271,15 +271,15 @@ CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
         _with(GOOD_NOTEBOOK, "PlatformIdentifier", {"Ref": "Platform"}),
         {"SageMaker-NotebookPlatformSupported[CannotVerify]"},
     ),
-    # tags (Security Hub SageMaker.6/7, AWS Config *-tagged) and image descriptions
-    "DomainUntagged": (DOMAIN, _with(GOOD_DOMAIN, "Tags", None), {"SageMaker-DomainTagged"}),
-    "DomainAwsTagsOnly": (
-        DOMAIN,
-        _with(GOOD_DOMAIN, "Tags", [{"Key": "aws:cloudformation:stack-name", "Value": "x"}]),
-        {"SageMaker-DomainTagged"},
+    # tags (Security Hub SageMaker.6/7; domain and feature group tags are opt-in) and image descriptions
+    "DomainUntagged": (DOMAIN, _with(GOOD_DOMAIN, "Tags", None), set()),
+    "ImageAwsTagsOnly": (
+        IMAGE,
+        _with(GOOD_IMAGE, "Tags", [{"Key": "aws:cloudformation:stack-name", "Value": "x"}]),
+        {"SageMaker-ImageTagged"},
     ),
-    "DomainTagsParam": (DOMAIN, _with(GOOD_DOMAIN, "Tags", {"Ref": "Tags"}), {"SageMaker-DomainTagged[CannotVerify]"}),
-    "FeatureGroupUntagged": (FG, _with(GOOD_FEATURE_GROUP, "Tags", None), {"SageMaker-FeatureGroupTagged"}),
+    "ImageTagsParam": (IMAGE, _with(GOOD_IMAGE, "Tags", {"Ref": "Tags"}), {"SageMaker-ImageTagged[CannotVerify]"}),
+    "ImageTagMap": (IMAGE, _with(GOOD_IMAGE, "Tags", {"team": "ml"}), set()),
     "AppImageConfigGood": (APP_IMAGE_CONFIG, {"AppImageConfigName": "c", "Tags": TAGS}, set()),
     "AppImageConfigUntagged": (APP_IMAGE_CONFIG, {"AppImageConfigName": "c"}, {"SageMaker-AppImageConfigTagged"}),
     "ImageGood": (IMAGE, GOOD_IMAGE, set()),
@@ -611,7 +611,6 @@ CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
             "SageMaker-DomainKms",
             "SageMaker-DomainDefaultRoleNotAdmin",
             "SageMaker-DomainIdleShutdown",
-            "SageMaker-DomainTagged",
         },
     ),
     "ModelEmpty": (MODEL, None, {"SageMaker-ModelNetworkIsolation", "SageMaker-ModelVpc"}),

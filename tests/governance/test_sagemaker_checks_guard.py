@@ -77,7 +77,12 @@ def test_control_scopes() -> None:
 def test_parameters_and_opt_in() -> None:
     default = guard_rules()
     assert "rule sagemaker_16 " not in default and "rule sagemaker_4 " not in default
-    owned = guard_rules(required_tag_keys=["owner"], supported_notebook_platforms=["notebook-al2-v3"])
+    assert "rule sagemaker_domain_tagged " not in default
+    owned = guard_rules(
+        required_tag_keys=["owner"],
+        supported_notebook_platforms=["notebook-al2-v3"],
+        opt_in_rules=[OptInRule.DOMAIN_TAGGED],
+    )
     assert _run(SM + "Domain", DOMAIN, owned)[NAMES["sagemaker-domain-tagged"]] == "FAIL"
     tagged = _with(DOMAIN, "Tags", [{"Key": "owner", "Value": "ml"}])
     assert _run(SM + "Domain", tagged, owned)[NAMES["sagemaker-domain-tagged"]] == "PASS"

@@ -65,7 +65,6 @@ def build_l1_platform(app: App) -> dict[str, Stack]:
         subnet_ids=subnet_ids,
         app_network_access_type="VpcOnly",
         kms_key_id=key.attr_arn,
-        tags=[{"key": "team", "value": "ml-platform"}],
         default_user_settings=sm.CfnDomain.UserSettingsProperty(
             execution_role=scientist.attr_arn,
             security_groups=sgs,
@@ -133,7 +132,6 @@ def build_l1_platform(app: App) -> dict[str, Stack]:
         ],
         online_store_config={"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": key.attr_arn}},
         offline_store_config={"S3StorageConfig": {"S3Uri": "s3://features/offline", "KmsKeyId": key.attr_arn}},
-        tags=[{"key": "team", "value": "ml-platform"}],
     )
     sm.CfnModelPackageGroup(build, "Registry", model_package_group_name="churn")
 

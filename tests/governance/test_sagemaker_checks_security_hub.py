@@ -282,6 +282,8 @@ def test_opt_in_controls_are_exactly_the_ones_no_normal_setup_meets() -> None:
         "SageMaker.4": OptInRule.ENDPOINT_CONFIG_MULTI_INSTANCE,
         "SageMaker.16": OptInRule.MODEL_PRIVATE_REGISTRY,
         "SageMaker.19": OptInRule.MODEL_MULTI_CONTAINER_PRIVATE_REGISTRY,
+        "sagemaker-domain-tagged": OptInRule.DOMAIN_TAGGED,
+        "sagemaker-feature-group-tagged": OptInRule.FEATURE_GROUP_TAGGED,
     }
     assert not set(OPT_IN_RULE_IDS) & set(RULE_IDS)
 
@@ -406,7 +408,11 @@ def test_control_table_rows() -> None:
 
 
 def test_required_tag_keys_and_supported_platforms_are_parameters() -> None:
-    pack = SageMakerChecks(required_tag_keys=["owner"], supported_notebook_platforms=["notebook-al2-v3"])
+    pack = SageMakerChecks(
+        required_tag_keys=["owner"],
+        supported_notebook_platforms=["notebook-al2-v3"],
+        opt_in_rules=[OptInRule.DOMAIN_TAGGED],
+    )
     domain = _evaluate(SM + "Domain", DOMAIN, rules=pack.rules)["sagemaker-domain-tagged"]
     assert domain.status == FAIL and "owner" in domain.detail
     owned = _with(DOMAIN, "Tags", [{"Key": "owner", "Value": "ml"}])
