@@ -16,6 +16,11 @@ an import from outside the app, a condition, a definition in S3) reports the war
 ``SageMaker-<Rule>[CannotVerify]`` instead of passing or crashing. Acknowledge any of these ids with
 ``Validations.of(construct).acknowledge(Acknowledgment(id=..., reason=...))``.
 
+The pack covers every AWS Security Hub SageMaker control (SageMaker.1-25) and the further AWS
+Config SageMaker rules; each finding names the controls it decides, and
+:mod:`constructs_ml.governance.security_hub` maps control -> rule -> result. Three rules whose
+control fails every normal setup are opt-in: ``SageMakerChecks(opt_in_rules=[OptInRule...])``.
+
 During a synth the pack reads each resource from the synthesized template (so property overrides
 and tags added by aspects are seen). ``validate_scope(scope)`` without a synth reads the L1
 properties from the construct tree instead; it does not see ``add_property_override`` values or
@@ -39,7 +44,8 @@ from aws_cdk import (
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
 
-from constructs_ml.governance import rules_hosting, rules_pipeline, rules_studio
+from constructs_ml.errors import ValidationError
+from constructs_ml.governance import rules_hosting, rules_pipeline, rules_security_hub, rules_studio
 from constructs_ml.governance.rules_base import (
     CANNOT_VERIFY,
     PACK_NAME,
@@ -50,19 +56,58 @@ from constructs_ml.governance.rules_base import (
     evaluate,
     get,
 )
+from constructs_ml.governance.rules_security_hub import (
+    OPT_IN_RULES,
+    SUPPORTED_NOTEBOOK_PLATFORMS,
+    OptInRule,
+)
+from constructs_ml.governance.rules_security_hub import (
+    opt_in_rules as _opt_in_rules,
+)
+from constructs_ml.governance.security_hub import controls_of_rule
 from constructs_ml.governance.template_view import TemplateSet
 
-#: Every rule of the pack, in documentation order.
-ALL_RULES: tuple[Rule, ...] = rules_studio.RULES + rules_hosting.RULES + rules_pipeline.RULES
 
-#: Rules by the CloudFormation type they apply to.
-RULES_BY_TYPE: dict[str, tuple[Rule, ...]] = {}
-for _rule in ALL_RULES:
-    for _type in _rule.resource_types:
-        RULES_BY_TYPE[_type] = (*RULES_BY_TYPE.get(_type, ()), _rule)
+def _default_rules(required_tag_keys: Sequence[str], supported_notebook_platforms: Sequence[str]) -> tuple[Rule, ...]:
+    return (
+        rules_studio.RULES
+        + rules_hosting.RULES
+        + rules_pipeline.RULES
+        + rules_security_hub.default_rules(
+            required_tag_keys=required_tag_keys, supported_notebook_platforms=supported_notebook_platforms
+        )
+    )
 
-#: Full rule ids (``SageMaker-...``).
+
+def rules_by_type(rules: Sequence[Rule]) -> dict[str, tuple[Rule, ...]]:
+    """``rules`` grouped by the CloudFormation types they apply to."""
+    out: dict[str, tuple[Rule, ...]] = {}
+    for rule in rules:
+        for type_ in rule.resource_types:
+            out[type_] = (*out.get(type_, ()), rule)
+    return out
+
+
+#: Every default rule of the pack (opt-in rules excluded), in documentation order.
+ALL_RULES: tuple[Rule, ...] = _default_rules((), SUPPORTED_NOTEBOOK_PLATFORMS)
+
+#: Default rules by the CloudFormation type they apply to.
+RULES_BY_TYPE: dict[str, tuple[Rule, ...]] = rules_by_type(ALL_RULES)
+
+#: Full ids (``SageMaker-...``) of the default rules.
 RULE_IDS: tuple[str, ...] = tuple(r.full_id for r in ALL_RULES)
+
+#: Full ids of the opt-in rules (``SageMakerChecks(opt_in_rules=...)``).
+OPT_IN_RULE_IDS: tuple[str, ...] = tuple(r.full_id for r in OPT_IN_RULES.values())
+
+
+def finding_info(rule: Rule) -> str:
+    """A rule's finding text, naming the AWS Security Hub controls / AWS Config rules it decides."""
+    controls = controls_of_rule(rule.full_id)
+    if not controls:
+        return rule.info
+    named = ", ".join(f"Security Hub {c}" if c.startswith("SageMaker.") else f"AWS Config {c}" for c in controls)
+    return f"{rule.info} ({named})"
 
 
 def cannot_verify_info(rule: Rule) -> str:
@@ -152,6 +197,19 @@ class SageMakerChecks(NagPack):
         admin_role_names: role-name patterns (``fnmatch``, e.g. ``"*-platform-admin"``) that mark the
             platform admin role, in addition to the tag ``constructs-ml:persona=platform-admin``;
             none by default.
+        required_tag_keys: tag keys every app image config and image must carry (Security Hub
+            SageMaker.6/7), and domains and feature groups when their opt-in tagging rules are on;
+            with none (the default, as in Security Hub) any tag whose key does not start with
+            ``aws:`` passes.
+        supported_notebook_platforms: notebook ``PlatformIdentifier`` values that count as
+            supported (Security Hub SageMaker.8); by default Security Hub's list,
+            ``("notebook-al2023-v1",)``.
+        opt_in_rules: rules that are off by default because their Security Hub control fails every
+            normal setup: ``OptInRule.ENDPOINT_CONFIG_MULTI_INSTANCE`` (SageMaker.4),
+            ``OptInRule.MODEL_PRIVATE_REGISTRY`` (SageMaker.16),
+            ``OptInRule.MODEL_MULTI_CONTAINER_PRIVATE_REGISTRY`` (SageMaker.19), and the AWS Config
+            tagging rules ``OptInRule.DOMAIN_TAGGED`` and ``OptInRule.FEATURE_GROUP_TAGGED`` (the
+            library's domain and feature group constructs add no tags themselves); none by default.
     """
 
     def __init__(
@@ -161,14 +219,41 @@ class SageMakerChecks(NagPack):
         verbose: bool | None = None,
         write_suppressions_to_cloud_formation: bool | None = None,
         admin_role_names: Sequence[str] = (),
+        required_tag_keys: Sequence[str] = (),
+        supported_notebook_platforms: Sequence[str] = SUPPORTED_NOTEBOOK_PLATFORMS,
+        opt_in_rules: Sequence[OptInRule] = (),
     ) -> None:
         super().__init__(
             scope, verbose=verbose, write_suppressions_to_cloud_formation=write_suppressions_to_cloud_formation
         )
+        problems: list[str] = []
+        for prop, value in (
+            ("required_tag_keys", required_tag_keys),
+            ("supported_notebook_platforms", supported_notebook_platforms),
+        ):
+            if isinstance(value, str) or not all(isinstance(v, str) and v for v in value):
+                problems.append(f"SageMakerChecks: {prop} must be a sequence of non-empty strings (got {value!r})")
+        if not supported_notebook_platforms:
+            problems.append("SageMakerChecks: supported_notebook_platforms must name at least one platform (got ())")
+        unknown_opt_in = [o for o in opt_in_rules if o not in OPT_IN_RULES]
+        if unknown_opt_in:
+            problems.append(
+                f"SageMakerChecks: opt_in_rules has unknown entries (got {unknown_opt_in!r}); "
+                f"allowed: {', '.join(o.value for o in OptInRule)}"
+            )
+        if problems:
+            raise ValidationError(problems)
         self._pack_name = PACK_NAME
         self._verbose = bool(verbose)
         self._admin_role_names = tuple(admin_role_names)
         self._templates: TemplateSet | None = None
+        self.rules: tuple[Rule, ...] = _default_rules(
+            tuple(required_tag_keys), tuple(supported_notebook_platforms)
+        ) + tuple(
+            rule for o, rule in _opt_in_rules(required_tag_keys=tuple(required_tag_keys)).items() if o in opt_in_rules
+        )
+        """The rules this pack runs: the defaults with its parameters, then the enabled opt-in rules."""
+        self._rules_by_type = rules_by_type(self.rules)
 
     @property
     def name(self) -> str:
@@ -184,7 +269,7 @@ class SageMakerChecks(NagPack):
             self._templates = None
 
     def _check_resource(self, node: CfnResource) -> None:
-        rules = RULES_BY_TYPE.get(node.cfn_resource_type)
+        rules = self._rules_by_type.get(node.cfn_resource_type)
         if not rules:
             return
         view = self.view_of(node)
@@ -216,7 +301,7 @@ class SageMakerChecks(NagPack):
         )
 
     def _report(self, node: CfnResource, rule: Rule, outcome: Outcome) -> None:
-        info = rule.info
+        info = finding_info(rule)
         explanation = f"{rule.explanation} Fix: {rule.fix}"
         if outcome.status is Status.NON_COMPLIANT:
             result: NagRuleCompliance | list[str] = (
@@ -287,4 +372,14 @@ def _by_logical_id(node: CfnResource, value: Any) -> CfnResource | None:
     return None
 
 
-__all__ = ["ALL_RULES", "RULES_BY_TYPE", "RULE_IDS", "SageMakerChecks", "cannot_verify_info"]
+__all__ = [
+    "ALL_RULES",
+    "OPT_IN_RULE_IDS",
+    "RULES_BY_TYPE",
+    "RULE_IDS",
+    "OptInRule",
+    "SageMakerChecks",
+    "cannot_verify_info",
+    "finding_info",
+    "rules_by_type",
+]

@@ -18,12 +18,14 @@ from aws_cdk import aws_sagemaker as sm
 
 from constructs_ml.governance import SageMakerChecks
 from constructs_ml.governance.sagemaker_checks import ALL_RULES, RULE_IDS
+from constructs_ml.governance.security_hub import controls_of_rule
 
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555"
 SUBNETS = ["subnet-a", "subnet-b"]
 SGS = ["sg-1"]
 VPC = {"Subnets": SUBNETS, "SecurityGroupIds": SGS}
 ROLE = "arn:aws:iam::111111111111:role/data-scientist"
+TAGS = [{"Key": "team", "Value": "ml"}]
 
 GOOD_DOMAIN: dict[str, Any] = {
     "AuthMode": "IAM",
@@ -32,6 +34,7 @@ GOOD_DOMAIN: dict[str, Any] = {
     "SubnetIds": SUBNETS,
     "AppNetworkAccessType": "VpcOnly",
     "KmsKeyId": KEY,
+    "Tags": TAGS,
     "DomainSettings": {"DockerSettings": {"EnableDockerAccess": "DISABLED"}},
     "DefaultUserSettings": {
         "ExecutionRole": ROLE,
@@ -61,6 +64,7 @@ GOOD_FEATURE_GROUP: dict[str, Any] = {
     "FeatureDefinitions": [{"FeatureName": "id", "FeatureType": "String"}],
     "OnlineStoreConfig": {"EnableOnlineStore": True, "SecurityConfig": {"KmsKeyId": KEY}},
     "OfflineStoreConfig": {"S3StorageConfig": {"S3Uri": "s3://b/f", "KmsKeyId": KEY}},
+    "Tags": TAGS,
 }
 GOOD_NETWORK = {"EnableNetworkIsolation": True, "EnableInterContainerTrafficEncryption": True, "VpcConfig": VPC}
 GOOD_MONITOR: dict[str, Any] = {
@@ -137,7 +141,22 @@ GOOD_NOTEBOOK = {
     "SecurityGroupIds": SGS,
     "KmsKeyId": KEY,
     "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
+    "PlatformIdentifier": "notebook-al2023-v1",
 }
+GOOD_EXPERIMENT: dict[str, Any] = {
+    "Name": "shadow",
+    "Type": "ShadowMode",
+    "RoleArn": ROLE,
+    "EndpointName": "e",
+    "KmsKey": KEY,
+    "ModelVariants": [],
+    "ShadowModeConfig": {"SourceModelVariantName": "A", "ShadowModelVariants": []},
+    "DataStorageConfig": {"Destination": "s3://b/shadow", "KmsKey": KEY},
+}
+APP_IMAGE_CONFIG = "AWS::SageMaker::AppImageConfig"
+IMAGE = "AWS::SageMaker::Image"
+EXPERIMENT = "AWS::SageMaker::InferenceExperiment"
+GOOD_IMAGE: dict[str, Any] = {"ImageName": "i", "ImageRoleArn": ROLE, "ImageDescription": "team image", "Tags": TAGS}
 
 #: construct id -> (type, properties, exact set of SageMaker finding ids expected on it)
 CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
@@ -231,8 +250,50 @@ CASES: dict[str, tuple[str, dict[str, Any] | None, set[str]]] = {
     "NotebookDefaults": (
         NB,
         {"InstanceType": "ml.t3.medium", "RoleArn": ROLE},
-        {"SageMaker-NotebookRootAccessDisabled", "SageMaker-NotebookNoDirectInternet", "SageMaker-NotebookImdsV2"},
+        {
+            "SageMaker-NotebookRootAccessDisabled",
+            "SageMaker-NotebookNoDirectInternet",
+            "SageMaker-NotebookImdsV2",
+            "SageMaker-NotebookVpc",
+            "SageMaker-NotebookKms",
+            "SageMaker-NotebookPlatformSupported",
+        },
     ),
+    "NotebookNoSubnet": (NB, _with(GOOD_NOTEBOOK, "SubnetId", None), {"SageMaker-NotebookVpc"}),
+    "NotebookNoKey": (NB, _with(GOOD_NOTEBOOK, "KmsKeyId", None), {"SageMaker-NotebookKms"}),
+    "NotebookOldPlatform": (
+        NB,
+        _with(GOOD_NOTEBOOK, "PlatformIdentifier", "notebook-al2-v3"),
+        {"SageMaker-NotebookPlatformSupported"},
+    ),
+    "NotebookPlatformParam": (
+        NB,
+        _with(GOOD_NOTEBOOK, "PlatformIdentifier", {"Ref": "Platform"}),
+        {"SageMaker-NotebookPlatformSupported[CannotVerify]"},
+    ),
+    # tags (Security Hub SageMaker.6/7; domain and feature group tags are opt-in) and image descriptions
+    "DomainUntagged": (DOMAIN, _with(GOOD_DOMAIN, "Tags", None), set()),
+    "ImageAwsTagsOnly": (
+        IMAGE,
+        _with(GOOD_IMAGE, "Tags", [{"Key": "aws:cloudformation:stack-name", "Value": "x"}]),
+        {"SageMaker-ImageTagged"},
+    ),
+    "ImageTagsParam": (IMAGE, _with(GOOD_IMAGE, "Tags", {"Ref": "Tags"}), {"SageMaker-ImageTagged[CannotVerify]"}),
+    "ImageTagMap": (IMAGE, _with(GOOD_IMAGE, "Tags", {"team": "ml"}), set()),
+    "AppImageConfigGood": (APP_IMAGE_CONFIG, {"AppImageConfigName": "c", "Tags": TAGS}, set()),
+    "AppImageConfigUntagged": (APP_IMAGE_CONFIG, {"AppImageConfigName": "c"}, {"SageMaker-AppImageConfigTagged"}),
+    "ImageGood": (IMAGE, GOOD_IMAGE, set()),
+    "ImageUntagged": (IMAGE, _with(GOOD_IMAGE, "Tags", None), {"SageMaker-ImageTagged"}),
+    "ImageNoDescription": (IMAGE, _with(GOOD_IMAGE, "ImageDescription", None), {"SageMaker-ImageDescription"}),
+    # inference experiments (Security Hub SageMaker.23/24)
+    "ExperimentGood": (EXPERIMENT, GOOD_EXPERIMENT, set()),
+    "ExperimentNoKey": (EXPERIMENT, _with(GOOD_EXPERIMENT, "KmsKey", None), {"SageMaker-InferenceExperimentKms"}),
+    "ExperimentCaptureNoKey": (
+        EXPERIMENT,
+        _with(GOOD_EXPERIMENT, "DataStorageConfig", "KmsKey", None),
+        {"SageMaker-InferenceExperimentDataCaptureKms"},
+    ),
+    "ExperimentNoCapture": (EXPERIMENT, _with(GOOD_EXPERIMENT, "DataStorageConfig", None), set()),
     "NotebookRoot": (NB, _with(GOOD_NOTEBOOK, "RootAccess", "Enabled"), {"SageMaker-NotebookRootAccessDisabled"}),
     "NotebookInternet": (
         NB,
@@ -648,6 +709,7 @@ def findings() -> dict[str, set[str]]:
         role_arn=ROLE,
         root_access="Enabled",
         direct_internet_access="Disabled",
+        platform_identifier="notebook-al2023-v1",
         subnet_id="subnet-a",
         security_group_ids=SGS,
         instance_metadata_service_configuration=sm.CfnNotebookInstance.InstanceMetadataServiceConfigurationProperty(
@@ -671,7 +733,7 @@ def test_raw_l1_resource_gets_exactly_the_expected_findings(findings: dict[str, 
         ("ProfileSharing", {"SageMaker-UserProfileSharingEncrypted"}),
         ("ProfileParamRole", {"SageMaker-UserProfileNotAdminRole[CannotVerify]"}),
         ("ModelParamIsolation", {"SageMaker-ModelNetworkIsolation[CannotVerify]"}),
-        ("NotebookL1", {"SageMaker-NotebookRootAccessDisabled"}),
+        ("NotebookL1", {"SageMaker-NotebookRootAccessDisabled", "SageMaker-NotebookKms"}),
         ("AdminRole", set()),
         ("BroadPolicy", set()),
         ("RoleWithBroadPolicy", {"SageMaker-NoFullAccess"}),
@@ -707,7 +769,8 @@ def test_rule_ids_are_unique_and_documented() -> None:
     assert len(RULE_IDS) == len(set(RULE_IDS))
     for rule in ALL_RULES:
         assert rule.info.endswith(".") and "\n" not in rule.info
-        assert rule.explanation and rule.fix and rule.controls
+        # a rule implements a GOVERNANCE.md control, or an AWS Security Hub control / AWS Config rule
+        assert rule.explanation and rule.fix and (rule.controls or controls_of_rule(rule.full_id)), rule.id
 
 
 def test_pack_identity() -> None:

@@ -238,3 +238,16 @@ def test_cannot_verify_is_acknowledged_with_its_reason(result: GovernedSynth) ->
     assert ("/Serving/Monitor", "SageMaker-MonitoringNetworkIsolation[CannotVerify]", MONITOR_ACK_REASON) in (
         result.acknowledgements()
     )
+
+
+def test_security_hub_results_read_the_assembly_and_its_acknowledgements(result: GovernedSynth) -> None:
+    from constructs_ml.governance.security_hub import ACKNOWLEDGED, FAIL, PASS, evaluate_assembly
+
+    controls = {r.control.control_id: r for r in evaluate_assembly(result.outdir)}
+    # the data-quality job's isolation flag is a parameter, acknowledged as [CannotVerify] on Serving/Monitor
+    assert controls["SageMaker.11"].status == ACKNOWLEDGED
+    assert controls["SageMaker.9"].status == PASS
+    # the endpoint config's key was set by an override: read from the template
+    assert controls["sagemaker-endpoint-configuration-kms-key-configured"].status == PASS
+    assert controls["sagemaker-domain-in-vpc"].status == PASS
+    assert FAIL not in {r.status for r in controls.values()}
