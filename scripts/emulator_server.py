@@ -189,8 +189,8 @@ def _patch_sagemaker_arn_attributes() -> None:
         ) -> Any:
             return _v(self) if name == _attr else _get(self, name)
 
-        cls.has_cfn_attr = classmethod(has_cfn_attr)  # type: ignore[method-assign,assignment,arg-type]
-        cls.get_cfn_attribute = get_cfn_attribute  # type: ignore[method-assign]
+        setattr(cls, "has_cfn_attr", classmethod(has_cfn_attr))  # noqa: B010 (patching a class of either type)
+        setattr(cls, "get_cfn_attribute", get_cfn_attribute)  # noqa: B010
 
 
 def apply_patches() -> None:
