@@ -21,6 +21,7 @@ from constructs_ml.governance.report_views import (
     ack_groups,
     matrix,
     rule_checks_not_passed,
+    security_hub_rows,
     verdict,
 )
 
@@ -179,6 +180,21 @@ def _matrix(report: ComplianceReport) -> str:
     )
 
 
+def _security_hub(report: ComplianceReport) -> str:
+    rows = security_hub_rows(report)
+    table = _table(
+        "AWS Security Hub SageMaker controls and AWS Config rules, decided by the SageMaker pack's rules",
+        ("Control", "Title", "Rule", "Result", "Detail"),
+        [(r["control"], r["title"], r["rules"], badge(r["result"]), r["detail"]) for r in rows],
+        raw=(3,),
+    )
+    return (
+        '<section id="security-hub" aria-labelledby="security-hub-title">'
+        '<h2 id="security-hub-title">Security Hub controls</h2>'
+        f"{table}</section>"
+    )
+
+
 def _findings(report: ComplianceReport) -> str:
     findings = _table(
         "Unacknowledged findings (validation-report.json)",
@@ -305,6 +321,7 @@ def render_html(report: ComplianceReport, picture: RenderedPicture | None = None
             f'<p class="source">Cloud assembly <code>{e(report.source)}</code>; stacks: {e(stacks)}.</p>',
             _verdict(report),
             _matrix(report),
+            _security_hub(report),
             _findings(report),
             _acknowledgements(report),
             _picture(picture),

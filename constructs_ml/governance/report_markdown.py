@@ -19,6 +19,7 @@ from constructs_ml.governance.report_views import (
     ack_groups,
     matrix,
     rule_checks_not_passed,
+    security_hub_rows,
     verdict,
 )
 
@@ -100,6 +101,11 @@ def render_markdown(report: ComplianceReport, picture: RenderedPicture | None = 
         ],
     )
 
+    lines += ["## Security Hub controls", "", "AWS Security Hub SageMaker controls and AWS Config rules.", ""]
+    lines += _table(
+        ("Control", "Title", "Rule", "Result", "Detail"),
+        [(r["control"], r["title"], r["rules"], badge(r["result"]), r["detail"]) for r in security_hub_rows(report)],
+    )
     lines += ["## Findings", "", "### Unacknowledged findings", "", "From validation-report.json.", ""]
     lines += _table(
         ("Pack", "Rule", "Severity", "Construct path", "Finding"),

@@ -213,3 +213,13 @@ __all__ = [
     "stack_facts",
     "verdict",
 ]
+
+
+def security_hub_rows(report: ComplianceReport) -> list[dict[str, str]]:
+    """The Security Hub control -> rule -> result table for the report's assembly (empty if it cannot be read)."""
+    from constructs_ml.governance.security_hub import control_table, evaluate_assembly
+
+    try:
+        return control_table(evaluate_assembly(report.source))
+    except (OSError, ValueError, KeyError):
+        return []

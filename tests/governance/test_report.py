@@ -73,6 +73,7 @@ def test_markdown_keeps_the_page_order(written: Path, report: ComplianceReport) 
     headings = [
         "## Verdict",
         "## Control matrix",
+        "## Security Hub controls",
         "## Findings",
         "## Acknowledgements by allowlist entry",
         "## Platform picture",
@@ -85,6 +86,17 @@ def test_markdown_keeps_the_page_order(written: Path, report: ComplianceReport) 
     assert f"**Not clean: {len(report.findings)} unacknowledged findings, {failed} failed controls.**" in md
     failed_ids = [c.id for c, r in report.controls if r.status == FAIL]
     assert md.index(f"Failed controls: {', '.join(failed_ids)}.") < md.index("## Control matrix")
+
+
+def test_security_hub_controls_table(written: Path) -> None:
+    """Each Security Hub SageMaker control -> the pack's rule -> its result on this assembly."""
+    md = (written / "compliance-report.md").read_text()
+    section = md[md.index("## Security Hub controls") : md.index("## Findings")]
+    rows = [line for line in section.splitlines() if line.startswith("| SageMaker.")]
+    assert len(rows) == 25
+    assert any(r.startswith("| SageMaker.4 |") and "OPT-IN" in r for r in rows)
+    page = (written / "compliance-report.html").read_text()
+    assert 'id="security-hub"' in page and "SageMaker.25" in page
 
 
 def test_verdict_counts_findings_and_controls(report: ComplianceReport) -> None:
