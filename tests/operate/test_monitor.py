@@ -121,6 +121,7 @@ def test_governance_clean(built: Built) -> None:
         "iam5-bucket-objects",
         "iam5-sagemaker-logs",
         "iam5-clarify-shadow-endpoint",
+        "iam5-vpc-network-interfaces",
         "monitor-jobs-need-aws-apis",
     }
     network = [path for path, rule, _ in mine if rule == "SageMaker-MonitoringNetworkIsolation"]
