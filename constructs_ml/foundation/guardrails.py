@@ -250,15 +250,22 @@ class SageMakerGuardrail(Construct):
         return self.policy.managed_policy_arn
 
 
-#: Services (and single actions) the permissions boundary lets platform roles use at most.
+#: Services (and single actions) the permissions boundary lets platform roles use at most: what the
+#: workload contracts of the platform's roles need (the tests check every contract through this ceiling).
 CEILING_ACTIONS: tuple[str, ...] = (
     "sagemaker:*",
-    "sagemaker-geospatial:*",
     "s3:*",
     "kms:*",
     "logs:*",
     "cloudwatch:*",
-    "ec2:*",
+    # EC2: only placing workloads in the VPC (network interfaces) and reading the network.
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+    "ec2:Describe*",
     "ecr:*",
     "events:*",
     "sns:*",
@@ -273,10 +280,17 @@ CEILING_ACTIONS: tuple[str, ...] = (
     "dynamodb:ConditionCheckItem",
     "dynamodb:Query",
     "dynamodb:DescribeTable",
-    "glue:*",
+    # Glue: the feature store's offline-store tables and reading the catalog (Athena queries from Studio).
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchGetPartition",
+    "glue:CreateTable",
+    "glue:UpdateTable",
     "athena:*",
-    "lambda:*",
-    "states:*",
     "application-autoscaling:*",
     "elasticfilesystem:*",
     "servicecatalog:*",
@@ -291,7 +305,12 @@ CEILING_ACTIONS: tuple[str, ...] = (
     "iam:CreateServiceLinkedRole",
 )
 
-#: Actions the permissions boundary never allows, whatever the identity policy says.
+#: The only services a bounded role may pass a role to (``iam:PassedToService``).
+PASS_ROLE_SERVICES: tuple[str, ...] = ("sagemaker.amazonaws.com",)
+
+#: Actions the permissions boundary never allows, whatever the identity policy says: escalation, and
+#: tampering with the controls the platform relies on (bucket and key policies, encryption, flow logs,
+#: VPC endpoints and their policies, log retention, CloudTrail, the organization).
 BOUNDARY_DENIED_ACTIONS: tuple[str, ...] = (
     "iam:CreateUser",
     "iam:CreateAccessKey",
@@ -315,19 +334,40 @@ BOUNDARY_DENIED_ACTIONS: tuple[str, ...] = (
     "kms:ScheduleKeyDeletion",
     "kms:DisableKey",
     "kms:DisableKeyRotation",
+    "kms:PutKeyPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketVersioning",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutBucketLogging",
+    "s3:DeleteBucket",
+    "logs:DeleteLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:DeleteRetentionPolicy",
+    "logs:DisassociateKmsKey",
     "ec2:CreateInternetGateway",
     "ec2:AttachInternetGateway",
     "ec2:CreateNatGateway",
     "ec2:AllocateAddress",
+    "ec2:DeleteFlowLogs",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:CreateVpcEndpoint",
 )
 
 
 class PermissionsBoundary(Construct):
     """The platform's permissions boundary: a ceiling, not a grant.
 
-    It allows the services an ML platform uses (:data:`CEILING_ACTIONS`), denies a fixed list of
-    escalation and tampering actions even within them, and denies creating roles without this same
-    boundary. (An ``Allow NotAction`` ceiling would be shorter, but cdk-nag's IAM5 rule crashes on
+    It allows what the platform's workloads use (:data:`CEILING_ACTIONS`: services, and single actions
+    where the service is broader than the workloads, e.g. EC2 network interfaces, Glue catalog tables,
+    DynamoDB items), passing roles only to SageMaker, denies a fixed list of escalation and tampering
+    actions even within them (bucket and key policies, encryption, flow logs, VPC endpoints, log
+    retention), and denies creating roles without this same boundary. Extend it in a reviewed way with
+    ``extra_allowed_actions``. (An ``Allow NotAction`` ceiling would be shorter, but cdk-nag's IAM5 rule crashes on
     ``NotAction`` and cfn-lint warns W2512 on it.) A boundary grants nothing by itself:
     effective permissions are the intersection with each role's least-privilege identity policies.
 
@@ -369,8 +409,17 @@ class PermissionsBoundary(Construct):
             iam.PolicyStatement(
                 sid="Ceiling",
                 effect=iam.Effect.ALLOW,
-                actions=[*CEILING_ACTIONS, *extra_allowed_actions],
+                actions=[a for a in (*CEILING_ACTIONS, *extra_allowed_actions) if a != "iam:PassRole"],
                 resources=["*"],
+            ),
+            # Roles are passed only to SageMaker (jobs, models, pipelines): a bounded role cannot hand a role
+            # to Lambda, EC2 or CloudFormation to act beyond its own boundary.
+            iam.PolicyStatement(
+                sid="PassRolesOnlyToSageMaker",
+                effect=iam.Effect.ALLOW,
+                actions=["iam:PassRole"],
+                resources=["*"],
+                conditions={"StringEquals": {"iam:PassedToService": list(PASS_ROLE_SERVICES)}},
             ),
             iam.PolicyStatement(
                 sid="DenyEscalation",
