@@ -21,9 +21,9 @@ from constructs_ml.foundation.policies import workload_statements
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 
 __all__ = [
-    "PIPELINE_JOB_ROLE_PATH",
     "DEFAULT_ENDPOINTS",
     "PERSONA_TAG",
+    "PIPELINE_JOB_ROLE_PATH",
     "AccessLogBucket",
     "EndpointService",
     "ExecutionRoles",

@@ -31,9 +31,7 @@ DATA_ACTIONS: tuple[str, ...] = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutO
 PIPELINE_JOB_ROLE_PATH = "/constructs-ml/pipeline-jobs/"
 
 #: The AWS page for admitting writers by role ARN (and path) in a bucket-policy Deny (``aws:PrincipalArn``).
-WRITE_ONCE_SOURCE = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"
-)
+WRITE_ONCE_SOURCE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"
 #: What only the writers may do under a write-once prefix: create, overwrite or delete objects.
 WRITE_ONCE_WRITER_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:DeleteObject")
 #: What nobody may do under a write-once prefix: remove a version for good, or change an object's ACL

@@ -66,12 +66,13 @@ Permissions the function needs: ``sagemaker:DescribeModelPackage`` on the group'
 ``cloudwatch:DescribeAlarms`` is used by SageMaker itself. No reserved concurrency is needed: two
 approvals handled at once cannot both update the endpoint (SageMaker refuses ``UpdateEndpoint`` while
 an update runs; the loser raises :class:`EndpointBusy` and is retried, then ordered against what serves).
-With ``ARTIFACT_LOCATIONS``: ``s3:ListBucketVersions`` on the bucket (prefix-scoped), ``s3:GetObject`` and
-``s3:GetObjectVersion`` on the locations' objects, ``cloudwatch:PutMetricData`` in the metric namespace.
+With ``ARTIFACT_LOCATIONS``: ``s3:GetObject`` and ``s3:GetObjectVersion`` on the locations' objects,
+``cloudwatch:PutMetricData`` in the metric namespace.
 
 Outcomes (the ``decision`` field): ``deployed``, ``recorded``, ``duplicate``, ``out-of-order``,
 ``not-approved``, ``rolled-back``, ``refused`` (the artifact failed its integrity check: logged at ERROR,
-nothing created or recorded, ``ArtifactIntegrityFailures`` counted; not retried) (see :mod:`deploy_on_approval.deploy`), ``reconciled``, ``unchanged``
+nothing created or recorded, ``ArtifactIntegrityFailures`` counted; not retried) (see
+:mod:`deploy_on_approval.deploy`), ``reconciled``, ``unchanged``
 (see :mod:`deploy_on_approval.endpoint`);
 ``ignored`` for ``Rejected``/``PendingManualApproval`` package events (logged, nothing done);
 ``rejected`` for malformed events (missing detail, wrong detail-type, bad ARN, another group,

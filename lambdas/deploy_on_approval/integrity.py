@@ -4,21 +4,21 @@ What the register step records (``CustomerMetadataProperties``, see
 ``constructs_ml.build.pipeline.steps_model.artifact_identity``): the artifact's S3 URI
 (``constructs-ml:model-data-url``), the pipeline execution and, for a training step's model, the
 training job. A pipeline definition cannot express an S3 version id, ETag or checksum, so the identity
-is completed here, from S3 itself, under two facts the platform guarantees:
-
-- pipeline outputs are written only by pipeline job roles, under per-execution keys, and no version
-  of them is ever deleted (the artifacts bucket's write-once prefix, versioning on);
-- hence the artifact the pipeline evaluated is the *first and only* version of its key.
-
-:func:`verify` therefore checks, before any model is created:
+is completed here, from S3 itself, under what the platform guarantees: pipeline outputs are written only
+by pipeline job roles, under per-execution keys, and no version of them is ever deleted (the artifacts
+bucket's write-once prefix, versioning on). :func:`verify` checks, before any model is created:
 
 1. the package records a model-data URL, and every container of the package serves exactly that URL
    (a package whose model data differs from what the pipeline recorded is refused);
 2. the URL lies under one of the configured artifact locations (the function may read nothing else);
-3. the key has exactly one version and no delete marker (``ListObjectVersions``): a rewrite or a
-   delete-and-rewrite after the job wrote it shows as a second version;
-4. that version is the current one (``HeadObject``) and was written no later than the package was
-   created (``LastModified`` <= ``CreationTime``): the artifact existed, unchanged, at registration.
+3. the object exists and is versioned (``HeadObject``), and its current version was written no later
+   than the package was created (``LastModified`` <= ``CreationTime``): an overwrite, or a delete and
+   rewrite, after registration (so also after approval) makes a newer current version and is refused.
+
+Listing the key's versions (``ListObjectVersions``: exactly one version means not even the pipeline's own
+job rewrote it between evaluation and registration) would be stronger, but the platform's S3 gateway
+endpoint policy does not admit ``s3:ListBucketVersions`` (the workload-contract check shows the call
+denied), so the check keeps to ``HeadObject``.
 
 The verified identity (version id, ETag, checksum when S3 has one) is returned, logged with the
 decision and tagged on the model created from the package, so it is pinned for audit. A failure is an
@@ -47,7 +47,6 @@ class S3Client(Protocol):
     """The S3 calls this module makes (a boto3 ``s3`` client)."""
 
     def head_object(self, **kwargs: Any) -> dict[str, Any]: ...
-    def list_object_versions(self, **kwargs: Any) -> dict[str, Any]: ...
 
 
 class CloudWatchClient(Protocol):
@@ -105,8 +104,8 @@ def verify(described: dict[str, Any], *, s3: S3Client, locations: tuple[str, ...
         The verified identity.
 
     Raises:
-        IntegrityFailure: the artifact is missing, elsewhere, rewritten or newer than the package.
-        botocore.exceptions.ClientError: S3 failed for another reason than the object's absence.
+        IntegrityFailure: the artifact is missing, unreadable, elsewhere, or newer than the package.
+        botocore.exceptions.ClientError: S3 failed for another reason (throttling, a server error).
     """
     recorded = (described.get("CustomerMetadataProperties") or {}).get(MODEL_DATA_URL_KEY)
     if not recorded:
@@ -120,33 +119,28 @@ def verify(described: dict[str, Any], *, s3: S3Client, locations: tuple[str, ...
     bucket, key = match["bucket"], match["key"]
     if locations and not any(_location_covers(loc, bucket, key) for loc in locations):
         raise IntegrityFailure(f"the model data {recorded!r} is outside the artifact locations {list(locations)}")
-    listed = s3.list_object_versions(Bucket=bucket, Prefix=key)
-    versions = [v for v in listed.get("Versions", []) if v.get("Key") == key]
-    markers = [m for m in listed.get("DeleteMarkers", []) if m.get("Key") == key]
-    if markers:
-        raise IntegrityFailure(f"{recorded} was deleted after it was written ({len(markers)} delete marker(s))")
-    if len(versions) != 1:
-        raise IntegrityFailure(
-            f"{recorded} has {len(versions)} versions; a pipeline writes its artifact once (it was rewritten)"
-        )
     try:
         head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
     except ClientError as error:
-        if str(error.response.get("Error", {}).get("Code", "")) in ("404", "NoSuchKey", "NotFound"):
-            raise IntegrityFailure(f"{recorded} does not exist") from error
+        # Without s3:ListBucket, S3 answers 403 for a missing key: both mean "not the registered artifact".
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code in ("404", "NoSuchKey", "NotFound", "403", "AccessDenied", "Forbidden"):
+            raise IntegrityFailure(
+                f"{recorded} cannot be read ({code}: missing, or outside the function's access)"
+            ) from error
         raise
     version_id = str(head.get("VersionId") or "")
-    if not version_id or version_id != versions[0].get("VersionId"):
-        raise IntegrityFailure(f"{recorded}: the current version {version_id!r} is not the only one written")
+    if not version_id or version_id == "null":
+        raise IntegrityFailure(f"{recorded} has no version id (the bucket is not versioned)")
     created = described.get("CreationTime")
     modified = head.get("LastModified")
-    if isinstance(created, datetime) and isinstance(modified, datetime):
-        # S3 keeps whole seconds: compare at that precision.
-        if modified.replace(microsecond=0) > created.replace(microsecond=0):
-            raise IntegrityFailure(
-                f"{recorded} was written at {modified.isoformat()}, after the package was created "
-                f"({created.isoformat()})"
-            )
+    if not isinstance(created, datetime) or not isinstance(modified, datetime):
+        raise IntegrityFailure(f"{recorded}: no package CreationTime or object LastModified to compare")
+    # S3 keeps whole seconds: compare at that precision.
+    if modified.replace(microsecond=0) > created.replace(microsecond=0):
+        raise IntegrityFailure(
+            f"{recorded} was written at {modified.isoformat()}, after the package was created ({created.isoformat()})"
+        )
     return ArtifactIdentity(
         url=str(recorded),
         version_id=version_id,

@@ -8,6 +8,7 @@ created, nothing recorded, one ``ArtifactIntegrityFailures`` datum, an ERROR log
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -16,8 +17,10 @@ from deploy_on_approval import config as config_module
 from deploy_on_approval import handler as deploy_handler
 from deploy_on_approval import integrity
 from moto import mock_aws
+from moto.s3.models import s3_backends
+from moto.sagemaker.models import sagemaker_backends
 
-from tests.lambdas.conftest import REGION, log_lines
+from tests.lambdas.conftest import ACCOUNT, REGION, log_lines
 from tests.lambdas.test_deploy_on_approval import (
     CAPTURE,
     ENDPOINT,
@@ -38,6 +41,7 @@ BUCKET = "ml-platform-artifacts"
 KEY = "pipelines/churn/pipelines-abc123-Train-XyZ/output/model.tar.gz"
 URL = f"s3://{BUCKET}/{KEY}"
 NAMESPACE = "constructs-ml/DeployOnApproval"
+PARTITION = "aws"
 INTEGRITY_ENV = {**ENV, "ARTIFACT_LOCATIONS": f"s3://{BUCKET}/pipelines/churn"}
 
 
@@ -135,6 +139,17 @@ def platform(monkeypatch: pytest.MonkeyPatch) -> Iterator[Platform]:
     deploy_handler.settings.cache_clear()
 
 
+def _registered_an_hour_ago() -> None:
+    """Time passes: the job wrote the artifact two hours ago, the register step created version 2 an hour ago.
+
+    moto stamps both with the current time; SageMaker and S3 would have stamped them when they happened.
+    """
+    artifact = s3_backends[ACCOUNT][PARTITION].buckets[BUCKET].keys.getlist(KEY)[-1]
+    artifact.last_modified = artifact.last_modified - timedelta(hours=2)
+    package = sagemaker_backends[ACCOUNT][REGION].model_packages[package_arn(2)]
+    package.creation_time = package.creation_time - timedelta(hours=1)
+
+
 def _approve(p: Platform, version: int = 2) -> None:
     """The approver approves. moto 5's UpdateModelPackage replaces the package's customer metadata with the
     request's (None when absent), where SageMaker keeps it, so the approval sends the metadata unchanged."""
@@ -157,6 +172,7 @@ def _assert_refused(p: Platform, result: dict[str, Any], captured: str, why: str
 
 
 def test_an_untampered_artifact_is_verified_deployed_and_pinned(platform: Platform) -> None:
+    _registered_an_hour_ago()  # and nothing touched the artifact since
     _approve(platform)
     config = config_module.load(INTEGRITY_ENV)
     from deploy_on_approval.deploy import resource_name
@@ -180,18 +196,20 @@ def test_an_untampered_artifact_is_verified_deployed_and_pinned(platform: Platfo
 def test_an_artifact_overwritten_after_registration_is_refused(
     platform: Platform, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _registered_an_hour_ago()
     platform.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"a different model")  # tampered after evaluation
     _approve(platform)
     result = invoke(approval(2))
-    _assert_refused(platform, result, capsys.readouterr().out, "has 2 versions")
+    _assert_refused(platform, result, capsys.readouterr().out, "after the package was created")
 
 
 def test_an_artifact_deleted_and_rewritten_is_refused(platform: Platform, capsys: pytest.CaptureFixture[str]) -> None:
+    _registered_an_hour_ago()
     platform.s3.delete_object(Bucket=BUCKET, Key=KEY)
     platform.s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"a different model")
     _approve(platform)
     result = invoke(approval(2))
-    _assert_refused(platform, result, capsys.readouterr().out, "delete marker")
+    _assert_refused(platform, result, capsys.readouterr().out, "after the package was created")
 
 
 def test_a_package_serving_other_data_than_it_records_is_refused(
@@ -230,7 +248,7 @@ def test_a_missing_artifact_is_refused(platform: Platform, capsys: pytest.Captur
     assert platform.register(url=gone, recorded=gone) == package_arn(3)
     _approve(platform, 3)
     result = invoke(approval(3))
-    _assert_refused(platform, result, capsys.readouterr().out, "has 0 versions")
+    _assert_refused(platform, result, capsys.readouterr().out, "cannot be read (404")
 
 
 def test_bad_artifact_locations_are_configuration_errors() -> None:
