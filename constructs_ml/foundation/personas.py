@@ -90,8 +90,9 @@ STUDIO_JOB_ACTIONS: tuple[str, ...] = (
 #: outputs (``pipelines/``) are written by pipeline job roles only (``PlatformBuckets`` write-once prefix).
 PERSONA_WORK_PREFIX = "work/{persona}/"
 STUDIO_WORK_PREFIX = "studio/{persona}/"
-#: Pipeline code (processing scripts) that ML engineers publish for the pipelines to run.
-CODE_PREFIX = "code/"
+#: What ML engineers publish in the artifacts bucket for the platform to use: pipeline code (processing
+#: scripts), initial models, and monitoring baselines and analysis configs. None of it is a pipeline output.
+ENGINEER_PREFIXES: tuple[str, ...] = ("code/", "models/", "baselines/")
 #: Where the default training role (jobs started outside a pipeline) writes.
 JOBS_PREFIX = "jobs/"
 
@@ -232,7 +233,7 @@ class Personas(Construct):
         mle = self._roles[PersonaKind.ML_ENGINEER]
         buckets.data.grant_read(mle)
         buckets.artifacts.grant_read(mle)
-        for prefix in (PERSONA_WORK_PREFIX.format(persona=PersonaKind.ML_ENGINEER.value), CODE_PREFIX):
+        for prefix in (PERSONA_WORK_PREFIX.format(persona=PersonaKind.ML_ENGINEER.value), *ENGINEER_PREFIXES):
             buckets.artifacts.grant_write(mle, prefix)
         mle.add_to_policy(
             iam.PolicyStatement(

@@ -71,7 +71,7 @@ def _object_writes(template: dict[str, Any], role_fragment: str) -> list[str]:
 @pytest.mark.parametrize(
     ("role", "prefixes"),
     [
-        ("PersonasMlEngineer", {"/work/ml-engineer/*", "/code/*"}),
+        ("PersonasMlEngineer", {"/work/ml-engineer/*", "/code/*", "/models/*", "/baselines/*"}),
         ("PersonasMlEngineerStudio", {"/studio/ml-engineer/*"}),
         ("PersonasDataScientistStudio", {"/studio/data-scientist/*"}),
         ("ExecutionRolesTraining", {"/jobs/*"}),
