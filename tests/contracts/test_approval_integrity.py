@@ -121,8 +121,13 @@ def test_without_the_write_once_statements_the_bucket_policy_lets_people_write(c
 
 def _pipeline_name(checker: ContractChecker) -> str:
     a = checker.assembly
-    ((view, lid, _),) = list(a.resources("AWS::SageMaker::Pipeline"))
-    return str(a.properties(view, lid)["PipelineName"])
+    names = {
+        str(a.properties(v, lid)["PipelineName"])
+        for v, lid, _ in a.resources("AWS::SageMaker::Pipeline")
+        if "/Build/Pipeline/" in a.path_of(v, lid)
+    }
+    (name,) = names
+    return name
 
 
 def test_only_the_approver_approves(checker: ContractChecker) -> None:
