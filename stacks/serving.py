@@ -275,6 +275,8 @@ class ServingStack(Stack):
                 alarm_topic=self.alarm_topic.topic,
                 guardrail=guardrail,
                 permissions_boundary=permissions_boundary,
+                # Approved packages are served only if their artifact is the one the pipeline wrote.
+                package_artifacts=S3Path(art, c.package_artifacts_prefix),
             )
         if self.deploy_on_approval is not None:
             # Workload network paths: the interface endpoints and the gateway endpoints (artifact checks).

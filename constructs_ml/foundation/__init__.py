@@ -1,10 +1,12 @@
 """Foundation: network, keys, buckets, roles, guardrails and personas."""
 
 from constructs_ml.foundation.buckets import (
+    PIPELINE_JOB_ROLE_PATH,
     AccessLogBucket,
     PlatformBuckets,
     SecureBucket,
     VpcEndpointRestriction,
+    WriteOncePrefix,
     grant_objects,
 )
 from constructs_ml.foundation.guardrails import (
@@ -21,6 +23,7 @@ from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 __all__ = [
     "DEFAULT_ENDPOINTS",
     "PERSONA_TAG",
+    "PIPELINE_JOB_ROLE_PATH",
     "AccessLogBucket",
     "EndpointService",
     "ExecutionRoles",
@@ -34,6 +37,7 @@ __all__ = [
     "SageMakerGuardrail",
     "SecureBucket",
     "VpcEndpointRestriction",
+    "WriteOncePrefix",
     "apply_permissions_boundary",
     "grant_objects",
     "stack_arn",

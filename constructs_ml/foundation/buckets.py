@@ -25,6 +25,38 @@ from constructs_ml.governance.acknowledgements import acknowledge
 #: S3 data-plane actions that :class:`VpcEndpointRestriction` confines to the VPC endpoint.
 DATA_ACTIONS: tuple[str, ...] = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject")
 
+#: The IAM path of the roles whose jobs write pipeline outputs (``TrainingPipeline`` job roles). Creating a
+#: role needs ``iam:CreateRole``, which no persona and no bounded workload role has, so the path names
+#: the writers without a cross-stack reference from the bucket to each pipeline.
+PIPELINE_JOB_ROLE_PATH = "/constructs-ml/pipeline-jobs/"
+
+#: The AWS page for admitting writers by role ARN (and path) in a bucket-policy Deny (``aws:PrincipalArn``).
+WRITE_ONCE_SOURCE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn"
+#: What only the writers may do under a write-once prefix: create, overwrite or delete objects.
+WRITE_ONCE_WRITER_ACTIONS: tuple[str, ...] = ("s3:PutObject", "s3:DeleteObject")
+#: What nobody may do under a write-once prefix: remove a version for good, or change an object's ACL
+#: (ACLs are disabled, listed so a later ownership change cannot reopen them).
+WRITE_ONCE_DENIED_ACTIONS: tuple[str, ...] = ("s3:DeleteObjectVersion", "s3:PutObjectAcl", "s3:PutObjectVersionAcl")
+
+
+@dataclass(frozen=True)
+class WriteOncePrefix:
+    """A prefix whose objects only one kind of role writes, and whose versions nobody removes.
+
+    Two bucket-policy Deny statements: ``s3:PutObject``/``s3:DeleteObject`` under ``prefix`` for every
+    principal whose ARN is not under ``writer_role_path``; ``s3:DeleteObjectVersion`` and the object ACL
+    actions for everyone. With versioning (always on in :class:`SecureBucket`) every version ever
+    written is kept, so a rewrite by a writer shows as a second version of the key, which
+    deploy-on-approval refuses (see docs/build.md, "Approval integrity").
+
+    Attributes:
+        prefix: the protected prefix (``pipelines/``: every ``TrainingPipeline``'s default outputs).
+        writer_role_path: IAM path of the roles allowed to write there: :data:`PIPELINE_JOB_ROLE_PATH`.
+    """
+
+    prefix: str = "pipelines/"
+    writer_role_path: str = PIPELINE_JOB_ROLE_PATH
+
 
 @dataclass(frozen=True)
 class VpcEndpointRestriction:
@@ -65,6 +97,8 @@ class SecureBucket(Construct):
             absent, the replication findings are acknowledged through the reviewed allowlist.
         bucket_name: a physical name: generated when omitted (recommended).
         removal_policy: retained by default. Anything else is loud (a warning).
+        write_once: prefixes only roles under a given IAM path write, and whose object versions nobody
+            deletes (:class:`WriteOncePrefix`): none.
     """
 
     def __init__(
@@ -82,9 +116,23 @@ class SecureBucket(Construct):
         replication_destination: s3.IBucket | None = None,
         bucket_name: str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        write_once: Sequence[WriteOncePrefix] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
+        for i, w in enumerate(write_once):
+            problems.require(
+                bool(w.prefix) and w.prefix.endswith("/") and not w.prefix.startswith("/") and "*" not in w.prefix,
+                f"write_once[{i}].prefix",
+                w.prefix,
+                "a non-empty prefix ending in '/', without a leading '/' or '*'",
+            )
+            problems.require(
+                bool(re.fullmatch(r"/([\w+=,.@-]+/)+", w.writer_role_path)),
+                f"write_once[{i}].writer_role_path",
+                w.writer_role_path,
+                "an IAM path such as /constructs-ml/pipeline-jobs/",
+            )
         if bucket_name is not None:
             problems.require(
                 bool(re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", bucket_name)) and ".." not in bucket_name,
@@ -218,6 +266,32 @@ class SecureBucket(Construct):
                     conditions=conditions,
                 )
             )
+
+        stack = Stack.of(self)
+        for i, w in enumerate(write_once):
+            suffix = "" if i == 0 else str(i)
+            resources = [self.bucket.arn_for_objects(f"{w.prefix}*")]
+            writers = f"arn:{stack.partition}:iam::{stack.account}:role{w.writer_role_path}*"
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"WriteOnceOnlyWriters{suffix}",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(WRITE_ONCE_WRITER_ACTIONS),
+                    resources=resources,
+                    conditions={"ArnNotLike": {"aws:PrincipalArn": writers}},
+                )
+            )
+            self.bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"WriteOnceKeepVersions{suffix}",
+                    effect=iam.Effect.DENY,
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(WRITE_ONCE_DENIED_ACTIONS),
+                    resources=resources,
+                )
+            )
+        self.write_once = list(write_once)
 
         if replication_role is not None and replication_destination is not None:
             cfn.replication_configuration = s3.CfnBucket.ReplicationConfigurationProperty(
@@ -374,6 +448,9 @@ class PlatformBuckets(Construct):
         construct_id: construct id.
         key: the KMS key for data, artifacts and capture (``PlatformKeys.data``).
         vpc_endpoint_restriction: confine object access of data/artifacts/capture to the S3 endpoint.
+        artifacts_write_once: prefixes of the artifacts bucket that only pipeline job roles write and whose
+            versions nobody deletes: ``pipelines/`` (every ``TrainingPipeline``'s default outputs); ``()``
+            turns the protection off (a warning).
         access_log_retention_days: days to keep access logs: 400.
         removal_policy: retained by default.
     """
@@ -385,16 +462,25 @@ class PlatformBuckets(Construct):
         *,
         key: kms.IKey,
         vpc_endpoint_restriction: VpcEndpointRestriction | None = None,
+        artifacts_write_once: Sequence[WriteOncePrefix] = (WriteOncePrefix(),),
         access_log_retention_days: int = 400,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
+        if not artifacts_write_once:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:artifacts-not-write-once",
+                "PlatformBuckets: artifacts_write_once=(); anyone with write access to the artifacts bucket can "
+                "replace a model or an evaluation report after it was approved.",
+            )
         self.access_logs = AccessLogBucket(
             self, "AccessLogs", retention_days=access_log_retention_days, removal_policy=removal_policy
         ).bucket
 
-        def bucket(construct_id: str, event_bridge_enabled: bool = False) -> SecureBucket:
+        def bucket(
+            construct_id: str, event_bridge_enabled: bool = False, write_once: Sequence[WriteOncePrefix] = ()
+        ) -> SecureBucket:
             return SecureBucket(
                 self,
                 construct_id,
@@ -403,10 +489,11 @@ class PlatformBuckets(Construct):
                 vpc_endpoint_restriction=vpc_endpoint_restriction,
                 event_bridge_enabled=event_bridge_enabled,
                 removal_policy=removal_policy,
+                write_once=write_once,
             )
 
         self.data = bucket("Data", event_bridge_enabled=True)
-        self.artifacts = bucket("Artifacts")
+        self.artifacts = bucket("Artifacts", write_once=artifacts_write_once)
         self.capture = bucket("Capture")
 
     @property

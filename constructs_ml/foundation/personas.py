@@ -21,7 +21,7 @@ from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
-from constructs_ml.foundation.buckets import PlatformBuckets
+from constructs_ml.foundation.buckets import WRITE_ONCE_SOURCE, PlatformBuckets
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
 from constructs_ml.foundation.keys import PlatformKeys
 from constructs_ml.foundation.network import MlNetwork
@@ -84,6 +84,17 @@ STUDIO_JOB_ACTIONS: tuple[str, ...] = (
     "sagemaker:StopTransformJob",
     "sagemaker:AddTags",
 )
+
+
+#: Where people and their notebooks write in the artifacts bucket: their own work prefixes. Pipeline
+#: outputs (``pipelines/``) are written by pipeline job roles only (``PlatformBuckets`` write-once prefix).
+PERSONA_WORK_PREFIX = "work/{persona}/"
+STUDIO_WORK_PREFIX = "studio/{persona}/"
+#: What ML engineers publish in the artifacts bucket for the platform to use: pipeline code (processing
+#: scripts), initial models, and monitoring baselines and analysis configs. None of it is a pipeline output.
+ENGINEER_PREFIXES: tuple[str, ...] = ("code/", "models/", "baselines/")
+#: Where the default training role (jobs started outside a pipeline) writes.
+JOBS_PREFIX = "jobs/"
 
 
 def _sagemaker_arn(scope: Construct, resource_type: str) -> str:
@@ -221,7 +232,9 @@ class Personas(Construct):
 
         mle = self._roles[PersonaKind.ML_ENGINEER]
         buckets.data.grant_read(mle)
-        buckets.artifacts.grant_read_write(mle)
+        buckets.artifacts.grant_read(mle)
+        for prefix in (PERSONA_WORK_PREFIX.format(persona=PersonaKind.ML_ENGINEER.value), *ENGINEER_PREFIXES):
+            buckets.artifacts.grant_write(mle, prefix)
         mle.add_to_policy(
             iam.PolicyStatement(
                 sid="RunPipelinesAndRegisterModels",
@@ -371,8 +384,35 @@ class Personas(Construct):
                 buckets.data.grant_read_write(role)
             else:
                 buckets.data.grant_read(role)
-            buckets.artifacts.grant_read_write(role)
+            buckets.artifacts.grant_read(role)
+            buckets.artifacts.grant_write(role, STUDIO_WORK_PREFIX.format(persona=kind.value))
             self._studio_roles[kind] = role
+        self._artifact_contracts(buckets)
+
+    def _artifact_contracts(self, buckets: PlatformBuckets) -> None:
+        """People and notebooks write their own work prefixes; pipeline outputs are not theirs to write."""
+        key_arn = buckets.key.key_arn
+        pipeline_output = buckets.artifacts.bucket.arn_for_objects("pipelines/contract-check/model.tar.gz")
+        writers = [
+            (self._roles[PersonaKind.ML_ENGINEER], PERSONA_WORK_PREFIX.format(persona=PersonaKind.ML_ENGINEER.value)),
+            *((role, STUDIO_WORK_PREFIX.format(persona=kind.value)) for kind, role in self._studio_roles.items()),
+        ]
+        for role, prefix in writers:
+            WorkloadContract.of(role).allows(
+                "s3:PutObject",
+                buckets.artifacts.bucket.arn_for_objects(f"{prefix}contract-check/notebook-output.csv"),
+                context=src.sse_kms(key_arn),
+                why="people and their notebooks keep their own work in the artifacts bucket",
+                source=src.S3_DEFAULT_ENCRYPTION,
+            )
+        for role in self.all_roles:
+            WorkloadContract.of(role).denies(
+                ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                pipeline_output,
+                context=src.sse_kms(key_arn),
+                why="pipeline outputs (models, evaluation reports) are written once, by the pipeline's jobs only",
+                source=WRITE_ONCE_SOURCE,
+            )
 
     def _allow_own_profile_tag(self, role: ManagedPolicyRole) -> None:
         """Let a person tag their session with their *own* Studio profile name, and nothing else.
@@ -540,7 +580,8 @@ class ExecutionRoles(Construct):
     that knows its exact prefixes, a model that knows its artifact) create their own roles instead.
 
     Roles:
-        training: training and processing jobs: read data, write artifacts.
+        training: training and processing jobs: read data and artifacts, write artifacts under ``jobs/``
+            (pipeline outputs under ``pipelines/`` are written by each pipeline's own job role).
         inference: models/endpoints: read artifacts, write capture.
         monitoring: monitoring jobs: read capture and artifacts (baselines), write capture (reports).
         pipeline: SageMaker Pipelines: create jobs/models/packages, pass the training and inference roles.
@@ -600,7 +641,8 @@ class ExecutionRoles(Construct):
         for s in workload_statements(self, log_kinds=("TrainingJobs", "ProcessingJobs")):
             self.training.add_to_policy(s)
         buckets.data.grant_read(self.training)
-        buckets.artifacts.grant_read_write(self.training)
+        buckets.artifacts.grant_read(self.training)
+        buckets.artifacts.grant_write(self.training, JOBS_PREFIX)
         self.training.add_to_policy(volume_key_grants)
         training = src.job_runtime(WorkloadContract.of(self.training), self, key_arn=key_arn, log_kind="TrainingJobs")
         training.allows(
@@ -610,7 +652,7 @@ class ExecutionRoles(Construct):
             source=src.SAGEMAKER_ROLES,
         ).allows(
             "s3:PutObject",
-            buckets.artifacts.bucket.arn_for_objects("contract-check/model.tar.gz"),
+            buckets.artifacts.bucket.arn_for_objects(f"{JOBS_PREFIX}contract-check/model.tar.gz"),
             context=src.sse_kms(key_arn),
             why="training writes model artifacts",
             source=src.SAGEMAKER_ROLES,
@@ -697,7 +739,8 @@ class ExecutionRoles(Construct):
         )
         self.training.grant_pass_role(self.pipeline)
         self.inference.grant_pass_role(self.pipeline)
-        buckets.artifacts.grant_read_write(self.pipeline)
+        # The pipeline (service) role reads property files; the jobs write (under their own roles).
+        buckets.artifacts.grant_read(self.pipeline)
         job = stack_arn(self, "sagemaker", "training-job/contract-check")
         WorkloadContract.of(self.pipeline).allows(
             "sagemaker:CreateTrainingJob",
@@ -712,7 +755,7 @@ class ExecutionRoles(Construct):
             why="the pipeline passes the training role to its jobs",
             source=src.PIPELINES_ROLE,
         ).denies(
-            "sagemaker:CreateModelPackage",
+            ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
             stack_arn(self, "sagemaker", "model-package/contract-check/1"),
             context={"sagemaker:ModelApprovalStatus": "Approved"},
             why="a pipeline registers models pending approval; it cannot approve them",

@@ -40,6 +40,7 @@ from typing import Any, Protocol
 
 from aws_cdk import Annotations, Duration, Names, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -62,8 +63,14 @@ from constructs_ml.operate.deploy_on_approval_parts import (
     subnet_selection,
     validate_props,
 )
-from constructs_ml.operate.deploy_on_approval_role import deploy_on_approval_contract, grant_deployer
+from constructs_ml.operate.deploy_on_approval_role import (
+    INTEGRITY_NAMESPACE,
+    deploy_on_approval_contract,
+    grant_artifact_checks,
+    grant_deployer,
+)
 from constructs_ml.operate.glue_function import GlueFunction
+from constructs_ml.serve.common import S3Path
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import EndpointBase, endpoint_arn_for
 from constructs_ml.serve.model_parts import ApprovedPackageParameter, freeze_record
@@ -138,6 +145,11 @@ class DeployOnApproval(Construct):
         log_key: KMS key of the function's log group: ``key``.
         guardrail: the platform's SageMaker guardrail, attached to the function's role: none.
         permissions_boundary: permissions boundary of the function's role: none.
+        package_artifacts: where approved packages' model data must be (e.g. ``S3Path(artifacts, "pipelines")``,
+            the write-once prefix of ``PlatformBuckets``): before serving a package, the function verifies its
+            artifact against the identity the register step recorded (see ``lambdas/deploy_on_approval/
+            integrity.py``) and refuses it, with an ERROR log line and the ``ArtifactIntegrityFailures``
+            metric and alarm, when it differs. Not verified when omitted (a warning says so).
         reserved_concurrency: reserved concurrency of the function (1..1000): none, so stack creation
             works in accounts with a low concurrency quota. Two approvals handled at once still cannot
             both update the endpoint: SageMaker refuses an update while one runs, and the refused
@@ -177,6 +189,7 @@ class DeployOnApproval(Construct):
         guardrail: iam.IManagedPolicy | None = None,
         permissions_boundary: iam.IManagedPolicy | None = None,
         reserved_concurrency: int | None = None,
+        package_artifacts: S3Path | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         deployment = deployment or DEFAULT_DEPLOYMENT
@@ -221,7 +234,15 @@ class DeployOnApproval(Construct):
         )
         if reserved_concurrency is not None:
             problems.require_range("reserved_concurrency", reserved_concurrency, 1, 1000)
+        if package_artifacts is not None and (why := package_artifacts.prefix_problem()) is not None:
+            problems.add("package_artifacts.prefix", package_artifacts.prefix, why)
         problems.raise_if_any()
+        if package_artifacts is None:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:deploy-on-approval-artifacts-not-verified",
+                "DeployOnApproval: no package_artifacts; approved packages are served without checking that their "
+                "model artifact is the one the pipeline wrote and registered.",
+            )
         if not network_isolation:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:deploy-on-approval-no-network-isolation",
@@ -280,6 +301,11 @@ class DeployOnApproval(Construct):
                 "MODEL_NAME_PREFIX": self.model_name_prefix,
                 "ENABLE_NETWORK_ISOLATION": "true" if network_isolation else "false",
                 **({"VARIANT_NAMES": ",".join(variant_names)} if variant_names else {}),
+                **(
+                    {"ARTIFACT_LOCATIONS": package_artifacts.uri, "METRIC_NAMESPACE": INTEGRITY_NAMESPACE}
+                    if package_artifacts is not None
+                    else {}
+                ),
                 **deployment_environment(deployment),
             },
             timeout=Duration.minutes(2),
@@ -309,6 +335,25 @@ class DeployOnApproval(Construct):
             model_security_group_ids=[sg.security_group_id for sg in model_security_groups],
             network_isolation=network_isolation,
         )
+        self.package_artifacts = package_artifacts
+        #: Fires when an approved package's artifact failed its check (None without ``package_artifacts``).
+        self.integrity_alarm: cloudwatch.Alarm | None = None
+        if package_artifacts is not None:
+            grant_artifact_checks(self, package_artifacts)
+            self.integrity_alarm = cloudwatch.Alarm(
+                self,
+                "ArtifactIntegrityAlarm",
+                alarm_description=(
+                    f"{self.node.path}: an approved model package was refused because its artifact is not the one "
+                    "the pipeline wrote and registered (see the function's log: decision 'refused')"
+                ),
+                metric=self.metric_artifact_integrity_failures(),
+                threshold=0,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                evaluation_periods=1,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            self.integrity_alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
 
         self.approval_rule = events.Rule(
             self,
@@ -364,6 +409,15 @@ class DeployOnApproval(Construct):
             kwargs.setdefault("endpoint_config_arns", [config.resource.attr_endpoint_config_arn])
         kwargs.setdefault("model_arns", list(dict.fromkeys(v.model.model_arn for v in variants)))
         return cls(scope, construct_id, endpoint=endpoint, **kwargs)
+
+    def metric_artifact_integrity_failures(self, **props: Any) -> cloudwatch.Metric:
+        """Packages refused because their artifact failed the integrity check (Sum per 5 minutes)."""
+        return cloudwatch.Metric(
+            namespace=INTEGRITY_NAMESPACE,
+            metric_name="ArtifactIntegrityFailures",
+            dimensions_map={"EndpointName": self.endpoint_name},
+            **{"statistic": "Sum", "period": Duration.minutes(5), **props},
+        )
 
     # -- the serving stack's side ------------------------------------------------------------------
 

@@ -26,9 +26,70 @@ from constructs_ml.operate.glue_role import (
     REGISTRY_DEPLOY,
     UPDATE_ENDPOINT,
 )
+from constructs_ml.serve.common import S3Path
 
 if TYPE_CHECKING:
     from constructs_ml.operate.deploy_on_approval import DeployOnApproval
+
+#: Namespace of the function's ``ArtifactIntegrityFailures`` metric.
+INTEGRITY_NAMESPACE = "constructs-ml/DeployOnApproval"
+#: AWS pages for the artifact check's calls.
+HEAD_OBJECT = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"
+PUT_METRIC_DATA = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html"
+
+
+def grant_artifact_checks(deployer: DeployOnApproval, artifacts: S3Path) -> None:
+    """What the artifact check calls: head the object, count a failure; with its contract.
+
+    ``HeadObject`` needs ``s3:GetObject`` (``s3:GetObjectVersion`` for a given version); ``PutMetricData``
+    has no resource and is bound to the function's namespace with ``cloudwatch:namespace``.
+    """
+    prefix = artifacts.clean_prefix
+    deployer.function.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="ReadPackageArtifactsForTheIntegrityCheck",
+            actions=["s3:GetObject", "s3:GetObjectVersion"],
+            resources=[artifacts.objects_arn],
+        )
+    )
+    deployer.function.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="CountArtifactIntegrityFailures",
+            actions=["cloudwatch:PutMetricData"],
+            resources=["*"],
+            conditions={"StringEquals": {"cloudwatch:namespace": INTEGRITY_NAMESPACE}},
+        )
+    )
+    key = f"{prefix}/contract-check/output/model.tar.gz" if prefix else "contract-check/output/model.tar.gz"
+    contract = deployer.function.contract
+    contract.allows(
+        ["s3:GetObject", "s3:GetObjectVersion"],
+        artifacts.bucket.arn_for_objects(key),
+        why="HeadObject reads the artifact's current version id, ETag and checksum before it is served",
+        source=HEAD_OBJECT,
+    )
+    contract.allows(
+        "cloudwatch:PutMetricData",
+        "*",
+        context={"cloudwatch:namespace": INTEGRITY_NAMESPACE},
+        why="a refused artifact is counted in ArtifactIntegrityFailures (the alarm's metric)",
+        source=PUT_METRIC_DATA,
+    )
+    contract.denies(
+        "cloudwatch:PutMetricData",
+        "*",
+        context={"cloudwatch:namespace": "AWS/SageMaker"},
+        why="the function publishes only its own namespace",
+        source=PUT_METRIC_DATA,
+    )
+    contract.denies(
+        ["s3:PutObject", "s3:DeleteObject"],
+        artifacts.bucket.arn_for_objects(key),
+        why="the function that checks artifacts cannot change them",
+        source=HEAD_OBJECT,
+    )
+    deployer.function.reaches("monitoring", why="CloudWatch (the integrity-failure metric)", source=LAMBDA_VPC)
+    deployer.function.reaches("s3", why="S3 (the artifact check), through the gateway endpoint", source=LAMBDA_VPC)
 
 
 def grant_deployer(

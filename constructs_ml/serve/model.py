@@ -133,7 +133,12 @@ class Model(ModelBase):
         model_data: the model artifact (or, for multi-model mode, the prefix holding the artifacts).
         model_package_arn: a registry model package version ARN.
         approved_package: take the package from an SSM parameter at deploy time, falling back to
-            ``image`` + ``model_data`` while the parameter holds its placeholder.
+            ``image`` + ``model_data`` while the parameter holds its placeholder. The parameter's value is
+            written by ``DeployOnApproval`` only after it verified the package's artifact (with
+            ``package_artifacts``: refused packages are never recorded), so this path serves verified
+            packages. A synth-time check cannot add anything: the value is resolved by CloudFormation at
+            deploy time, after synth; do not let anything else write the parameter (the deployer repairs
+            a foreign write from what the endpoint serves).
         package_artifacts: where a package's model data lives (read access for the role), e.g. the
             artifacts bucket prefix the training pipeline writes to; with ``package_artifacts_key``.
         package_artifacts_key: the KMS key of ``package_artifacts``: none (unencrypted or SSE-S3).

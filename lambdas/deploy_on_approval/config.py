@@ -23,6 +23,8 @@ SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_RE = re.compile(r"^sg-[0-9a-f]{8,17}$")
 SSM_NAME_RE = re.compile(r"^/[a-zA-Z0-9_.\-/]{1,1010}$")
 ALARM_NAME_RE = re.compile(r"^[^,]{1,255}$")
+ARTIFACT_LOCATION_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]*)?$")
+METRIC_NAMESPACE_RE = re.compile(r"^(?!AWS/)[^:]{1,255}$")
 
 TRAFFIC_ROUTING_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")
 
@@ -58,6 +60,9 @@ class Config:
         model_name_prefix: prefix of the model and endpoint config names created.
         network_isolation: create models with network isolation.
         function_timeout_seconds: the function's configured timeout (``FUNCTION_TIMEOUT_SECONDS``).
+        artifact_locations: ``s3://bucket/prefix`` locations packages' artifacts must be in; when set,
+            every package's artifact is verified before it is served (``deploy_on_approval.integrity``).
+        metric_namespace: namespace of the ``ArtifactIntegrityFailures`` metric.
     """
 
     endpoint_name: str
@@ -80,6 +85,8 @@ class Config:
     model_name_prefix: str = ""
     network_isolation: bool = True
     function_timeout_seconds: int = 120
+    artifact_locations: tuple[str, ...] = ()
+    metric_namespace: str = "constructs-ml/DeployOnApproval"
 
     def deployment_config(self) -> dict[str, Any]:
         """The ``DeploymentConfig`` of ``UpdateEndpoint``: blue/green routing and auto-rollback alarms."""
@@ -157,6 +164,13 @@ def load(env: Mapping[str, str]) -> Config:
     if prefix and not ENDPOINT_NAME_RE.match(prefix):
         problems.append(f"MODEL_NAME_PREFIX must match [a-zA-Z0-9](-*[a-zA-Z0-9])* (got {prefix!r})")
     function_timeout = environment.function_timeout(env, problems)
+    locations = environment.csv(env, "ARTIFACT_LOCATIONS")
+    for location in locations:
+        if not ARTIFACT_LOCATION_RE.match(location):
+            problems.append(f"ARTIFACT_LOCATIONS must be s3://bucket[/prefix] URLs (got {location!r})")
+    namespace = env.get("METRIC_NAMESPACE", "").strip() or "constructs-ml/DeployOnApproval"
+    if not METRIC_NAMESPACE_RE.match(namespace):
+        problems.append(f"METRIC_NAMESPACE must be 1..255 characters without ':' or 'AWS/' (got {namespace!r})")
     match = GROUP_ARN_RE.match(group_arn)
     if problems or match is None:
         raise ConfigError(problems)
@@ -181,4 +195,6 @@ def load(env: Mapping[str, str]) -> Config:
         model_name_prefix=prefix[:40].rstrip("-"),
         network_isolation=isolation_raw == "true",
         function_timeout_seconds=function_timeout,
+        artifact_locations=locations,
+        metric_namespace=namespace,
     )

@@ -19,16 +19,19 @@ For an ``Approved`` package event (:func:`deploy_package`):
    carries the event id in its :data:`TAG_ROLLED_OUT_BY` tag) and the endpoint no longer runs it,
    the deployment failed and was rolled back: a redelivery of the event must not deploy it again
    (``rolled-back``). A new approval (a new event) or an operator removing that tag may;
-5. create the Model (``PrimaryContainer.ModelPackageName`` = the package ARN, the VPC config, network
+5. verify the package's model artifact against the identity its register step recorded (when
+   ``ARTIFACT_LOCATIONS`` is set; :mod:`deploy_on_approval.integrity`): a mismatch is ``refused``, with
+   nothing created or recorded and one ``ArtifactIntegrityFailures`` metric datum;
+6. create the Model (``PrimaryContainer.ModelPackageName`` = the package ARN, the VPC config, network
    isolation, the execution role) and a new EndpointConfig copied from the endpoint's current one
    (KMS key, data capture, async/explainer/shadow settings, variants) with the new model in the
    selected variants, each variant's ``InitialInstanceCount`` set to its current desired count. Names
    are derived from the endpoint and the package, so a retry reuses them;
-6. ``UpdateEndpoint`` with the blue/green ``DeploymentConfig``, the auto-rollback alarms and
+7. ``UpdateEndpoint`` with the blue/green ``DeploymentConfig``, the auto-rollback alarms and
    ``RetainAllVariantProperties=True``: instance counts and weights that autoscaling (or an operator)
    set on the running endpoint are kept, not reset to the config's initial values; an endpoint that
    became busy in between raises :class:`EndpointBusy`;
-7. tag the derived config with the event id (step 4) and write the package ARN to the SSM parameter
+8. tag the derived config with the event id (step 4) and write the package ARN to the SSM parameter
    (``deployed``).
 
 Endpoint events and changes of the record are reconciled from ``DescribeEndpoint``
@@ -44,6 +47,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from . import integrity
 from .config import Config
 from .endpoint import EndpointBusy, EndpointState, SageMakerClient, describe, group_package, serving_package
 from .events import PackageArn
@@ -57,6 +61,7 @@ DUPLICATE = "duplicate"
 OUT_OF_ORDER = "out-of-order"
 NOT_APPROVED = "not-approved"
 ROLLED_BACK = "rolled-back"
+REFUSED = "refused"
 
 #: Keys of DescribeEndpointConfig copied to the new config as they are.
 COPIED_CONFIG_KEYS = (
@@ -89,6 +94,7 @@ class Decision:
         endpoint_name: the endpoint.
         endpoint_config_name: the endpoint config created or found.
         model_name: the model created or found.
+        artifact: the verified artifact identity (URL, version id, ETag), when artifacts are verified.
     """
 
     decision: str
@@ -100,6 +106,7 @@ class Decision:
     endpoint_name: str | None = None
     endpoint_config_name: str | None = None
     model_name: str | None = None
+    artifact: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The decision as a JSON-ready dict without empty fields."""
@@ -117,7 +124,13 @@ def resource_name(config: Config, package: PackageArn) -> str:
     return f"{prefix}-v{package.version}-{digest}"
 
 
-def _ensure_model(sagemaker: SageMakerClient, config: Config, package: PackageArn, name: str) -> None:
+def _ensure_model(
+    sagemaker: SageMakerClient,
+    config: Config,
+    package: PackageArn,
+    name: str,
+    identity: integrity.ArtifactIdentity | None = None,
+) -> None:
     try:
         existing = sagemaker.describe_model(ModelName=name)
     except ClientError as error:
@@ -135,7 +148,7 @@ def _ensure_model(sagemaker: SageMakerClient, config: Config, package: PackageAr
         PrimaryContainer={"ModelPackageName": package.arn},
         VpcConfig={"SecurityGroupIds": list(config.security_group_ids), "Subnets": list(config.subnet_ids)},
         EnableNetworkIsolation=config.network_isolation,
-        Tags=[{"Key": TAG_PACKAGE, "Value": package.arn}],
+        Tags=[{"Key": TAG_PACKAGE, "Value": package.arn}, *(identity.as_tags() if identity else [])],
     )
 
 
@@ -249,6 +262,8 @@ def deploy_package(
     *,
     sagemaker: SageMakerClient,
     ssm: SsmClient,
+    s3: integrity.S3Client | None = None,
+    cloudwatch: integrity.CloudWatchClient | None = None,
 ) -> Decision:
     """Deploy an approved package (see the module docstring for the steps).
 
@@ -258,6 +273,8 @@ def deploy_package(
         config: the function's configuration.
         sagemaker: a boto3 SageMaker client (in the endpoint's account and region).
         ssm: a boto3 SSM client.
+        s3: a boto3 S3 client (required when ``config.artifact_locations`` is set).
+        cloudwatch: a boto3 CloudWatch client (required when ``config.artifact_locations`` is set).
 
     Returns:
         The decision.
@@ -265,7 +282,10 @@ def deploy_package(
     Raises:
         EndpointBusy: the endpoint is not ``InService``.
         botocore.exceptions.ClientError: an AWS call failed.
+        ValueError: artifacts are to be verified but no S3 or CloudWatch client was given.
     """
+    if config.artifact_locations and (s3 is None or cloudwatch is None):
+        raise ValueError("artifact_locations is set: deploy_package needs the s3 and cloudwatch clients")
     base: dict[str, Any] = {
         "event_id": event_id,
         "model_package_arn": package.arn,
@@ -304,9 +324,19 @@ def deploy_package(
             "failed and was rolled back); a redelivery does not deploy it again: approve it anew to retry"
         )
         return Decision(ROLLED_BACK, reason=why, **base)
+    identity: integrity.ArtifactIdentity | None = None
+    if config.artifact_locations and s3 is not None and cloudwatch is not None:
+        try:
+            identity = integrity.verify(described, s3=s3, locations=config.artifact_locations)
+        except integrity.IntegrityFailure as failure:
+            integrity.count_failure(cloudwatch, config.metric_namespace, config.endpoint_name)
+            base.pop("model_name")
+            base.pop("endpoint_config_name")
+            return Decision(REFUSED, reason=f"artifact integrity: {failure}", **base)
+        base["artifact"] = {"url": identity.url, "version_id": identity.version_id, "etag": identity.etag}
     current = sagemaker.describe_endpoint_config(EndpointConfigName=state.config_name)
     tags = sagemaker.list_tags(ResourceArn=current["EndpointConfigArn"]).get("Tags", [])
-    _ensure_model(sagemaker, config, package, name)
+    _ensure_model(sagemaker, config, package, name, identity)
     request = new_endpoint_config(current, tags, config, name, package.arn, state.desired_instance_counts())
     _ensure_endpoint_config(sagemaker, request)
     update_endpoint(sagemaker, config, name)

@@ -33,6 +33,11 @@ Variable                               Required  Meaning
 ``FUNCTION_TIMEOUT_SECONDS``           yes       The function's timeout (3..900), set by
                                                  ``GlueFunction``: client timeouts and retries
                                                  derive from it.
+``ARTIFACT_LOCATIONS``                 no        Comma-separated ``s3://bucket/prefix``: verify each
+                                                 package's artifact (it must be there) before serving
+                                                 it (see :mod:`deploy_on_approval.integrity`).
+``METRIC_NAMESPACE``                   no        Namespace of ``ArtifactIntegrityFailures``
+                                                 (default ``constructs-ml/DeployOnApproval``).
 =====================================  ========  ======================================================
 
 **The deployed-package parameter (contract with the serving stack).** After ``UpdateEndpoint`` is
@@ -61,9 +66,13 @@ Permissions the function needs: ``sagemaker:DescribeModelPackage`` on the group'
 ``cloudwatch:DescribeAlarms`` is used by SageMaker itself. No reserved concurrency is needed: two
 approvals handled at once cannot both update the endpoint (SageMaker refuses ``UpdateEndpoint`` while
 an update runs; the loser raises :class:`EndpointBusy` and is retried, then ordered against what serves).
+With ``ARTIFACT_LOCATIONS``: ``s3:GetObject`` and ``s3:GetObjectVersion`` on the locations' objects,
+``cloudwatch:PutMetricData`` in the metric namespace.
 
 Outcomes (the ``decision`` field): ``deployed``, ``recorded``, ``duplicate``, ``out-of-order``,
-``not-approved``, ``rolled-back`` (see :mod:`deploy_on_approval.deploy`), ``reconciled``, ``unchanged``
+``not-approved``, ``rolled-back``, ``refused`` (the artifact failed its integrity check: logged at ERROR,
+nothing created or recorded, ``ArtifactIntegrityFailures`` counted; not retried) (see
+:mod:`deploy_on_approval.deploy`), ``reconciled``, ``unchanged``
 (see :mod:`deploy_on_approval.endpoint`);
 ``ignored`` for ``Rejected``/``PendingManualApproval`` package events (logged, nothing done);
 ``rejected`` for malformed events (missing detail, wrong detail-type, bad ARN, another group,
@@ -149,8 +158,15 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         return log.outcome("INFO", ignored.as_dict(), request_id=request_id)
     try:
         if isinstance(parsed, events.PackageEvent):
+            verifying = bool(config.artifact_locations)
             decision = deploy.deploy_package(
-                parsed.event_id, parsed.package, config, sagemaker=client("sagemaker"), ssm=client("ssm")
+                parsed.event_id,
+                parsed.package,
+                config,
+                sagemaker=client("sagemaker"),
+                ssm=client("ssm"),
+                s3=client("s3") if verifying else None,
+                cloudwatch=client("cloudwatch") if verifying else None,
             )
         else:
             cause = (
@@ -165,7 +181,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     except Exception as error:
         log.failure(error, event_id=parsed.event_id, endpoint_name=config.endpoint_name, request_id=request_id)
         raise
-    return log.outcome("INFO", decision.as_dict(), request_id=request_id)
+    level = "ERROR" if decision.decision == deploy.REFUSED else "INFO"
+    return log.outcome(level, decision.as_dict(), request_id=request_id)
 
 
 cold_start()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk import Stack
 
-from constructs_ml.foundation import PersonaKind
+from constructs_ml.foundation import PIPELINE_JOB_ROLE_PATH, PersonaKind
 from stacks.build import BuildConfig, BuildStack
 from tests.build.definition_schema import body_of, botocore_errors, schema_errors, steps_by_type
 from tests.fixtures import ENV, Foundation
@@ -225,3 +225,25 @@ def test_what_the_reader_account_can_and_cannot_do_evaluated(readers: dict[str, 
     assert not decide("kms:Decrypt", key)  # directly, not through S3
     assert not decide("kms:Decrypt", key, **{"kms:ViaService": "s3.us-east-1.amazonaws.com"})
     assert not decide("kms:DescribeKey", key, **{"kms:ViaService": "s3.eu-west-1.amazonaws.com"})
+
+
+def test_the_register_step_records_the_artifacts_identity(synth: Any) -> None:
+    """Approval integrity: the package names the model it was evaluated with, for deploy-on-approval to verify."""
+    (pipeline,) = resources_of(synth[1], "AWS::SageMaker::Pipeline").values()
+    doc = body_of(pipeline)
+    (register,) = steps_by_type(doc)["RegisterModel"]
+    metadata = register["Arguments"]["CustomerMetadataProperties"]
+    (container,) = register["Arguments"]["InferenceSpecification"]["Containers"]
+    assert metadata["constructs-ml:model-data-url"] == container["ModelDataUrl"]
+    assert container["ModelDataUrl"] == {"Get": "Steps.Train.ModelArtifacts.S3ModelArtifacts"}
+    assert metadata["constructs-ml:training-job-arn"] == {"Get": "Steps.Train.TrainingJobArn"}
+    assert metadata["constructs-ml:pipeline-execution-arn"] == {"Get": "Execution.PipelineExecutionArn"}
+    assert "ModelCardArn" in metadata
+    assert schema_errors(doc) == [] and botocore_errors(doc) == []
+
+
+def test_the_job_role_is_under_the_write_once_writers_path(synth: Any) -> None:
+    roles = resources_of(synth[1], "AWS::IAM::Role")
+    paths = {lid: r["Properties"].get("Path") for lid, r in roles.items() if "Pipeline" in lid}
+    assert [p for lid, p in paths.items() if "JobRole" in lid] == [PIPELINE_JOB_ROLE_PATH]
+    assert [p for lid, p in paths.items() if "PipelineRole" in lid] == [None]

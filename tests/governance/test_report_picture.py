@@ -87,8 +87,9 @@ def test_event_flows_of_the_loop(picture: PlatformPicture) -> None:
     flows = {(name(e.src), name(e.dst), e.label) for e in picture.event_edges}
     assert flows == {
         ("S3 bucket:Data", "Lambda:Retraining", "Object Created"),
-        # Drift and violation alarms of the monitoring pipelines (and the endpoint's) feed retraining.
-        ("CloudWatch alarms:22", "Lambda:Retraining", "CloudWatch Alarm State Change: ALARM"),
+        # Drift and violation alarms of the monitoring pipelines (and the endpoint's) feed retraining; the
+        # serving stack's alarms node also holds deploy-on-approval's ArtifactIntegrityAlarm (23 in all).
+        ("CloudWatch alarms:23", "Lambda:Retraining", "CloudWatch Alarm State Change: ALARM"),
         ("Model registry:Registry", "Lambda:DeployOnApproval", "Model Package State Change: Approved"),
         ("Endpoint:", "Lambda:DeployOnApproval", "Endpoint State Change: IN_SERVICE"),
         ("SSM parameter:DeployedPackage", "Lambda:DeployOnApproval", "Parameter Store Change"),

@@ -264,3 +264,12 @@ def test_bad_accounts_variants_and_step(parts: Parts) -> None:
 def test_model_name_prefix_longer_than_forty(parts: Parts) -> None:
     with pytest.raises(ValidationError, match=r"model_name_prefix must be 1\.\.40"):
         make(parts, model_name_prefix="x" * 41)
+
+
+def test_warning_without_package_artifacts(shapes: dict[str, Any]) -> None:
+    """Approved packages served without the artifact check is loud (approval integrity, issue 10)."""
+    Annotations.from_stack(shapes["release_stack"]).has_warning(
+        "/Release/Deploy", Match.string_like_regexp("no package_artifacts; approved packages are served without")
+    )
+    variables = shapes["release"].find_resources("AWS::Lambda::Function")
+    assert all("ARTIFACT_LOCATIONS" not in str(f) for f in variables.values())

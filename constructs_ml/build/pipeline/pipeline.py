@@ -49,6 +49,7 @@ from constructs_ml.build.pipeline.roles import grant_job_role, grant_pipeline_ro
 from constructs_ml.build.pipeline.steps_base import RenderContext, ResourceAccess, Step
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.foundation.buckets import PIPELINE_JOB_ROLE_PATH
 from constructs_ml.foundation.roles import ManagedPolicyRole
 
 #: Pipeline names (CloudFormation schema).
@@ -158,7 +159,10 @@ class TrainingPipeline(PipelineBase):
         encryption_key: KMS key for job volumes and outputs: a new key with rotation.
         artifacts_bucket: where step outputs, models and checkpoints go (e.g. ``PlatformBuckets.artifacts``).
         artifacts_prefix: prefix in that bucket: ``pipelines/<pipeline name>/``.
-        job_role: the role jobs run as: a new least-privilege role.
+        job_role: the role jobs run as: a new least-privilege role under the IAM path
+            :data:`~constructs_ml.foundation.PIPELINE_JOB_ROLE_PATH`, the only roles the platform's artifacts
+            bucket lets write under ``pipelines/`` (``PlatformBuckets``' write-once prefix). A role of your
+            own must be under that path to write there.
         guardrail: the platform guardrail policy, attached to the pipeline and job roles: none.
         pipeline_name: the physical name (letters, digits, hyphens): generated, lower case.
         display_name: shown in Studio: the name.
@@ -253,6 +257,11 @@ class TrainingPipeline(PipelineBase):
             description=f"Jobs of SageMaker pipeline {self.node.path}",
             guardrail=guardrail,
         )
+        if job_role is None:
+            # The write-once artifacts prefix admits writers by IAM path (see PlatformBuckets).
+            cfn_job_role = self.job_role.role.node.default_child
+            assert isinstance(cfn_job_role, iam.CfnRole)
+            cfn_job_role.path = PIPELINE_JOB_ROLE_PATH
         self.pipeline_role = ManagedPolicyRole(
             self,
             "PipelineRole",

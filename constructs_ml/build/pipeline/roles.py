@@ -296,7 +296,7 @@ def record_contracts(
         )
         if not access.auto_approve:
             pipeline.denies(
-                "sagemaker:CreateModelPackage",
+                ["sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage"],
                 package,
                 context={"sagemaker:ModelApprovalStatus": "Approved"},
                 why="a pipeline cannot approve its own model",

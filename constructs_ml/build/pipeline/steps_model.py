@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any
 from constructs import Construct
 
 from constructs_ml.build.images import ContainerImage
-from constructs_ml.build.pipeline.properties import PipelineValue, S3Location, StepProperty, render_value
+from constructs_ml.build.pipeline.properties import (
+    ExecutionVariables,
+    PipelineValue,
+    S3Location,
+    StepProperty,
+    render_value,
+)
 from constructs_ml.build.pipeline.steps_base import (
     InstanceType,
     RenderContext,
@@ -32,6 +38,30 @@ from constructs_ml.errors import Problems
 
 if TYPE_CHECKING:
     from constructs_ml.build.model_card import ModelCard, ModelCardContent
+
+#: Customer-metadata keys of the artifact identity a :class:`RegisterModelStep` records (read by
+#: deploy-on-approval, which verifies the artifact before it serves it; see docs/build.md).
+IDENTITY_MODEL_DATA_URL = "constructs-ml:model-data-url"
+IDENTITY_EXECUTION_ARN = "constructs-ml:pipeline-execution-arn"
+IDENTITY_TRAINING_JOB_ARN = "constructs-ml:training-job-arn"
+IDENTITY_KEYS = (IDENTITY_MODEL_DATA_URL, IDENTITY_EXECUTION_ARN, IDENTITY_TRAINING_JOB_ARN)
+
+
+def artifact_identity(model_data: S3Location | PipelineValue) -> dict[str, Any]:
+    """What the pipeline definition can say about the artifact it registers: its S3 URI, the execution
+    that produced it and, for a training step's output, the training job.
+
+    The definition language has no expression for an S3 object's version id, ETag or checksum (no step
+    property carries them), so those are checked at deploy time: the URI must name a key with exactly one
+    version, written before the package was created (see ``lambdas/deploy_on_approval/integrity.py``).
+    """
+    identity: dict[str, Any] = {
+        IDENTITY_MODEL_DATA_URL: render_value(model_data),
+        IDENTITY_EXECUTION_ARN: ExecutionVariables.PIPELINE_EXECUTION_ARN.to_expression(),
+    }
+    if isinstance(model_data, StepProperty) and model_data.property_path == "ModelArtifacts.S3ModelArtifacts":
+        identity[IDENTITY_TRAINING_JOB_ARN] = StepProperty(model_data.step_name, "TrainingJobArn").to_expression()
+    return identity
 
 
 @dataclass(frozen=True)
@@ -107,7 +137,10 @@ class RegisterModelStep(Step):
         model_card_content: a model card embedded in the version itself (CreateModelPackage
             ``ModelCard``), with ``model_card_status``: none.
         model_card_status: status of the embedded card: ``Draft``.
-        customer_metadata: key-value metadata recorded with the version: none.
+        customer_metadata: key-value metadata recorded with the version: none. The step always adds the
+            artifact's identity (:func:`artifact_identity`: ``constructs-ml:model-data-url``,
+            ``constructs-ml:pipeline-execution-arn`` and, for a training step's model,
+            ``constructs-ml:training-job-arn``), which deploy-on-approval verifies before serving.
         environment: environment variables of the inference container: none.
         **kwargs: ``display_name``, ``description``, ``depends_on``, ``retry_policies``.
     """
@@ -176,11 +209,10 @@ class RegisterModelStep(Step):
             args["ModelPackageDescription"] = self.model_package_description
         if self.model_metrics is not None:
             args["ModelMetrics"] = self.model_metrics.to_definition()
-        metadata = dict(self.customer_metadata)
+        metadata: dict[str, Any] = {**self.customer_metadata, **artifact_identity(self.model_data)}
         if self.model_card is not None:
             metadata["ModelCardArn"] = self.model_card.model_card_arn
-        if metadata:
-            args["CustomerMetadataProperties"] = metadata
+        args["CustomerMetadataProperties"] = metadata
         if self.model_card_content is not None:
             args["ModelCard"] = {
                 "ModelCardContent": json.dumps(self.model_card_content.to_api_content(), separators=(",", ":")),
@@ -205,10 +237,10 @@ class RegisterModelStep(Step):
             validate_instance(problems, p("inference_instance_types"), i)
         for key in self.customer_metadata:
             problems.require(
-                1 <= len(key) <= 128 and not key.startswith("aws:"),
+                1 <= len(key) <= 128 and not key.startswith("aws:") and key not in IDENTITY_KEYS,
                 p("customer_metadata"),
                 key,
-                "keys of 1..128 characters, not starting with 'aws:'",
+                f"keys of 1..128 characters, not starting with 'aws:', other than {', '.join(IDENTITY_KEYS)}",
             )
         self.image.validate(scope, problems, p("image"))
 
@@ -285,4 +317,14 @@ class CreateModelStep(Step):
         return [] if self.network_isolation else ["network isolation"]
 
 
-__all__ = ["CreateModelStep", "MetricsSource", "ModelMetrics", "RegisterModelStep"]
+__all__ = [
+    "IDENTITY_EXECUTION_ARN",
+    "IDENTITY_KEYS",
+    "IDENTITY_MODEL_DATA_URL",
+    "IDENTITY_TRAINING_JOB_ARN",
+    "CreateModelStep",
+    "MetricsSource",
+    "ModelMetrics",
+    "RegisterModelStep",
+    "artifact_identity",
+]
