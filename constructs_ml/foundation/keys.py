@@ -21,7 +21,7 @@ from constructs_ml.errors import Problems
 DATA_KEY_SERVICES: tuple[str, ...] = ("s3", "sagemaker", "glue", "elasticfilesystem", "ec2", "athena")
 
 #: Services that may use the messaging key through kms:ViaService.
-MESSAGING_KEY_SERVICES: tuple[str, ...] = ("sns", "sqs", "events")
+MESSAGING_KEY_SERVICES: tuple[str, ...] = ("sns", "sqs", "events", "lambda")
 
 
 class PlatformKeys(Construct):

@@ -103,8 +103,9 @@ class GlueFunction(Construct):
         code: the packaged function folder, e.g. ``"retraining_trigger"`` (see :func:`available_functions`).
         description: what the function does; shown in the console.
         vpc: the VPC to run in.
-        key: KMS key of the dead-letter queue (the platform's messaging key). For an imported key,
-            its policy must let ``events.amazonaws.com`` use it if :meth:`rule_target` is used.
+        key: KMS key of the dead-letter queue and the environment variables (the platform's messaging
+            key). For an imported key, its policy must let ``events.amazonaws.com`` use it if
+            :meth:`rule_target` is used, and this account's principals through ``lambda`` and ``sqs``.
         alarm_topic: SNS topic the error and dead-letter alarms notify.
         environment: environment variables (the handler's contract, see its module docstring).
         vpc_subnets: where to place the ENIs: the isolated subnets when omitted.
@@ -216,6 +217,8 @@ class GlueFunction(Construct):
             handler=f"{code}.handler.handler",
             description=description,
             environment={**env, FUNCTION_TIMEOUT_VARIABLE: str(int(timeout.to_seconds()))},
+            # Environment variables at rest under the platform key (the role may decrypt it through Lambda).
+            environment_encryption=key,
             timeout=timeout,
             memory_size=memory_size,
             reserved_concurrent_executions=reserved_concurrent_executions,

@@ -53,6 +53,8 @@ REGISTRY_DEPLOY = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-registr
 PASS_ROLE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html"
 #: Parameter Store GetParameter / PutParameter permissions.
 PARAMETER_STORE = "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html"
+#: Lambda environment variables encrypted with a customer managed key.
+LAMBDA_ENV_ENCRYPTION = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html"
 #: KMS condition keys (kms:ViaService, kms:GrantIsForAWSResource).
 KMS_CONDITIONS = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
 
@@ -86,6 +88,13 @@ def glue_runtime_contract(glue: GlueFunction, dead_letter_key_arn: str) -> Workl
         context={"kms:ViaService": f"sqs.{stack.region}.amazonaws.com"},
         why="the dead-letter queue is encrypted with SSE-KMS",
         source=SQS_KMS,
+    )
+    contract.allows(
+        "kms:Decrypt",
+        dead_letter_key_arn,
+        context={"kms:ViaService": f"lambda.{stack.region}.amazonaws.com"},
+        why="Lambda decrypts the function's environment variables (encrypted with the platform key) at start",
+        source=LAMBDA_ENV_ENCRYPTION,
     )
     contract.allows(
         ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
@@ -196,6 +205,14 @@ def execution_role(
             actions=["kms:GenerateDataKey", "kms:Decrypt"],
             resources=[key.key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"sqs.{stack.region}.{stack.url_suffix}"}},
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            sid="DecryptEnvironment",
+            actions=["kms:Decrypt"],
+            resources=[key.key_arn],
+            conditions={"StringEquals": {"kms:ViaService": f"lambda.{stack.region}.{stack.url_suffix}"}},
         )
     )
     return role, runtime_policy
