@@ -220,6 +220,9 @@ def test_lmb01_functions_are_hardened_with_chosen_limits(synth: Synth) -> None:
         deployer["Timeout"] == 300 and deployer["MemorySize"] == 512 and deployer["ReservedConcurrentExecutions"] == 2
     )
     assert deployer["Environment"]["Variables"]["FUNCTION_TIMEOUT_SECONDS"] == "300"  # derived, not a constant
+    # Environment variables at rest under the given (platform) key, not Lambda's service key.
+    for props in (trigger, deployer):
+        assert props["KmsKeyArn"] == {"Fn::GetAtt": [ref(synth.key), "Arn"]}
 
 
 def newest_python_runtime() -> str:
