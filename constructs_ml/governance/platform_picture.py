@@ -416,7 +416,9 @@ def _event_edges(pic: PlatformPicture, templates: TemplateSet, refs: References,
                 sources, label = [key], label or str(schedule or "")
             for src in sources:
                 for dst in targets:
-                    pic.edges.append(Edge(src, dst, "event", label))
+                    edge = Edge(src, dst, "event", label)
+                    if edge not in pic.edges:  # one arrow per flow, however many targets of a box it reaches
+                        pic.edges.append(edge)
 
 
 def _uses_edges(pic: PlatformPicture, templates: TemplateSet, refs: References, owner: Owners) -> None:
