@@ -97,7 +97,7 @@ def _principal_arn(principal: Any) -> str:
         value = getattr(principal, attr, None)
         if isinstance(value, str):
             return value
-    raise ValidationError(f"WorkloadContract: {principal!r} is not a role (no role_arn)")
+    raise ValidationError([f"WorkloadContract: {principal!r} is not a role (no role_arn)"])
 
 
 @jsii.implements(IStableAnyProducer)
@@ -184,8 +184,10 @@ class WorkloadContract:
     ) -> WorkloadContract:
         if not source.startswith("https://docs.aws.amazon.com/"):
             raise ValidationError(
-                f"{self.anchor.node.path}: WorkloadContract source must be an AWS documentation page "
-                f"(https://docs.aws.amazon.com/...), got {source!r}"
+                [
+                    f"{self.anchor.node.path}: WorkloadContract source must be an AWS documentation page "
+                    f"(https://docs.aws.amazon.com/...), got {source!r}"
+                ]
             )
         for action in [actions] if isinstance(actions, str) else actions:
             for resource in [resources] if isinstance(resources, str) else resources:
