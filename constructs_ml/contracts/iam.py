@@ -351,13 +351,11 @@ def evaluate(
             else Decision(False, "no resource policy statement allows the service")
         )
     if resource_policy_required:
-        if "direct" in rp_kinds or "any" in rp_kinds:
-            pass
-        elif "account" in rp_kinds:
-            if not identity_allows:
-                return Decision(False, "the resource policy delegates to the account, but no identity policy allows it")
-        else:
+        names_principal = bool(rp_kinds & {"direct", "any"})
+        if not names_principal and "account" not in rp_kinds:
             return Decision(False, "the resource policy (key or trust policy) does not allow it")
+        if not names_principal and not identity_allows:
+            return Decision(False, "the resource policy delegates to the account, but no identity policy allows it")
         if not boundary_allows:
             return Decision(False, "the permissions boundary does not allow it")
         return Decision(True, "allowed by the resource policy" + (" and an identity policy" if identity_allows else ""))
