@@ -4,7 +4,7 @@ Import the constructs from the top level (``from constructs_ml import MlNetwork`
 layer (``from constructs_ml.foundation import MlNetwork``).
 """
 
-from constructs_ml.build import (
+from constructs_ml.develop import (
     ContainerImage,
     ExternalDefinition,
     FeatureGroup,

@@ -1,6 +1,6 @@
 """The one SageMaker ML instance type class, shared by every layer.
 
-:class:`InstanceType` is exported as ``constructs_ml.build.InstanceType`` (pipeline steps, model
+:class:`InstanceType` is exported as ``constructs_ml.develop.InstanceType`` (pipeline steps, model
 registration) and as ``constructs_ml.serve.InstanceType`` (endpoints, batch transform, monitoring
 jobs): both names are this class. It lives outside ``build`` and ``serve`` so that either layer may
 import it without ``build`` depending on ``serve``.

@@ -1,4 +1,4 @@
-"""Generate ``constructs_ml/build/image_accounts_data.py`` from the SageMaker Python SDK's image data.
+"""Generate ``constructs_ml/develop/image_accounts_data.py`` from the SageMaker Python SDK's image data.
 
 AWS publishes the registry account of each of its images, per region, in the SageMaker Python SDK's
 ``image_uri_config/*.json`` files (``sagemaker-core/src/sagemaker/core/image_uri_config`` in the SDK
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-OUTPUT = REPO / "constructs_ml" / "build" / "image_accounts_data.py"
+OUTPUT = REPO / "constructs_ml" / "develop" / "image_accounts_data.py"
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 

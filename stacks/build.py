@@ -20,7 +20,7 @@ from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from constructs_ml.build import (
+from constructs_ml.develop import (
     BuiltinAlgorithm,
     Condition,
     ConditionStep,

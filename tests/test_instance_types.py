@@ -12,16 +12,16 @@ from typing import Any
 import pytest
 from aws_cdk import App, Stack, Token
 
-import constructs_ml.build as build
-import constructs_ml.build.pipeline as build_pipeline
-import constructs_ml.build.pipeline.steps_base as steps_base
+import constructs_ml.develop as build
+import constructs_ml.develop.pipeline as build_pipeline
+import constructs_ml.develop.pipeline.steps_base as steps_base
 import constructs_ml.serve as serve
 import constructs_ml.serve.common as serve_common
-from constructs_ml.build import ParameterString, S3Location, TrainingPipeline, TransformStep
+from constructs_ml.develop import ParameterString, S3Location, TrainingPipeline, TransformStep
 from constructs_ml.errors import ValidationError
 from constructs_ml.instance_types import InstanceType
 from constructs_ml.serve import Autoscaling, Endpoint, InstanceVariant, Model
-from tests.build.conftest import ImportedInfra, imported_infra
+from tests.develop.conftest import ImportedInfra, imported_infra
 from tests.fixtures import ENV
 from tests.serve.conftest import Foundation, foundation
 

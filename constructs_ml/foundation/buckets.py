@@ -47,7 +47,7 @@ class WriteOncePrefix:
     principal whose ARN is not under ``writer_role_path``; ``s3:DeleteObjectVersion`` and the object ACL
     actions for everyone. With versioning (always on in :class:`SecureBucket`) every version ever
     written is kept, so a rewrite by a writer shows as a second version of the key, which
-    deploy-on-approval refuses (see docs/build.md, "Approval integrity").
+    deploy-on-approval refuses (see docs/develop.md, "Approval integrity").
 
     Attributes:
         prefix: the protected prefix (``pipelines/``: every ``TrainingPipeline``'s default outputs).

@@ -522,7 +522,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="constructs_ml.operate.ModelMonitor: pipeline Window/Publish steps and explainability jobs only",
     ),
-    # -- direct EventBridge -> SageMaker pipeline targets (constructs_ml.build.SageMakerPipelineTarget) ---------
+    # -- direct EventBridge -> SageMaker pipeline targets (constructs_ml.develop.SageMakerPipelineTarget) ---------
     "pipeline-target-dead-letter-queue": AllowedAcknowledgement(
         rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
         reason=(

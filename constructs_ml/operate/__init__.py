@@ -1,6 +1,6 @@
 """Operate: glue functions, monitoring, alarms, retraining and deployment automation."""
 
-from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
+from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.operate.alarms import AlarmTopic, EndpointAlarms, EndpointAlarmThresholds
 from constructs_ml.operate.dashboard import MlDashboard
 from constructs_ml.operate.deploy_on_approval import NOT_YET_APPROVED, DeployOnApproval, ModelPackageGroupRef

@@ -32,7 +32,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.build.images import ContainerImage
+from constructs_ml.develop.images import ContainerImage
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
 from constructs_ml.foundation.roles import ManagedPolicyRole

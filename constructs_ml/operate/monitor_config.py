@@ -1,6 +1,6 @@
 """Typed configuration of :class:`~constructs_ml.operate.ModelMonitor`: the four monitors, their
 schedules and drift alarms, and the URI of AWS's monitoring images (region data:
-:mod:`constructs_ml.build.image_accounts`).
+:mod:`constructs_ml.develop.image_accounts`).
 
 Baselines are S3 prefixes written by a baselining job: a pipeline ``QualityCheck`` step (data or model
 quality: ``statistics.json`` + ``constraints.json``) or ``ClarifyCheck`` step (bias or explainability:
@@ -19,7 +19,7 @@ from aws_cdk import Aws, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from constructs_ml.build.image_accounts import image_account
+from constructs_ml.develop.image_accounts import image_account
 from constructs_ml.errors import Problems
 from constructs_ml.operate.monitor_schedule import eventbridge_schedule_problems, sagemaker_schedule_problems
 from constructs_ml.serve.common import S3Path
@@ -346,7 +346,7 @@ class BatchTransformCapture:
 def monitoring_image_uri(scope: Construct, monitoring_type: MonitoringType) -> str:
     """The AWS monitoring image for ``monitoring_type`` in the scope's region.
 
-    The registry account comes from :func:`~constructs_ml.build.image_accounts.image_account` (the region
+    The registry account comes from :func:`~constructs_ml.develop.image_accounts.image_account` (the region
     data of every AWS image, generated from the SageMaker Python SDK): a literal for a concrete region, a
     ``ValidationError`` naming ``scope`` where AWS does not publish the image, ``Fn::FindInMap`` on
     ``AWS::Region`` in an environment-agnostic stack.

@@ -2,7 +2,7 @@
 
 No Model Monitor API is used (Model Monitor closed to new customers on 2026-07-30; see docs/operate.md).
 Each monitor is an ``AWS::SageMaker::Pipeline`` that an EventBridge rule starts on the monitor's
-schedule (:class:`~constructs_ml.build.pipeline_target.SageMakerPipelineTarget`: dead-letter queue,
+schedule (:class:`~constructs_ml.develop.pipeline_target.SageMakerPipelineTarget`: dead-letter queue,
 retries), with these steps::
 
     Window ──> HasRecords? ──yes──> Analyze ──> Publish
@@ -42,8 +42,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.build.images import BuiltinAlgorithm, ContainerImage
-from constructs_ml.build.pipeline import (
+from constructs_ml.develop.images import BuiltinAlgorithm, ContainerImage
+from constructs_ml.develop.pipeline import (
     Condition,
     ConditionStep,
     ExecutionVariables,
@@ -54,7 +54,7 @@ from constructs_ml.build.pipeline import (
     S3Location,
     TrainingPipeline,
 )
-from constructs_ml.build.pipeline_target import SageMakerPipelineTarget
+from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import InstanceType

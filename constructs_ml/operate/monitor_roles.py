@@ -1,7 +1,7 @@
 """The roles of :class:`~constructs_ml.operate.ModelMonitor`: their grants and their workload contracts
 (see :mod:`constructs_ml.contracts`).
 
-The pipelines' own roles get theirs from :class:`~constructs_ml.build.TrainingPipeline`; this module adds what
+The pipelines' own roles get theirs from :class:`~constructs_ml.develop.TrainingPipeline`; this module adds what
 the monitors do beyond that: the EventBridge role that starts them, the pipeline roles starting the helper
 jobs without network isolation (still inside the VPC/KMS controls), and the job role's direct S3, CloudWatch
 and network use.
@@ -17,9 +17,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_ml.build.pipeline.roles import JOB_NAME_PATTERN
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
+from constructs_ml.develop.pipeline.roles import JOB_NAME_PATTERN
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.operate.monitor_config import (

@@ -47,7 +47,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.build.pipeline_target import SageMakerPipelineTarget, pipeline_target_role_statement
+from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget, pipeline_target_role_statement
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.operate.glue_function import GlueFunction

@@ -1,6 +1,6 @@
 """Serve: models, endpoints (real-time, serverless, async), autoscaling, blue/green, batch transform."""
 
-from constructs_ml.build.images import BuiltinAlgorithm, ContainerImage  # one image class for build and serve
+from constructs_ml.develop.images import BuiltinAlgorithm, ContainerImage  # one image class for build and serve
 from constructs_ml.instance_types import InstanceType  # one instance type class for build and serve
 from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
 from constructs_ml.serve.batch import BatchTransform

@@ -1,10 +1,10 @@
 """Batch inference: a one-step SageMaker pipeline running a transform job on new data, optionally on a schedule.
 
-The pipeline is the build package's :class:`~constructs_ml.build.pipeline.TrainingPipeline` with a
-:class:`~constructs_ml.build.pipeline.TransformStep` (the same step a training pipeline can use after
+The pipeline is the build package's :class:`~constructs_ml.develop.pipeline.TrainingPipeline` with a
+:class:`~constructs_ml.develop.pipeline.TransformStep` (the same step a training pipeline can use after
 ``CreateModelStep``); results are KMS-encrypted, volumes too, and the job inherits the model's VPC
 config and network isolation. A schedule starts it through a direct EventBridge → SageMaker pipeline
-target (:class:`~constructs_ml.build.pipeline_target.SageMakerPipelineTarget`, no Lambda) with a retry
+target (:class:`~constructs_ml.develop.pipeline_target.SageMakerPipelineTarget`, no Lambda) with a retry
 policy and a KMS-encrypted, TLS-only dead-letter queue whose first message raises an alarm.
 
 Example::
@@ -32,8 +32,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.build.pipeline import ParameterString, S3Location, TrainingPipeline, TransformStep
-from constructs_ml.build.pipeline_target import SageMakerPipelineTarget, record_target_contract
+from constructs_ml.develop.pipeline import ParameterString, S3Location, TrainingPipeline, TransformStep
+from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget, record_target_contract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge

@@ -1,7 +1,7 @@
 """Parts of a :class:`~constructs_ml.serve.Model`: image, model data, container mode, the
 approved-package parameter, and the execution role's baseline statements.
 
-:class:`ContainerImage` is :class:`constructs_ml.build.ContainerImage` (one class for pipelines and
+:class:`ContainerImage` is :class:`constructs_ml.develop.ContainerImage` (one class for pipelines and
 models), re-exported here.
 """
 
@@ -19,7 +19,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_ml.build.images import ContainerImage
+from constructs_ml.develop.images import ContainerImage
 from constructs_ml.serve.common import S3Path, kms_statements
 
 __all__ = [

@@ -6,7 +6,7 @@ from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
 
-from constructs_ml.build import TrainingPipeline
+from constructs_ml.develop import TrainingPipeline
 from constructs_ml.foundation import MlNetwork, PlatformBuckets, PlatformKeys, SageMakerGuardrail
 from constructs_ml.governance import apply_governance
 from constructs_ml.operate import DeployOnApproval, NewDataTrigger, RetrainingTrigger, ScheduleTrigger

@@ -1,7 +1,7 @@
 """Verify an approved package's model artifact before it is served: the deployed model is the evaluated one.
 
 What the register step records (``CustomerMetadataProperties``, see
-``constructs_ml.build.pipeline.steps_model.artifact_identity``): the artifact's S3 URI
+``constructs_ml.develop.pipeline.steps_model.artifact_identity``): the artifact's S3 URI
 (``constructs-ml:model-data-url``), the pipeline execution and, for a training step's model, the
 training job. A pipeline definition cannot express an S3 version id, ETag or checksum, so the identity
 is completed here, from S3 itself, under what the platform guarantees: pipeline outputs are written only

@@ -13,7 +13,7 @@ import pytest
 from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_iam as iam
 
-from constructs_ml.build import (
+from constructs_ml.develop import (
     FeatureDefinition,
     FeatureGroup,
     ModelRegistry,
@@ -25,7 +25,7 @@ from constructs_ml.build import (
 from constructs_ml.foundation import ExecutionRoles, PlatformBuckets, PlatformKeys, SageMakerGuardrail
 from constructs_ml.foundation.arns import LOWER_CASE_ARN_TYPES, sagemaker_arn, sagemaker_arn_name
 from constructs_ml.serve import Endpoint, InstanceVariant, Model
-from tests.build.conftest import imported_infra
+from tests.develop.conftest import imported_infra
 from tests.serve.conftest import ENV, foundation
 from tests.support import new_app
 

@@ -21,7 +21,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Annotations, Match, Template
 
-from constructs_ml.build import ModelRegistry
+from constructs_ml.develop import ModelRegistry
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import MlNetwork, PlatformKeys
 from constructs_ml.operate import NOT_YET_APPROVED, DeployOnApproval

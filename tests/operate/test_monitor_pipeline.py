@@ -16,7 +16,7 @@ from constructs_ml.governance.acknowledgements import find_entry
 from constructs_ml.operate import AlarmTopic, ModelMonitor, MonitoringType, PipelineMonitor
 from constructs_ml.operate import monitor_job_script as script
 from constructs_ml.serve import DataCapture, Endpoint, InstanceVariant, S3Path
-from tests.build.definition_schema import body_of, botocore_errors, schema_errors
+from tests.develop.definition_schema import body_of, botocore_errors, schema_errors
 from tests.operate.test_monitor import JOB_TYPES, monitor_props
 from tests.serve.conftest import foundation
 from tests.support import GovernedSynth, assert_governance_clean, cfn_lint_errors, governed_synth, new_app, resources_of

@@ -20,7 +20,7 @@ from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 
-from constructs_ml.build import TrainingPipeline
+from constructs_ml.develop import TrainingPipeline
 from constructs_ml.governance.acknowledgements import RESOURCELESS_ACTIONS
 from constructs_ml.operate import NewDataTrigger, RetrainingTrigger, ScheduleTrigger
 from tests.fixtures import ENV, Foundation

@@ -10,9 +10,9 @@ import pytest
 from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ecr as ecr
 
-import constructs_ml.build as build
+import constructs_ml.develop as build
 import constructs_ml.serve as serve
-from constructs_ml.build import REGISTRY_ACCOUNTS
+from constructs_ml.develop import REGISTRY_ACCOUNTS
 from constructs_ml.errors import ValidationError
 from constructs_ml.serve import BuiltinAlgorithm, ContainerImage, Endpoint, InstanceType, InstanceVariant, Model
 from constructs_ml.serve import ModelData as Data
@@ -75,7 +75,7 @@ def _model_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
 def test_serve_and_build_name_the_same_class() -> None:
     assert serve.ContainerImage is build.ContainerImage
     assert serve.BuiltinAlgorithm is build.BuiltinAlgorithm
-    from constructs_ml.build.images import ContainerImage as BuildImage
+    from constructs_ml.develop.images import ContainerImage as BuildImage
     from constructs_ml.serve.model import ContainerImage as ModelImage
     from constructs_ml.serve.model_parts import ContainerImage as PartsImage
 

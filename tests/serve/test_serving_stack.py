@@ -77,7 +77,7 @@ def test_everything_is_there(built: Built) -> None:
 def test_model_quality_reads_a_probability_and_joins_late_labels(built: Built) -> None:
     import json
 
-    from tests.build.definition_schema import body_of
+    from tests.develop.definition_schema import body_of
 
     bodies = [body_of(p) for p in resources_of(built.template, "AWS::SageMaker::Pipeline").values()]
     (mq,) = [b for b in bodies if b["Steps"][0]["Arguments"]["Environment"]["MONITOR_KIND"] == "ModelQuality"]
