@@ -64,6 +64,10 @@ class Request:
             ctx["aws:principalarn"] = self.principal.arn
         if self.principal.account:
             ctx["aws:principalaccount"] = self.principal.account
+            if self.action.lower().startswith("kms:"):
+                # KMS adds the caller's account to every request (kms:CallerAccount,
+                # https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html).
+                ctx["kms:calleraccount"] = self.principal.account
         if self.principal.service:
             ctx["aws:principalservicename"] = self.principal.service
         for k, v in self.principal.tags.items():

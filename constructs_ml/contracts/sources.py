@@ -104,7 +104,7 @@ def job_runtime(
         contract.allows(
             "kms:CreateGrant",
             key_arn,
-            context={"kms:GrantIsForAWSResource": "true"},
+            context={"kms:GrantIsForAWSResource": "true", "kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
             why="a volume KMS key is given (the guardrail requires one): SageMaker creates a grant for the volumes",
             source=KMS_GRANTS,
         )

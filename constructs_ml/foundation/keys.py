@@ -17,11 +17,41 @@ from constructs import Construct
 
 from constructs_ml.errors import Problems
 
-#: Services that may use the data key through kms:ViaService (S3 and SageMaker volumes/outputs, etc.).
-DATA_KEY_SERVICES: tuple[str, ...] = ("s3", "sagemaker", "glue", "elasticfilesystem", "ec2", "athena")
+#: Services that may use the data key through kms:ViaService (S3 and SageMaker volumes/outputs, EBS
+#: volumes (ec2), Studio EFS, the offline store's Glue/Athena, DynamoDB tables such as the retraining
+#: trigger's idempotency table).
+DATA_KEY_SERVICES: tuple[str, ...] = ("s3", "sagemaker", "glue", "elasticfilesystem", "ec2", "athena", "dynamodb")
 
 #: Services that may use the messaging key through kms:ViaService.
 MESSAGING_KEY_SERVICES: tuple[str, ...] = ("sns", "sqs", "events", "lambda")
+
+#: What the account's IAM may do with a platform key without going through a service: administer it,
+#: AWS's key-administrator statement of the default key policy
+#: (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators),
+#: minus ``kms:CreateGrant`` (a grant made directly would bypass the services-only statements). It keeps
+#: ``kms:PutKeyPolicy`` for the account, so the account cannot be locked out of its own key
+#: (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#prevent-unmanageable-key).
+#: Cryptographic use (Encrypt, Decrypt, GenerateDataKey, ReEncrypt) is only through the listed services.
+KEY_ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:CreateAlias",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+
+#: The cryptographic operations the services-only statements allow.
+KEY_USE_ACTIONS: tuple[str, ...] = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
 
 
 class PlatformKeys(Construct):
@@ -32,9 +62,15 @@ class PlatformKeys(Construct):
     a log group of this account and region), and ``messaging`` (SNS, SQS, EventBridge; CloudWatch
     alarms and EventBridge may publish to encrypted topics/queues).
 
-    Key policies grant the account's IAM (so identity policies can grant use) and the named services,
-    through ``kms:ViaService`` in this region, or by service principal with conditions: no ``*``
-    principal without a condition.
+    Key policies mean what they say. AWS's default key policy gives the account ``kms:*``, which lets
+    any identity policy use the key directly and so undoes every per-service restriction. Here the
+    account's IAM may only administer a key directly (:data:`KEY_ADMIN_ACTIONS`, ``kms:PutKeyPolicy``
+    included, so the account cannot lock itself out); it may use a key (encrypt, decrypt, data keys,
+    ``DescribeKey``) only through the key's services in this account and region (``kms:ViaService``,
+    ``kms:CallerAccount``), and create grants only for AWS resources of those services
+    (``kms:GrantIsForAWSResource``). Service principals (CloudWatch Logs, alarms, EventBridge) have
+    their own conditioned statements: no ``*`` principal without a condition. Every use still needs an
+    identity policy that allows it.
 
     Args:
         scope: parent construct.
@@ -128,6 +164,14 @@ class PlatformKeys(Construct):
     def _key(
         self, construct_id: str, alias: str, description: str, removal_policy: RemovalPolicy, window: Duration
     ) -> kms.Key:
+        # ``policy`` replaces CDK's default key policy (the account's ``kms:*``) with the
+        # administrators' statement; the services' statements are added next to it.
+        admin = iam.PolicyStatement(
+            sid="AllowAccountToAdministerTheKey",
+            principals=[iam.AccountRootPrincipal()],
+            actions=list(KEY_ADMIN_ACTIONS),
+            resources=["*"],
+        )
         return kms.Key(
             self,
             construct_id,
@@ -136,29 +180,31 @@ class PlatformKeys(Construct):
             enable_key_rotation=True,
             removal_policy=removal_policy,
             pending_window=window,
+            policy=iam.PolicyDocument(statements=[admin]),
         )
 
     def _allow_via_services(self, key: kms.Key, services: tuple[str, ...], sid: str) -> None:
         stack = Stack.of(self)
+        via = {
+            "kms:ViaService": [f"{s}.{stack.region}.amazonaws.com" for s in services],
+            "kms:CallerAccount": stack.account,
+        }
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=sid,
                 principals=[iam.AccountPrincipal(stack.account)],
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                    "kms:CreateGrant",
-                ],
+                actions=[*KEY_USE_ACTIONS, "kms:DescribeKey"],
                 resources=["*"],
-                conditions={
-                    "StringEquals": {
-                        "kms:ViaService": [f"{s}.{stack.region}.amazonaws.com" for s in services],
-                        "kms:CallerAccount": stack.account,
-                    }
-                },
+                conditions={"StringEquals": via},
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=f"{sid}Grants",
+                principals=[iam.AccountPrincipal(stack.account)],
+                actions=["kms:CreateGrant"],
+                resources=["*"],
+                conditions={"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},
             )
         )
 

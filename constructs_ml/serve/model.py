@@ -386,7 +386,8 @@ class Model(ModelBase):
             contract.allows(
                 "kms:Decrypt",
                 key.key_arn,
-                why="the artifact is encrypted with the platform key",
+                context={"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"},
+                why="the artifact is encrypted with the platform key (SSE-KMS: S3 decrypts it for the download)",
                 source=src.SAGEMAKER_ROLES,
             )
 

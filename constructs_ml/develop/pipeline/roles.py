@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -277,7 +278,10 @@ def record_contracts(
     pipeline.allows(
         "kms:CreateGrant",
         key_arn,
-        context={"kms:GrantIsForAWSResource": "true"},
+        context={
+            "kms:GrantIsForAWSResource": "true",
+            "kms:ViaService": f"sagemaker.{Stack.of(scope).region}.amazonaws.com",
+        },
         why="jobs get volume-key grants",
         source=src.KMS_GRANTS,
     )
