@@ -249,10 +249,14 @@ class SecureBucket(Construct):
                     conditions={"StringNotEquals": {key: value}, "Null": {key: "false"}},
                 )
             )
-        if vpc_endpoint_restriction is not None:
+        if vpc_endpoint_restriction is None:
+            acknowledge(self.bucket, "s3-not-confined-to-vpc-endpoint")
+        else:
+            # Requests an AWS service makes with its own principal (aws:PrincipalIsAWSService) or on a
+            # caller's behalf (aws:ViaAWSService) never come through the endpoint: they stay allowed.
             conditions: dict[str, object] = {
                 "StringNotEquals": {"aws:SourceVpce": vpc_endpoint_restriction.vpc_endpoint_id},
-                "Bool": {"aws:ViaAWSService": "false"},
+                "Bool": {"aws:ViaAWSService": "false", "aws:PrincipalIsAWSService": "false"},
             }
             if vpc_endpoint_restriction.exempt_principal_arns:
                 conditions["ArnNotLike"] = {"aws:PrincipalArn": list(vpc_endpoint_restriction.exempt_principal_arns)}
@@ -434,7 +438,12 @@ class AccessLogBucket(Construct):
             ],
             removal_policy=removal_policy,
         )
-        for key in ("s3-no-replication", "s3-access-log-bucket-sse-s3", "s3-access-log-bucket-not-logged"):
+        for key in (
+            "s3-no-replication",
+            "s3-access-log-bucket-sse-s3",
+            "s3-access-log-bucket-not-logged",
+            "s3-access-log-bucket-network-origin",
+        ):
             acknowledge(self.bucket, key)
 
 

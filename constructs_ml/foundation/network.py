@@ -26,6 +26,7 @@ from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems, is_token
 from constructs_ml.foundation.roles import ManagedPolicyRole
+from constructs_ml.governance.acknowledgements import acknowledge
 
 
 class EndpointService(enum.Enum):
@@ -89,8 +90,16 @@ DEFAULT_ENDPOINTS: tuple[EndpointService, ...] = (
     EndpointService.SSM,
 )
 
-#: Endpoint services that do not accept a VPC endpoint policy (the default full-access policy stays).
-_NO_ENDPOINT_POLICY = {EndpointService.SAGEMAKER_STUDIO}
+#: The stack-level provider CDK adds for ``restrict_default_security_group`` (one per stack).
+RESTRICT_DEFAULT_SG_PROVIDER = "Custom::VpcRestrictDefaultSGCustomResourceProvider"
+
+#: The Studio endpoint's policy: AWS's documented shape (SageMaker developer guide, "Connect to Studio
+#: Through an Interface VPC Endpoint", "Create a VPC Endpoint Policy for SageMaker Studio": the policy
+#: must allow ``CreateApp``; the example scopes ``CreatePresignedDomainUrl`` to user profiles), limited
+#: to this account and region's apps and user profiles so the endpoint cannot reach another account's
+#: Studio domain. The principal stays ``*`` as in AWS's examples: Studio's browser traffic is
+#: authorized by the presigned URL, not by a signed request of this account.
+STUDIO_ENDPOINT_POLICY_SOURCE = "https://docs.aws.amazon.com/sagemaker/latest/dg/studio-interface-endpoint.html"
 
 #: DynamoDB item actions allowed through the gateway endpoint (the glue's idempotency tables).
 DYNAMODB_ENDPOINT_ACTIONS: tuple[str, ...] = (
@@ -229,6 +238,10 @@ class MlNetwork(Construct):
             )
             self.subnet_selection = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
             self.owns_vpc = True
+            # CDK's provider that closes the default security group (NET-05): reviewed exceptions.
+            provider = self.stack.node.try_find_child(RESTRICT_DEFAULT_SG_PROVIDER)
+            if provider is not None:
+                acknowledge(provider, "cdk-restrict-default-sg-provider")
         else:
             self.vpc = vpc
             self.subnet_selection = ec2.SubnetSelection(subnets=list(subnets or []))
@@ -328,7 +341,9 @@ class MlNetwork(Construct):
                     private_dns_enabled=True,
                     open=False,
                 )
-                if service not in _NO_ENDPOINT_POLICY:
+                if service == EndpointService.SAGEMAKER_STUDIO:
+                    self._studio_endpoint_policy(ep)
+                else:
                     ep.add_to_policy(
                         iam.PolicyStatement(
                             sid="OnlyThisAccountsPrincipals",
@@ -404,6 +419,27 @@ class MlNetwork(Construct):
     def endpoint(self, service: EndpointService) -> ec2.InterfaceVpcEndpoint:
         """The interface endpoint for ``service`` (KeyError if it was not created)."""
         return self.interface_endpoints[service]
+
+    def _studio_endpoint_policy(self, endpoint: ec2.InterfaceVpcEndpoint) -> None:
+        """Studio through this endpoint: this account and region's apps and user profiles only."""
+        stack = self.stack
+        prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+        endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="StudioAppsOfThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["sagemaker:CreateApp"],
+                resources=[f"{prefix}:app/*"],
+            )
+        )
+        endpoint.add_to_policy(
+            iam.PolicyStatement(
+                sid="StudioUserProfilesOfThisAccount",
+                principals=[iam.AnyPrincipal()],
+                actions=["sagemaker:CreatePresignedDomainUrl"],
+                resources=[f"{prefix}:user-profile/*"],
+            )
+        )
 
     @property
     def studio_endpoint_id(self) -> str | None:

@@ -160,6 +160,44 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="added by aws-cdk-lib to ec2.FlowLog (reviewed: a known spec discrepancy, cfn-lint agrees)",
     ),
+    "cdk-restrict-default-sg-provider": AllowedAcknowledgement(
+        rules=("constructs-ml:control:IAM-02", "constructs-ml:control:LMB-01"),
+        reason=(
+            "CDK's own provider for restrict_default_security_group (it revokes the rules of the VPC's default "
+            "security group, NET-05): CDK generates its role with an inline policy limited to "
+            "ec2:AuthorizeSecurityGroupIngress/Egress and ec2:RevokeSecurityGroupIngress/Egress on that one "
+            "security group, and its function outside the VPC, without DLQ or tracing. It runs only during "
+            "deployments, invoked by CloudFormation, and answers on CloudFormation's pre-signed S3 URL (an "
+            "AWS-owned bucket): inside the VPC the S3 endpoint policy (this account's buckets only) would block "
+            "the answer and hang the deployment. Its role carries the platform's permissions boundary."
+        ),
+        scope="the Custom::VpcRestrictDefaultSGCustomResourceProvider of a stack with an MlNetwork-owned VPC",
+    ),
+    "s3-not-confined-to-vpc-endpoint": AllowedAcknowledgement(
+        rules=("constructs-ml:control:S3-08",),
+        reason=(
+            "Object access is not confined to the S3 VPC endpoint because the platform's own service-side access "
+            "does not come through it: SageMaker writes endpoint data capture with the model's execution role from "
+            "SageMaker's network (an assumed role, not a forward-access session, so aws:ViaAWSService is false), "
+            "Feature Store's offline-store ingestion writes with the feature group's role, and data producers and "
+            "auditors sit outside the VPC. Compensating controls: TLS-only, KMS-only with the platform key (whose "
+            "policy allows use only through the platform's services), Block Public Access, object writes limited "
+            "by identity policies to named prefixes, write-once pipeline outputs. Confinement is one prop away "
+            "(SecureBucket/PlatformBuckets vpc_endpoint_restriction) for buckets whose every reader and writer is "
+            "in the VPC."
+        ),
+        scope="SecureBucket and PlatformBuckets buckets created without vpc_endpoint_restriction",
+    ),
+    "s3-access-log-bucket-network-origin": AllowedAcknowledgement(
+        rules=("constructs-ml:control:S3-08",),
+        reason=(
+            "Server access logs are delivered by the S3 logging service principal (logging.s3.amazonaws.com), not "
+            "through the VPC endpoint, and read by auditors; a deny outside the endpoint would stop log delivery. "
+            "The bucket policy allows the logging service to write only for this account's source buckets, and "
+            "denies non-TLS access."
+        ),
+        scope="AccessLogBucket",
+    ),
     "iam5-resourceless-actions": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::*]",),
         reason=(

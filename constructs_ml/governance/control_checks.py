@@ -329,7 +329,8 @@ def bucket_logging(facts: AssemblyFacts) -> ControlResult:
     return ControlResult(FAIL, "no access logging: " + ", ".join(problems)) if problems else ControlResult(PASS)
 
 
-def bucket_policies(facts: AssemblyFacts, needle: str) -> ControlResult:
+def bucket_policies(facts: AssemblyFacts, needle: str, *, ack_rule: str | None = None) -> ControlResult:
+    """Every bucket's policy denies on ``needle``; with ``ack_rule``, an acknowledged bucket is ACKNOWLEDGED."""
     buckets = {lid: path for path, lid, _ in facts.resources("AWS::S3::Bucket")}
     if not buckets:
         return ControlResult(NA, "no buckets")
@@ -338,8 +339,13 @@ def bucket_policies(facts: AssemblyFacts, needle: str) -> ControlResult:
         doc = props(r).get("PolicyDocument")
         if any(st.get("Effect") == "Deny" and needle in str(st.get("Condition")) for st in stmts(doc)):
             covered.add(str(get(props(r), "Bucket", "Ref")))
-    missing = [p for lid, p in buckets.items() if lid not in covered]
-    return ControlResult(FAIL, f"no Deny on {needle}: " + ", ".join(missing)) if missing else ControlResult(PASS)
+    uncovered = [p for lid, p in buckets.items() if lid not in covered]
+    missing = [p for p in uncovered if not (ack_rule and facts.acked(p, ack_rule))]
+    if missing:
+        return ControlResult(FAIL, f"no Deny on {needle}: " + ", ".join(missing))
+    if uncovered:
+        return ControlResult(ACKED, f"no Deny on {needle} (acknowledged): " + ", ".join(uncovered))
+    return ControlResult(PASS)
 
 
 def statements_of(res: Mapping[str, Any]) -> list[Mapping[str, Any]]:

@@ -216,7 +216,7 @@ CONTROLS: tuple[Control, ...] = (
         "S3-08",
         "Network-origin enforcement",
         "BucketPolicy Deny on aws:SourceVpce",
-        lambda f: bucket_policies(f, "aws:SourceVpce"),
+        lambda f: bucket_policies(f, "aws:SourceVpce", ack_rule="control:S3-08"),
     ),
     Control(
         "S3-09",
@@ -239,7 +239,11 @@ CONTROLS: tuple[Control, ...] = (
         lambda f: (
             none_of_types("AWS::IAM::Policy", "AWS::IAM::RolePolicy")(f)
             if none_of_types("AWS::IAM::Policy", "AWS::IAM::RolePolicy")(f).status == FAIL
-            else per_resource(["AWS::IAM::Role"], lambda r: "inline Policies" if props(r).get("Policies") else None)(f)
+            else per_resource(
+                ["AWS::IAM::Role"],
+                lambda r: "inline Policies" if props(r).get("Policies") else None,
+                ack_rule="control:IAM-02",
+            )(f)
         ),
     ),
     Control(
@@ -301,7 +305,7 @@ CONTROLS: tuple[Control, ...] = (
         "LMB-01",
         "Lambda hardening",
         "VpcConfig, DLQ, tracing, memory, timeout (reserved concurrency optional: idempotent handlers)",
-        per_resource(["AWS::Lambda::Function"], lambda_hardening),
+        per_resource(["AWS::Lambda::Function"], lambda_hardening, ack_rule="control:LMB-01"),
     ),
     Control(
         "LMB-02", "Latest runtime", "python3.14 / nodejs24.x", per_resource(["AWS::Lambda::Function"], lambda_runtime)

@@ -127,9 +127,16 @@ def test_net10_endpoint_policies_restrict_principals_and_buckets(template: dict[
     for e in resources_of(template, "AWS::EC2::VPCEndpoint").values():
         props = e["Properties"]
         service = _service_suffix(props["ServiceName"])
-        if service == "studio":
-            continue  # the Studio endpoint accepts no endpoint policy
         statements = props["PolicyDocument"]["Statement"]
+        if service == "studio":
+            # AWS's documented shape: CreateApp (required) and CreatePresignedDomainUrl, this account's only.
+            allowed = {s["Action"]: s["Resource"]["Fn::Join"][1][-1] for s in statements}
+            assert allowed == {
+                "sagemaker:CreateApp": ":sagemaker:eu-west-1:111111111111:app/*",
+                "sagemaker:CreatePresignedDomainUrl": ":sagemaker:eu-west-1:111111111111:user-profile/*",
+            }
+            assert all(s["Effect"] == "Allow" for s in statements)
+            continue
         if props["VpcEndpointType"] == "Gateway" and service == "dynamodb":
             (tables,) = statements
             assert tables["Condition"] == {"StringEquals": {"aws:PrincipalAccount": "111111111111"}}
