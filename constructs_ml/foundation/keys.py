@@ -22,8 +22,9 @@ from constructs_ml.errors import Problems
 #: trigger's idempotency table).
 DATA_KEY_SERVICES: tuple[str, ...] = ("s3", "sagemaker", "glue", "elasticfilesystem", "ec2", "athena", "dynamodb")
 
-#: Services that may use the messaging key through kms:ViaService.
-MESSAGING_KEY_SERVICES: tuple[str, ...] = ("sns", "sqs", "events", "lambda")
+#: Services that may use the messaging key through kms:ViaService (DynamoDB: the retraining trigger's
+#: idempotency table defaults to the glue's key, ``RetrainingTrigger(table_key=...)`` to change it).
+MESSAGING_KEY_SERVICES: tuple[str, ...] = ("sns", "sqs", "events", "lambda", "dynamodb")
 
 #: What the account's IAM may do with a platform key without going through a service: administer it,
 #: AWS's key-administrator statement of the default key policy

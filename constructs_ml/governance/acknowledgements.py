@@ -24,8 +24,11 @@ class AllowedAcknowledgement:
 
     Attributes:
         rules: rule ids it acknowledges (plain cdk-nag ids, e.g. ``AwsSolutions-S1``). An id may end in
-            ``[...]`` naming one finding of a multi-finding rule; a ``*`` inside the brackets matches
-            any text there (used for object-ARN wildcards whose ARN holds tokens).
+            ``[...]`` naming one finding of a multi-finding rule. Inside the brackets a ``*`` matches one
+            ARN segment: text without ``:`` or ``/`` (a literal ``*`` included) and tokens as cdk-nag
+            renders them (``<AWS::Region>``, ``<Bucket.Arn>``), so ``arn:*:sagemaker:*:*:pipeline/*``
+            never covers ``...:endpoint/*`` or the account-wide ``...:*``; ``**`` matches any text (for
+            flattened cross-stack references).
         reason: why the control cannot hold here and what compensates; written into the cloud assembly.
         scope: which constructs may carry it (documentation for reviewers).
         auto: may be applied automatically to IAM wildcard findings by
@@ -45,11 +48,19 @@ class AllowedAcknowledgement:
         for pattern in self.rules:
             if pattern == rule_id:
                 return True
-            if "[" in pattern:
-                regex = "^" + re.escape(pattern).replace(r"\*", ".*") + "$"
-                if re.match(regex, rule_id):
-                    return True
+            if "[" in pattern and _bracket_regex(pattern).fullmatch(rule_id):
+                return True
         return False
+
+
+#: One ARN segment of a finding id: plain characters other than separators, or cdk-nag's ``<token>``.
+_SEGMENT = r"(?:<[^<>]*>|[^:/<>])*"
+
+
+def _bracket_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as a regex: ``**`` any text, ``*`` one ARN segment, everything else literal."""
+    parts = [re.escape(p).replace(r"\*", _SEGMENT) for p in pattern.split("**")]
+    return re.compile(".*".join(parts))
 
 
 #: SageMaker List*/Search actions (no resource-level permissions: IAM needs ``Resource: "*"``).
@@ -101,6 +112,22 @@ GENERATED_NAME_TYPES: tuple[str, ...] = (
     "experiment",
     "experiment-trial",
     "experiment-trial-component",
+)
+
+#: SageMaker resource types the personas operate (stop, start, update), named by type in this account
+#: and region: never the account-wide ``arn:...:sagemaker:<region>:<account>:*``.
+OPERATED_TYPES: tuple[str, ...] = (
+    "pipeline",
+    "pipeline-execution",
+    "model-package",
+    "training-job",
+    "processing-job",
+    "hyper-parameter-tuning-job",
+    "transform-job",
+    "endpoint",
+    "monitoring-schedule",
+    "app",
+    "user-profile",
 )
 
 _S3_REPLICATION_RULES = (
@@ -212,7 +239,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         actions=RESOURCELESS_ACTIONS,
     ),
     "iam5-bucket-objects": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::<*.Arn>/*]",),
+        rules=("AwsSolutions-IAM5[Resource::<*.Arn>/**]",),
         reason=(
             "Object-level S3 permissions must name object ARNs: '<bucket ARN>/<prefix>*' is scoped to one "
             "platform bucket (and prefix) with exact, non-wildcard S3 actions and its KMS key only."
@@ -235,8 +262,8 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     ),
     "iam5-bucket-objects-cross-stack": AllowedAcknowledgement(
         rules=(
-            "AwsSolutions-IAM5[Resource::*:ExportsOutputFnGetAtt*Arn*/*]",
-            'AwsSolutions-IAM5[Resource::{"Fn::GetStackOutput":{*"OutputName":"*FnGetAtt*Arn*"}}/*]',
+            "AwsSolutions-IAM5[Resource::**:ExportsOutputFnGetAtt*Arn*/**]",
+            'AwsSolutions-IAM5[Resource::{"Fn::GetStackOutput":{**"OutputName":"*FnGetAtt*Arn*"}}/**]',
         ),
         reason=(
             "Object-level S3 permissions must name object ARNs: '<bucket ARN>/<prefix>*' where the bucket ARN is "
@@ -261,7 +288,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
     ),
     "iam5-sagemaker-logs": AllowedAcknowledgement(
-        rules=("AwsSolutions-IAM5[Resource::arn:*:logs:*:*:log-group:/aws/sagemaker/*]",),
+        rules=("AwsSolutions-IAM5[Resource::arn:*:logs:*:*:log-group:/aws/sagemaker/**]",),
         reason=(
             "SageMaker creates its log groups and streams (/aws/sagemaker/<kind>/<job name>/...) with run-time "
             "names; the grant is limited to SageMaker's own log-group prefix in this account and region."
@@ -284,7 +311,11 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         actions=frozenset({"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}),
     ),
     "iam5-sagemaker-generated-names": AllowedAcknowledgement(
-        rules=tuple(f"AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES),
+        rules=(
+            *(f"AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:{t}/*]" for t in GENERATED_NAME_TYPES),
+            # Versions of one named model package group: model-package/<group>/<version>.
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:model-package/*/*]",
+        ),
         reason=(
             "Jobs, models, packages and executions started by pipelines and Studio get run-time generated names; "
             "the grant names the resource type in this account and region, and the SageMaker guardrail denies "
@@ -343,9 +374,8 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     ),
     "iam5-sagemaker-operations": AllowedAcknowledgement(
         rules=(
-            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:*]",
-            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:pipeline/*]",
-            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:model-package/*]",
+            *(f"AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:{t}/*]" for t in OPERATED_TYPES),
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:model-package/*/*]",
         ),
         reason=(
             "Operating the platform's SageMaker resources in this account and region (stop jobs and pipeline "
@@ -397,12 +427,13 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     "iam5-studio-spaces-and-apps": AllowedAcknowledgement(
         rules=(
             "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:space/*/*]",
-            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:app/*/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:app/*/**]",  # app/<domain>/<owner>/<type>/<name>
         ),
         reason=(
             "Studio creates a person's spaces and apps at run time with the execution role, under names the "
             "person chooses; the grant names the one Studio domain's spaces and apps (space/<domain id>/*, "
-            "app/<domain id>/*), and AddTags is allowed only while creating them (sagemaker:TaggingAction)."
+            "app/<domain id>/<owner>/<type>/<name>), and AddTags is allowed only while creating them "
+            "(sagemaker:TaggingAction)."
         ),
         scope="StudioDomain.grant_apps_and_spaces on Studio execution roles",
         auto=True,
@@ -422,7 +453,7 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
     "permissions-boundary-ceiling": AllowedAcknowledgement(
         rules=(
             "AwsSolutions-IAM5[Resource::*]",
-            "AwsSolutions-IAM5[Action::*]",
+            "AwsSolutions-IAM5[Action::**]",
             "HIPAA.Security-IAMPolicyNoStatementsWithFullAccess",
             "NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess",
             "PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess",

@@ -156,3 +156,22 @@ def test_only_the_approver_approves(checker: ContractChecker) -> None:
             if decision.allowed:
                 approving.add(role.path.split("/")[3])
     assert approving == {"ModelApprover"}
+
+
+def test_only_deploy_on_approval_writes_the_package_the_model_serves(checker: ContractChecker) -> None:
+    """``Model(approved_package=...)`` serves the package named by the SSM parameter on every deploy; only
+    deploy-on-approval writes it, after its artifact check, so the template's model is a verified package."""
+    a = checker.assembly
+    ((view, _lid, _),) = [
+        (v, lid, r)
+        for v, lid, r in a.resources("AWS::SSM::Parameter")
+        if a.properties(v, lid).get("Name") == "/constructs-ml/churn/deployed-package"
+    ]
+    parameter = f"arn:aws:ssm:{view.region}:{view.account}:parameter/constructs-ml/churn/deployed-package"
+    writers: set[str] = set()
+    for role in checker.roles.values():
+        for action in ("ssm:PutParameter", "ssm:DeleteParameter", "ssm:LabelParameterVersion"):
+            request = Request(Principal(arn=role.arn, account=role.view.account, tags=role.tags), action, parameter)
+            if evaluate(request, identity_policies=role.identity, boundary=role.boundary).allowed:
+                writers.add(role.path)
+    assert writers and all("/DeployOnApproval/" in w for w in writers), writers

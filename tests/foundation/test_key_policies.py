@@ -77,6 +77,7 @@ def test_the_messaging_key_is_used_only_through_its_services(
         assert _allowed(
             key_policies, "messaging", "kms:GenerateDataKey", **{"kms:ViaService": f"{service}.{REGION}.amazonaws.com"}
         )
+    assert "dynamodb" in MESSAGING_KEY_SERVICES  # RetrainingTrigger's table defaults to this key
     assert not _allowed(key_policies, "messaging", "kms:Decrypt", **{"kms:ViaService": f"s3.{REGION}.amazonaws.com"})
 
 
