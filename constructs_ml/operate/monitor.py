@@ -48,6 +48,7 @@ from constructs_ml.operate.monitor_config import (
     MonitorBackend,
     MonitorConfig,
     MonitoringType,
+    PackageBaselines,
     monitoring_image_uri,
 )
 from constructs_ml.operate.monitor_jobdefs import job_properties
@@ -98,6 +99,10 @@ class ModelMonitor(Construct):
             ``PIPELINE``: a ``ManagedPolicyRole``, which gets what the monitors and their pipelines need).
         guardrail: the platform guardrail policy, attached to the new roles: none.
         image_uris: override the AWS image per monitoring type (e.g. for a region not in the table).
+        baselines_from: compare against the baselines the deployed model package version records
+            (:class:`~constructs_ml.operate.PackageBaselines`; the build pipeline's check steps write them,
+            its register step records them), falling back to each monitor's ``baseline`` prefix: each
+            monitor's static ``baseline`` only. Pipeline backend only.
 
     Attributes:
         schedules: one monitor per configured type (a ``MonitoringScheduleRef`` or a ``PipelineMonitor``).
@@ -132,6 +137,7 @@ class ModelMonitor(Construct):
         role: iam.IRole | None = None,
         guardrail: iam.IManagedPolicy | None = None,
         image_uris: Mapping[MonitoringType, str] | None = None,
+        baselines_from: PackageBaselines | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         configs: list[MonitorConfig] = [c for c in (data_quality, model_quality, bias, explainability) if c]
@@ -148,6 +154,15 @@ class ModelMonitor(Construct):
             "at least one security group",
         )
         problems.exclusive("role", role, "guardrail", guardrail)
+        if baselines_from is not None:
+            baselines_from.validate(problems, "baselines_from")
+            problems.require(
+                backend is MonitorBackend.PIPELINE,
+                "baselines_from",
+                backend.value,
+                "the pipeline backend (Model Monitor schedules read fixed baseline locations)",
+                what="needs the pipeline backend",
+            )
         problems.raise_if_any()
 
         self.backend = backend
@@ -171,12 +186,28 @@ class ModelMonitor(Construct):
                 guardrail=guardrail,
             )
             grant_monitor_role(
-                self, self.role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+                self,
+                self.role,
+                configs,
+                vpc,
+                endpoint=endpoint,
+                batch=batch_transform,
+                output=output,
+                key=kms_key,
+                baselines_from=baselines_from,
             )
         elif backend is MonitorBackend.PIPELINE and isinstance(role, ManagedPolicyRole):
             # The window step reads capture and ground truth through the S3 API, not as job inputs.
             grant_monitor_role(
-                self, role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+                self,
+                role,
+                configs,
+                vpc,
+                endpoint=endpoint,
+                batch=batch_transform,
+                output=output,
+                key=kms_key,
+                baselines_from=baselines_from,
             )
         if backend is MonitorBackend.MODEL_MONITOR and explainability is not None:
             # (The pipeline backend's steps without isolation are announced by TrainingPipeline.)
@@ -233,6 +264,7 @@ class ModelMonitor(Construct):
                     schedule_role=self.trigger_role.immutable_role,
                     dead_letter_queue=self.dead_letter_queue,
                     alarm_action=action,
+                    baselines_from=baselines_from,
                 )
                 monitor.pipeline.grant_start_execution(self.trigger_role)
                 failed = cloudwatch.Alarm(
@@ -259,6 +291,7 @@ class ModelMonitor(Construct):
                 ground_truth=[g for c in configs if (g := getattr(c, "ground_truth", None)) is not None],
                 security_groups=list(security_groups),
                 subnet_ids=subnet_ids,
+                baselines_from=baselines_from,
             )
             return
 
