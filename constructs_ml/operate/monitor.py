@@ -54,7 +54,11 @@ from constructs_ml.operate.monitor_config import (
 from constructs_ml.operate.monitor_jobdefs import job_properties
 from constructs_ml.operate.monitor_metrics import MonitorMetrics
 from constructs_ml.operate.monitor_pipeline import SKLEARN_PROCESSING, PipelineMonitor
-from constructs_ml.operate.monitor_roles import grant_monitor_role, record_monitor_contracts
+from constructs_ml.operate.monitor_roles import (
+    grant_monitor_role,
+    record_monitor_contracts,
+    record_shadow_endpoint_contract,
+)
 from constructs_ml.operate.retraining_parts import direct_dead_letter_queue
 from constructs_ml.operate.schedule import PREFIX as _PREFIX
 from constructs_ml.operate.schedule import MonitoringScheduleRef
@@ -107,6 +111,9 @@ class ModelMonitor(Construct):
     Attributes:
         schedules: one monitor per configured type (a ``MonitoringScheduleRef`` or a ``PipelineMonitor``).
         role: the jobs' role (None when ``role`` was given).
+        job_guardrail: with an explainability monitor and ``guardrail``: the jobs' role's guardrail instead of
+            the given one: the same controls with the monitor's key and subnets, except that Clarify's shadow
+            endpoint configs (``sm-clarify-*``) may omit the volume key (None otherwise).
         trigger_role / dead_letter_queue: the pipeline backend's EventBridge role and dead-letter queue.
     """
 
@@ -175,6 +182,14 @@ class ModelMonitor(Construct):
         self.dead_letter_queue: sqs.Queue | None = None
         self.operational_alarms: list[cloudwatch.Alarm] = []
         stack = Stack.of(self)
+        subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
+        # Clarify's SHAP analysis serves the model on a shadow endpoint whose config takes no KMS key: the
+        # jobs' role gets the platform guardrail's controls with that one exception (sm-clarify-* configs).
+        self.job_guardrail: SageMakerGuardrail | None = None
+        if role is None and guardrail is not None and explainability is not None:
+            self.job_guardrail = SageMakerGuardrail(
+                self, "JobGuardrail", keys=[kms_key], subnet_ids=subnet_ids, clarify_shadow_endpoints=True
+            )
         if role is None:
             self.role = ManagedPolicyRole(
                 self,
@@ -183,8 +198,10 @@ class ModelMonitor(Construct):
                     {"StringEquals": {"aws:SourceAccount": stack.account}}
                 ),
                 description=f"Model monitoring jobs of {self.node.path}",
-                guardrail=guardrail,
+                guardrail=self.job_guardrail.policy if self.job_guardrail is not None else guardrail,
             )
+            if explainability is not None:
+                record_shadow_endpoint_contract(self, self.role, subnet_ids=subnet_ids)
             grant_monitor_role(
                 self,
                 self.role,
@@ -230,7 +247,6 @@ class ModelMonitor(Construct):
             assert isinstance(job_role, ManagedPolicyRole)
             self._pipeline_schedule(guardrail, alarm_topic, dead_letter_key)
             assert self.trigger_role is not None and self.dead_letter_queue is not None
-            subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
             # The platform guardrail denies jobs without network isolation; the helper steps need the S3 and
             # CloudWatch APIs. The monitoring pipelines' roles get the same guardrail minus that one deny
             # (VPC, subnets, keys and inter-container encryption still enforced); the job role keeps the given one.

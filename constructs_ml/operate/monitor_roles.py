@@ -262,6 +262,45 @@ def grant_monitor_role(
             role.add_to_policy(stmt)
 
 
+#: Clarify's shadow endpoint: the SHAP analysis creates, invokes and deletes a temporary endpoint.
+CLARIFY_SHADOW_ENDPOINT = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-parameters.html"
+)
+
+
+def record_shadow_endpoint_contract(scope: Construct, role: ManagedPolicyRole, *, subnet_ids: Sequence[str]) -> None:
+    """The explainability job's shadow endpoint under the guardrail: a config without a volume key is allowed
+    for ``sm-clarify-*`` names only; a key other than the platform's is still denied."""
+    contract = WorkloadContract.of(role)
+    shadow = sagemaker_arn(scope, "endpoint-config", "sm-clarify-contract-check")
+    in_vpc = {"sagemaker:VpcSubnets": list(subnet_ids)}
+    contract.allows(
+        "sagemaker:CreateEndpointConfig",
+        shadow,
+        context=in_vpc,
+        why="Clarify's SHAP analysis serves the model on a shadow endpoint; its model config takes no KMS key",
+        source=CLARIFY_SHADOW_ENDPOINT,
+    )
+    contract.allows(
+        "sagemaker:CreateEndpoint",
+        sagemaker_arn(scope, "endpoint", "sm-clarify-contract-check"),
+        why="Clarify creates the shadow endpoint from that config",
+        source=CLARIFY_SHADOW_ENDPOINT,
+    )
+    contract.denies(
+        "sagemaker:CreateEndpointConfig",
+        shadow,
+        context={
+            **in_vpc,
+            "sagemaker:VolumeKmsKey": Stack.of(scope).format_arn(
+                service="kms", resource="key", resource_name="contract-check-foreign"
+            ),
+        },
+        why="the guardrail still denies a shadow endpoint config with a key other than the platform's",
+        source=src.SAGEMAKER_CONDITIONS,
+    )
+
+
 def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
     """What Clarify's SHAP analysis does with the job's role: serve the model on a temporary endpoint named
     ``sm-clarify-*`` and invoke it (SageMaker developer guide, "Configure a SageMaker Clarify Processing Job")."""
@@ -287,5 +326,6 @@ __all__ = [
     "grant_monitor_role",
     "record_monitor_contracts",
     "record_package_baseline_contract",
+    "record_shadow_endpoint_contract",
     "shadow_endpoint_statement",
 ]
