@@ -126,7 +126,7 @@ def test_window_resolves_the_baseline_and_the_analysis_reads_it_from_there(built
 
 def test_analysis_runs_only_with_records_and_a_baseline(built: Built) -> None:
     for kind, steps in _steps(built).items():
-        gate = [s for s in steps.values() if s["Type"] == "Condition"][0]
+        (gate,) = [s for s in steps.values() if s["Type"] == "Condition"]
         got = [c["LeftValue"]["Std:JsonGet"]["Path"] for c in gate["Arguments"]["Conditions"]]
         assert got == ["records", "baseline"], kind
 
