@@ -1,6 +1,6 @@
-"""The build stack of the reference platform: the churn training pipeline, its model registry (read-only
-cross-account access only for configured reader accounts), a model card, and the customer feature group
-(online + offline stores).
+"""The build stack of the reference platform: the churn training pipeline (which also computes the
+monitoring baselines of every model it registers), its model registry (read-only cross-account access only
+for configured reader accounts), a model card, and the customer feature group (online + offline stores).
 
 Wiring (in ``stacks/app.py``, after the network and platform stacks)::
 
@@ -25,6 +25,8 @@ from constructs_ml.develop import (
     Condition,
     ConditionStep,
     ContainerImage,
+    DatasetFormat,
+    DriftCheckBaselines,
     Evaluation,
     EvaluationMetric,
     FailStep,
@@ -46,6 +48,8 @@ from constructs_ml.develop import (
     ProcessingOutput,
     ProcessingStep,
     PropertyFile,
+    QualityCheckStep,
+    QualityCheckType,
     RegisterModelStep,
     RiskRating,
     S3Location,
@@ -67,7 +71,10 @@ class BuildConfig:
     Attributes:
         name: the model's short name (registry group, prefixes): ``churn``.
         data_prefix: raw training data in the data bucket.
-        code_prefix: the processing scripts (``prepare.py``, ``evaluate.py``) in the artifacts bucket.
+        code_prefix: the processing scripts in the artifacts bucket: ``prepare.py`` (writes the ``train``,
+            ``validation`` and ``test`` sets, and ``baseline``: the training features without the label, as
+            CSV without a header, i.e. what the endpoint receives) and ``evaluate.py`` (writes
+            ``evaluation.json`` and ``predictions``: CSV with the header ``probability,prediction,label``).
         auc_threshold: default of the ``AucThreshold`` parameter: register only at or above it.
         training_instance_type: default of the ``TrainingInstanceType`` parameter.
         registry_reader_accounts: other accounts that may read the registry, create models from it
@@ -181,7 +188,12 @@ class BuildStack(Stack):
             image=sklearn,
             code=S3Location(artifacts, f"{c.code_prefix}prepare.py"),
             inputs=[ProcessingInput("raw", S3Location(data, c.data_prefix))],
-            outputs=[ProcessingOutput("train"), ProcessingOutput("validation"), ProcessingOutput("test")],
+            outputs=[
+                ProcessingOutput("train"),
+                ProcessingOutput("validation"),
+                ProcessingOutput("test"),
+                ProcessingOutput("baseline"),
+            ],
         )
         train = TrainingStep(
             "Train",
@@ -201,8 +213,31 @@ class BuildStack(Stack):
             image=sklearn,
             code=S3Location(artifacts, f"{c.code_prefix}evaluate.py"),
             inputs=[ProcessingInput("model", train.model_artifacts), ProcessingInput("test", prepare.output("test"))],
-            outputs=[ProcessingOutput("evaluation")],
+            outputs=[ProcessingOutput("evaluation"), ProcessingOutput("predictions")],
             property_files=[PropertyFile("EvaluationReport", "evaluation", "evaluation.json")],
+        )
+        # The monitoring baselines of the version the run may register (AWS's analyzer image, network
+        # isolated, written once under the execution's prefix): computed only, never checked against the
+        # previous version's (retraining after drift must not fail on that drift). The register step
+        # records them; the serving stack's monitors read them from the deployed version.
+        data_quality = QualityCheckStep(
+            "DataQualityBaseline",
+            check_type=QualityCheckType.DATA_QUALITY,
+            baseline_dataset=prepare.output("baseline"),
+            dataset_format=DatasetFormat.csv(header=False),
+            skip_check=True,
+            register_new_baseline=True,
+        )
+        model_quality = QualityCheckStep(
+            "ModelQualityBaseline",
+            check_type=QualityCheckType.MODEL_QUALITY,
+            baseline_dataset=evaluate.output("predictions"),
+            problem_type="BinaryClassification",
+            inference_attribute="prediction",
+            probability_attribute="probability",
+            ground_truth_attribute="label",
+            skip_check=True,
+            register_new_baseline=True,
         )
         register = RegisterModelStep(
             "Register",
@@ -211,7 +246,18 @@ class BuildStack(Stack):
             image=xgboost,
             model_card=self.model_card,
             model_metrics=ModelMetrics(
-                model_quality_statistics=MetricsSource(Join([evaluate.output("evaluation"), "evaluation.json"], on="/"))
+                model_quality_statistics=MetricsSource(
+                    Join([evaluate.output("evaluation"), "evaluation.json"], on="/")
+                ),
+                model_quality_constraints=MetricsSource(model_quality.calculated_baseline_constraints),
+                data_quality_statistics=MetricsSource(data_quality.calculated_baseline_statistics),
+                data_quality_constraints=MetricsSource(data_quality.calculated_baseline_constraints),
+            ),
+            drift_check_baselines=DriftCheckBaselines(
+                data_quality_statistics=MetricsSource(data_quality.calculated_baseline_statistics),
+                data_quality_constraints=MetricsSource(data_quality.calculated_baseline_constraints),
+                model_quality_statistics=MetricsSource(model_quality.calculated_baseline_statistics),
+                model_quality_constraints=MetricsSource(model_quality.calculated_baseline_constraints),
             ),
         )
         gate = ConditionStep(
@@ -227,7 +273,9 @@ class BuildStack(Stack):
         self.pipeline = TrainingPipeline(
             self,
             "Pipeline",
-            steps=[prepare, train, evaluate, gate],
+            # The check steps run beside the gate, not in its branch: the published definition schema admits
+            # only Training/Processing/Transform/RegisterModel/Fail steps there.
+            steps=[prepare, train, evaluate, data_quality, model_quality, gate],
             parameters=[threshold, instance_type, trigger_reason],
             vpc=network.vpc,
             vpc_subnets=network.subnet_selection,
@@ -235,7 +283,7 @@ class BuildStack(Stack):
             encryption_key=keys.data,
             artifacts_bucket=artifacts,
             guardrail=guardrail,
-            description=f"{c.name}: prepare, train (spot), evaluate, register if AUC >= threshold",
+            description=f"{c.name}: prepare, train (spot), evaluate, baseline, register if AUC >= threshold",
         )
         # Reader accounts use a package only if they can read its artifacts: the pipeline's prefix holds the
         # model data and the evaluation report the package names (statements land in the bucket's and key's

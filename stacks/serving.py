@@ -27,6 +27,7 @@ from constructs_ml.operate import (
     ModelQualityMonitor,
     MonitorBackend,
     NewDataTrigger,
+    PackageBaselines,
     ProblemType,
     RetrainingTrigger,
 )
@@ -71,8 +72,9 @@ class ServingConfig:
         ground_truth_start_offset / ground_truth_end_offset: the window of captured data that model
             quality and bias join with ground truth; labels arrive late, so the window lies in the past
             (``-P1D`` .. ``-PT23H``: the predictions of the same hour yesterday).
-        monitor_backend: what runs the monitors: scheduled pipelines (works in every account);
-            ``MonitorBackend.MODEL_MONITOR`` for accounts that already use Model Monitor.
+        monitor_backend: what runs the monitors: scheduled pipelines (works in every account; with a
+            ``model_package_group`` they compare with the baselines the deployed version records);
+            ``MonitorBackend.MODEL_MONITOR`` for accounts that already use Model Monitor (static baselines).
         drift_features: features whose drift raises an alarm.
         min_accuracy: model quality alarm threshold (classification).
         retrain_on_new_data_prefix: retrain when objects land under this prefix of the data bucket: off
@@ -204,7 +206,24 @@ class ServingStack(Stack):
             end_time_offset=c.ground_truth_end_offset,
         )
         ground_truth = S3Path(buckets.data.bucket, f"ground-truth/{c.name}")
+        # Monitors compare with the baselines the deployed version records (the build pipeline computes and
+        # registers them); the ML engineer's baselines/<model>/<type>/ serve until a version is deployed.
         baselines = S3Path(art, f"baselines/{c.name}")
+        package_baselines = (
+            PackageBaselines(
+                deployed_package=ApprovedPackageParameter(c.approved_package_parameter),
+                model_package_group_name=(
+                    model_package_group
+                    if isinstance(model_package_group, str)
+                    else model_package_group.model_package_group_name
+                ),
+                artifacts=S3Path(art, c.package_artifacts_prefix),
+            )
+            if model_package_group is not None
+            and c.approved_package_parameter
+            and c.monitor_backend is MonitorBackend.PIPELINE
+            else None
+        )
         classification = c.problem_type != ProblemType.REGRESSION.value
         self.monitor = ModelMonitor(
             self,
@@ -219,6 +238,7 @@ class ServingStack(Stack):
             security_groups=[network.workload_security_group],
             guardrail=guardrail,
             alarm_topic=self.alarm_topic.topic,
+            baselines_from=package_baselines,
             data_quality=DataQualityMonitor(
                 baseline=baselines.child("data-quality"), alarms=[DriftAlarm.feature_drift(f) for f in c.drift_features]
             ),

@@ -26,6 +26,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.governance.acknowledgements import acknowledge
 
 #: Create calls that accept a VPC config (sagemaker:VpcSubnets) and must carry one.
@@ -127,6 +128,10 @@ UNCONSTRAINABLE_ACTIONS: tuple[str, ...] = (
 DOMAIN_ACTIONS: tuple[str, ...] = ("sagemaker:CreateDomain", "sagemaker:UpdateDomain")
 
 
+#: The name prefix of SageMaker Clarify's temporary (shadow) endpoints and their configs.
+CLARIFY_SHADOW_PREFIX = "sm-clarify-"
+
+
 def _deny(sid: str, actions: Sequence[str], conditions: dict[str, Any]) -> iam.PolicyStatement:
     """A guardrail statement: deny ``actions`` on every resource when ``conditions`` hold (always when empty)."""
     return iam.PolicyStatement(
@@ -146,6 +151,12 @@ class SageMakerGuardrail(Construct):
             network isolation. On by default; turn off only for workloads that must reach the network
             (e.g. a training script that downloads packages), which is loud (a warning).
         subnet_ids: if given, VPC configs must use only these subnets (``ForAnyValue`` deny on others).
+        clarify_shadow_endpoints: exempt endpoint configs named ``sm-clarify-*`` from the volume-key deny
+            (every other deny, including a foreign key and a config outside the VPC, still holds): SageMaker
+            Clarify's SHAP analysis serves the model on such a temporary endpoint and its model config
+            takes no KMS key. Off; on only for the role Clarify jobs run with (``ModelMonitor`` with an
+            explainability monitor), which is loud (a ``constructs-ml:guardrail-clarify-shadow-endpoint``
+            warning; see docs/operate.md, "Explainability and bias need their Clarify setup").
     """
 
     def __init__(
@@ -156,6 +167,7 @@ class SageMakerGuardrail(Construct):
         keys: Sequence[kms.IKey],
         require_network_isolation: bool = True,
         subnet_ids: Sequence[str] | None = None,
+        clarify_shadow_endpoints: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
@@ -217,6 +229,20 @@ class SageMakerGuardrail(Construct):
                 {"StringNotEquals": {"sagemaker:DirectInternetAccess": "Disabled"}},
             ),
         ]
+        if clarify_shadow_endpoints:
+            (no_key,) = [st for st in statements if st.sid == "DenyInstanceEndpointConfigWithoutVolumeKey"]
+            statements[statements.index(no_key)] = iam.PolicyStatement(
+                sid=no_key.sid,
+                effect=iam.Effect.DENY,
+                actions=list(ENDPOINT_CONFIG_ACTIONS),
+                not_resources=[sagemaker_arn(self, "endpoint-config", f"{CLARIFY_SHADOW_PREFIX}*")],
+                conditions=no_key.conditions,
+            )
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:guardrail-clarify-shadow-endpoint",
+                f"SageMakerGuardrail: endpoint configs named {CLARIFY_SHADOW_PREFIX}* may omit the volume key "
+                "(SageMaker Clarify's shadow endpoint takes none); their volumes use AWS-managed encryption.",
+            )
         if require_network_isolation:
             statements.append(
                 _deny(

@@ -17,6 +17,7 @@ from constructs_ml.operate.monitor_config import (
     MonitorBackend,
     MonitoringType,
     MonitorSchedule,
+    PackageBaselines,
     ProblemType,
     monitoring_image_uri,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "MonitoringScheduleRef",
     "MonitoringType",
     "NewDataTrigger",
+    "PackageBaselines",
     "PipelineMonitor",
     "PipelineRef",
     "ProblemType",

@@ -48,12 +48,17 @@ from constructs_ml.operate.monitor_config import (
     MonitorBackend,
     MonitorConfig,
     MonitoringType,
+    PackageBaselines,
     monitoring_image_uri,
 )
 from constructs_ml.operate.monitor_jobdefs import job_properties
 from constructs_ml.operate.monitor_metrics import MonitorMetrics
 from constructs_ml.operate.monitor_pipeline import SKLEARN_PROCESSING, PipelineMonitor
-from constructs_ml.operate.monitor_roles import grant_monitor_role, record_monitor_contracts
+from constructs_ml.operate.monitor_roles import (
+    grant_monitor_role,
+    record_monitor_contracts,
+    record_shadow_endpoint_contract,
+)
 from constructs_ml.operate.retraining_parts import direct_dead_letter_queue
 from constructs_ml.operate.schedule import PREFIX as _PREFIX
 from constructs_ml.operate.schedule import MonitoringScheduleRef
@@ -98,10 +103,17 @@ class ModelMonitor(Construct):
             ``PIPELINE``: a ``ManagedPolicyRole``, which gets what the monitors and their pipelines need).
         guardrail: the platform guardrail policy, attached to the new roles: none.
         image_uris: override the AWS image per monitoring type (e.g. for a region not in the table).
+        baselines_from: compare against the baselines the deployed model package version records
+            (:class:`~constructs_ml.operate.PackageBaselines`; the build pipeline's check steps write them,
+            its register step records them), falling back to each monitor's ``baseline`` prefix: each
+            monitor's static ``baseline`` only. Pipeline backend only.
 
     Attributes:
         schedules: one monitor per configured type (a ``MonitoringScheduleRef`` or a ``PipelineMonitor``).
         role: the jobs' role (None when ``role`` was given).
+        job_guardrail: with an explainability monitor and ``guardrail``: the jobs' role's guardrail instead of
+            the given one: the same controls with the monitor's key and subnets, except that Clarify's shadow
+            endpoint configs (``sm-clarify-*``) may omit the volume key (None otherwise).
         trigger_role / dead_letter_queue: the pipeline backend's EventBridge role and dead-letter queue.
     """
 
@@ -132,6 +144,7 @@ class ModelMonitor(Construct):
         role: iam.IRole | None = None,
         guardrail: iam.IManagedPolicy | None = None,
         image_uris: Mapping[MonitoringType, str] | None = None,
+        baselines_from: PackageBaselines | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         configs: list[MonitorConfig] = [c for c in (data_quality, model_quality, bias, explainability) if c]
@@ -148,6 +161,15 @@ class ModelMonitor(Construct):
             "at least one security group",
         )
         problems.exclusive("role", role, "guardrail", guardrail)
+        if baselines_from is not None:
+            baselines_from.validate(problems, "baselines_from")
+            problems.require(
+                backend is MonitorBackend.PIPELINE,
+                "baselines_from",
+                backend.value,
+                "the pipeline backend (Model Monitor schedules read fixed baseline locations)",
+                what="needs the pipeline backend",
+            )
         problems.raise_if_any()
 
         self.backend = backend
@@ -160,6 +182,14 @@ class ModelMonitor(Construct):
         self.dead_letter_queue: sqs.Queue | None = None
         self.operational_alarms: list[cloudwatch.Alarm] = []
         stack = Stack.of(self)
+        subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
+        # Clarify's SHAP analysis serves the model on a shadow endpoint whose config takes no KMS key: the
+        # jobs' role gets the platform guardrail's controls with that one exception (sm-clarify-* configs).
+        self.job_guardrail: SageMakerGuardrail | None = None
+        if role is None and guardrail is not None and explainability is not None:
+            self.job_guardrail = SageMakerGuardrail(
+                self, "JobGuardrail", keys=[kms_key], subnet_ids=subnet_ids, clarify_shadow_endpoints=True
+            )
         if role is None:
             self.role = ManagedPolicyRole(
                 self,
@@ -168,15 +198,33 @@ class ModelMonitor(Construct):
                     {"StringEquals": {"aws:SourceAccount": stack.account}}
                 ),
                 description=f"Model monitoring jobs of {self.node.path}",
-                guardrail=guardrail,
+                guardrail=self.job_guardrail.policy if self.job_guardrail is not None else guardrail,
             )
+            if explainability is not None:
+                record_shadow_endpoint_contract(self, self.role, subnet_ids=subnet_ids)
             grant_monitor_role(
-                self, self.role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+                self,
+                self.role,
+                configs,
+                vpc,
+                endpoint=endpoint,
+                batch=batch_transform,
+                output=output,
+                key=kms_key,
+                baselines_from=baselines_from,
             )
         elif backend is MonitorBackend.PIPELINE and isinstance(role, ManagedPolicyRole):
             # The window step reads capture and ground truth through the S3 API, not as job inputs.
             grant_monitor_role(
-                self, role, configs, vpc, endpoint=endpoint, batch=batch_transform, output=output, key=kms_key
+                self,
+                role,
+                configs,
+                vpc,
+                endpoint=endpoint,
+                batch=batch_transform,
+                output=output,
+                key=kms_key,
+                baselines_from=baselines_from,
             )
         if backend is MonitorBackend.MODEL_MONITOR and explainability is not None:
             # (The pipeline backend's steps without isolation are announced by TrainingPipeline.)
@@ -199,7 +247,6 @@ class ModelMonitor(Construct):
             assert isinstance(job_role, ManagedPolicyRole)
             self._pipeline_schedule(guardrail, alarm_topic, dead_letter_key)
             assert self.trigger_role is not None and self.dead_letter_queue is not None
-            subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
             # The platform guardrail denies jobs without network isolation; the helper steps need the S3 and
             # CloudWatch APIs. The monitoring pipelines' roles get the same guardrail minus that one deny
             # (VPC, subnets, keys and inter-container encryption still enforced); the job role keeps the given one.
@@ -233,6 +280,7 @@ class ModelMonitor(Construct):
                     schedule_role=self.trigger_role.immutable_role,
                     dead_letter_queue=self.dead_letter_queue,
                     alarm_action=action,
+                    baselines_from=baselines_from,
                 )
                 monitor.pipeline.grant_start_execution(self.trigger_role)
                 failed = cloudwatch.Alarm(
@@ -259,6 +307,7 @@ class ModelMonitor(Construct):
                 ground_truth=[g for c in configs if (g := getattr(c, "ground_truth", None)) is not None],
                 security_groups=list(security_groups),
                 subnet_ids=subnet_ids,
+                baselines_from=baselines_from,
             )
             return
 

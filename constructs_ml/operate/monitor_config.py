@@ -2,10 +2,11 @@
 schedules and drift alarms, and the URI of AWS's monitoring images (region data:
 :mod:`constructs_ml.develop.image_accounts`).
 
-Baselines are S3 prefixes written by a baselining job: a pipeline ``QualityCheck`` step (data or model
-quality: ``statistics.json`` + ``constraints.json``) or ``ClarifyCheck`` step (bias or explainability:
-``analysis.json``) with ``register_new_baseline=True`` writes exactly these files; pass its output
-prefix here (see docs/operate.md).
+Baselines come from the model package version deployed to the endpoint (:class:`PackageBaselines`: the
+``DriftCheckBaselines`` the build pipeline's ``QualityCheck``/``ClarifyCheck`` steps recorded when it
+registered the version), or from S3 prefixes holding the same files (``statistics.json`` +
+``constraints.json`` for data quality, ``constraints.json`` for model quality, Clarify's ``analysis.json``
+for bias and explainability); see docs/operate.md.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from constructs_ml.develop.image_accounts import image_account
 from constructs_ml.errors import Problems
 from constructs_ml.operate.monitor_schedule import eventbridge_schedule_problems, sagemaker_schedule_problems
 from constructs_ml.serve.common import S3Path
+from constructs_ml.serve.model_parts import ApprovedPackageParameter
+
+_GROUP_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 
 #: Model-quality metrics that are fractions (an alarm threshold outside [0, 1] can never be crossed).
 FRACTION_METRICS = frozenset(
@@ -320,6 +324,45 @@ class ExplainabilityMonitor:
 
 
 MonitorConfig = DataQualityMonitor | ModelQualityMonitor | BiasMonitor | ExplainabilityMonitor
+
+
+@dataclass(frozen=True)
+class PackageBaselines:
+    """Compare against the baselines of the model package version deployed to the endpoint.
+
+    Each run's ``Window`` step reads the deployed version's ARN from ``deployed_package`` (written by
+    deploy-on-approval), describes the version and copies the files its ``DriftCheckBaselines`` records for
+    the monitor (data quality: statistics and constraints; model quality: constraints; bias: post-training
+    constraints; explainability: constraints) for the analysis. While the parameter holds its placeholder,
+    or the version records nothing for a monitor, the monitor's own ``baseline`` prefix is used if its
+    files exist; with neither, the run analyses nothing and says so in its log (``"baseline": 0``).
+    Pipeline backend only.
+
+    Attributes:
+        deployed_package: the SSM parameter holding the deployed version's ARN.
+        model_package_group_name: the registry group of the deployed versions (the role may describe
+            only its versions).
+        artifacts: where the registered versions' baseline files are (the jobs' role may read under it,
+            decrypting with the monitor's ``kms_key``), e.g. ``S3Path(artifacts_bucket, "pipelines")``.
+    """
+
+    deployed_package: ApprovedPackageParameter
+    model_package_group_name: str
+    artifacts: S3Path
+
+    def validate(self, problems: Problems, prop: str) -> None:
+        """Record a bad parameter, group name or artifacts prefix."""
+        for problem in self.deployed_package.problems():
+            problems.add(f"{prop}.deployed_package", self.deployed_package.parameter_name, problem, what=problem)
+        problems.require(
+            bool(_GROUP_NAME.match(self.model_package_group_name)),
+            f"{prop}.model_package_group_name",
+            self.model_package_group_name,
+            "a model package group name (1..63 letters, digits and hyphens)",
+        )
+        reason = self.artifacts.prefix_problem()
+        if reason is not None:
+            problems.add(f"{prop}.artifacts", self.artifacts.prefix, reason)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ Standard library and boto3 only. ``MONITOR_MODE`` selects what it does:
 * ``window``: list the endpoint's captured records whose ``inferenceTime`` falls in the monitored window
   (``[hour of the execution start + start offset, ... + end offset)``), join them with ground truth by
   ``eventId`` where the monitor needs labels, and write the dataset the analyzer reads plus
-  ``window.json`` (``{"records": n, ...}``, read by the pipeline's condition step).
+  ``window.json`` (``{"records": n, ...}``, read by the pipeline's condition step). With
+  ``BASELINE_PARAMETER`` set it also resolves the monitor's baseline: the files the model package
+  version deployed to the endpoint records as its ``DriftCheckBaselines`` (the SSM parameter holds
+  the version's ARN), else the files under ``BASELINE_URI``, copied to ``baseline/`` for the analysis
+  (``window.json`` says ``"baseline": 1`` and where it came from, or ``0`` when there is none yet).
 * ``publish``: read the analyzer's reports and publish the metrics Model Monitor would have published
   (Model Monitor publishes what its container writes; a plain processing job publishes nothing), plus
   ``constraint_violations`` (how many violations the report lists).
@@ -140,9 +144,79 @@ def features(payload: Mapping[str, Any]) -> list[str]:
     return [v.strip() for v in next(csv.reader([str(payload.get("data", ""))]), [])]
 
 
-def prepare(kind: str, env: Mapping[str, str], s3: Any, out: str = OUT) -> dict[str, Any]:
-    """Write the window's dataset under ``out/dataset`` and its summary to ``out/window/window.json``."""
+#: Per monitor: the ``DriftCheckBaselines`` entries it compares against and the file names the analysis reads.
+PACKAGE_BASELINES: dict[str, list[tuple[str, str, str]]] = {
+    "DataQuality": [
+        ("ModelDataQuality", "Statistics", "statistics.json"),
+        ("ModelDataQuality", "Constraints", "constraints.json"),
+    ],
+    "ModelQuality": [("ModelQuality", "Constraints", "constraints.json")],
+    "ModelBias": [("Bias", "PostTrainingConstraints", "analysis.json")],
+    "ModelExplainability": [("Explainability", "Constraints", "analysis.json")],
+}
+_PACKAGE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/[A-Za-z0-9-]+/\d+$")
+
+
+def split_key(uri: str) -> tuple[str, str]:
+    """``(bucket, key)`` of an object URI."""
+    m = re.match(r"^s3://([^/]+)/(.+)$", uri)
+    if m is None or m.group(2).endswith("/"):
+        raise ValueError(f"not an S3 object URI: {uri!r}")
+    return m.group(1), m.group(2)
+
+
+def baseline_sources(kind: str, env: Mapping[str, str], ssm: Any, sagemaker: Any) -> tuple[dict[str, str], str]:
+    """The baseline files of the monitor (file name -> S3 URI) and where they come from.
+
+    The deployed package version's ``DriftCheckBaselines`` when the parameter names a version that records
+    every file the monitor needs; else ``BASELINE_URI/<file>`` when set; else none (``({}, "")``).
+    """
+    value = str(ssm.get_parameter(Name=env["BASELINE_PARAMETER"])["Parameter"]["Value"]).strip()
+    if _PACKAGE_ARN.match(value):
+        recorded = sagemaker.describe_model_package(ModelPackageName=value).get("DriftCheckBaselines", {})
+        found = {
+            name: recorded.get(section, {}).get(key, {}).get("S3Uri") for section, key, name in PACKAGE_BASELINES[kind]
+        }
+        if all(found.values()):
+            return {k: str(v) for k, v in found.items()}, value
+        log("the deployed model package records no baseline for this monitor", package=value, kind=kind)
+    else:
+        log("no model package deployed yet", parameter=env["BASELINE_PARAMETER"], value=value)
+    if env.get("BASELINE_URI"):
+        bucket, prefix = split_uri(env["BASELINE_URI"])
+        return {name: f"s3://{bucket}/{prefix}{name}" for _, _, name in PACKAGE_BASELINES[kind]}, env["BASELINE_URI"]
+    return {}, ""
+
+
+def copy_baseline(s3: Any, sources: Mapping[str, str], out: str, required: bool) -> bool:
+    """Copy the baseline files to ``out/baseline/``. A missing file is an error when ``required`` (the
+    deployed version records it), else it means "no baseline yet" (False)."""
+    os.makedirs(f"{out}/baseline", exist_ok=True)
+    for name, uri in sources.items():
+        bucket, key = split_key(uri)
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            if required:
+                raise
+            log("no baseline file yet", uri=uri)
+            return False
+        with open(f"{out}/baseline/{name}", "wb") as f:
+            f.write(body)
+    return bool(sources)
+
+
+def prepare(
+    kind: str, env: Mapping[str, str], s3: Any, out: str = OUT, ssm: Any = None, sagemaker: Any = None
+) -> dict[str, Any]:
+    """Write the window's dataset under ``out/dataset``, the baseline under ``out/baseline`` (with
+    ``BASELINE_PARAMETER``) and the summary to ``out/window/window.json``."""
     start, end = window(env["EXECUTION_START"], env["START_OFFSET"], env["END_OFFSET"])
+    found, origin = False, ""
+    if env.get("BASELINE_PARAMETER"):
+        # First: a baseline the deployed version records but S3 lacks fails the run before any dataset is written.
+        sources, origin = baseline_sources(kind, env, ssm, sagemaker)
+        found = copy_baseline(s3, sources, out, required=origin.startswith("arn:"))
     records = captured(s3, env["CAPTURE_URI"], env["ENDPOINT_NAME"], start, end)
     labels: dict[str, str] = {}
     if kind in ("ModelQuality", "ModelBias"):
@@ -178,7 +252,15 @@ def prepare(kind: str, env: Mapping[str, str], s3: Any, out: str = OUT) -> dict[
                 else:
                     writer.writerow([*features(inp), label, prediction])
             rows += 1
-    summary = {"records": rows, "captured": len(records), "labelled": len(labels), "start": start, "end": end}
+    summary: dict[str, Any] = {
+        "records": rows,
+        "captured": len(records),
+        "labelled": len(labels),
+        "start": start,
+        "end": end,
+    }
+    if env.get("BASELINE_PARAMETER"):
+        summary.update({"baseline": 1 if found else 0, "baseline_source": origin if found else ""})
     with open(f"{out}/window/window.json", "w") as f:
         json.dump(summary, f, default=str)
     log("window prepared", kind=kind, **summary)
@@ -293,7 +375,9 @@ def main(env: Mapping[str, str]) -> int:
         return 2
     kind = env["MONITOR_KIND"]
     if env["MONITOR_MODE"] == "window":
-        prepare(kind, env, boto3.client("s3"))
+        package = bool(env.get("BASELINE_PARAMETER"))
+        ssm, sagemaker = (boto3.client("ssm"), boto3.client("sagemaker")) if package else (None, None)
+        prepare(kind, env, boto3.client("s3"), ssm=ssm, sagemaker=sagemaker)
         return 0
     if env["MONITOR_MODE"] == "publish":
         publish(boto3.client("cloudwatch"), env, metrics(kind))

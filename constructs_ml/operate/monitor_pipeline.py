@@ -29,6 +29,7 @@ API). Everything else keeps isolation and inter-container encryption on.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import zlib
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,7 @@ from constructs_ml.operate.monitor_config import (
     ModelQualityMonitor,
     MonitorConfig,
     MonitoringType,
+    PackageBaselines,
 )
 from constructs_ml.operate.monitor_metrics import MonitorMetrics
 from constructs_ml.serve.common import S3Path, physical_name
@@ -127,6 +129,7 @@ class PipelineMonitor(MonitorMetrics):
         schedule_role: iam.IRole,
         dead_letter_queue: sqs.IQueue,
         alarm_action: cloudwatch.IAlarmAction | None,
+        baselines_from: PackageBaselines | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         t = config.monitoring_type
@@ -153,6 +156,16 @@ class PipelineMonitor(MonitorMetrics):
         ground_truth = getattr(config, "ground_truth", None)
         if ground_truth is not None:
             window_env["GROUND_TRUTH_URI"] = ground_truth.uri + "/"
+        window_outputs = [
+            ProcessingOutput("dataset", source="/opt/ml/processing/output/dataset"),
+            ProcessingOutput("window", source="/opt/ml/processing/output/window"),
+        ]
+        if baselines_from is not None:
+            # The Window step resolves the deployed version's baseline (or the monitor's own prefix) at run time.
+            window_env["BASELINE_PARAMETER"] = baselines_from.deployed_package.parameter_name
+            if config.baseline is not None:
+                window_env["BASELINE_URI"] = config.baseline.uri + "/"
+            window_outputs.append(ProcessingOutput("baseline", source="/opt/ml/processing/output/baseline"))
         if attrs is not None:
             for key, value in (
                 ("INFERENCE_ATTRIBUTE", attrs.inference_attribute),
@@ -173,15 +186,13 @@ class PipelineMonitor(MonitorMetrics):
         window = ProcessingStep(
             "Window",
             description="Select the monitored window of captured data (and join ground truth)",
-            outputs=[
-                ProcessingOutput("dataset", source="/opt/ml/processing/output/dataset"),
-                ProcessingOutput("window", source="/opt/ml/processing/output/window"),
-            ],
+            outputs=window_outputs,
             property_files=[PropertyFile("Window", output_name="window", path="window.json")],
             environment=window_env,
             **helper,
         )
-        baseline_inputs, analyze_env = self._analysis(config, window)
+        resolved = window.output("baseline") if baselines_from is not None else None
+        baseline_inputs, analyze_env = self._analysis(config, window, resolved)
         analyze = ProcessingStep(
             "Analyze",
             description=f"{t.value} analysis of the window against the baseline",
@@ -195,7 +206,9 @@ class PipelineMonitor(MonitorMetrics):
         publish_inputs = [
             ProcessingInput("report", analyze.output("report"), destination="/opt/ml/processing/input/report")
         ]
-        if isinstance(config, DataQualityMonitor) and config.baseline is not None:
+        if isinstance(config, DataQualityMonitor) and resolved is not None:
+            publish_inputs.append(ProcessingInput("baseline", resolved, destination=_BASELINE))
+        elif isinstance(config, DataQualityMonitor) and config.baseline is not None:
             publish_inputs.append(
                 ProcessingInput("baseline", _location(config.baseline.child("statistics.json")), destination=_BASELINE)
             )
@@ -211,10 +224,14 @@ class PipelineMonitor(MonitorMetrics):
             },
             **helper,
         )
+        conditions = [Condition.greater_than(window.property_file("Window").json_get("records"), 0)]
+        if baselines_from is not None:
+            conditions.append(Condition.greater_than(window.property_file("Window").json_get("baseline"), 0))
         gate = ConditionStep(
             "HasRecords",
-            description="Analyse only when the window holds records",
-            conditions=[Condition.greater_than(window.property_file("Window").json_get("records"), 0)],
+            description="Analyse only when the window holds records"
+            + (" and a baseline was found" if baselines_from is not None else ""),
+            conditions=conditions,
             if_steps=[analyze, publish],
         )
         self.pipeline = TrainingPipeline(
@@ -279,10 +296,24 @@ class PipelineMonitor(MonitorMetrics):
         return self.pipeline.pipeline_arn
 
     @staticmethod
-    def _analysis(config: MonitorConfig, window: ProcessingStep) -> tuple[list[ProcessingInput], dict[str, Any]]:
-        """The analysis step's inputs and environment (the analyzer's / Clarify's container contract)."""
+    def _analysis(
+        config: MonitorConfig, window: ProcessingStep, resolved: Any = None
+    ) -> tuple[list[ProcessingInput], dict[str, Any]]:
+        """The analysis step's inputs and environment (the analyzer's / Clarify's container contract).
+
+        ``resolved``: the Window step's ``baseline`` output (the files it resolved at run time), which
+        replaces the monitor's static baseline inputs.
+        """
         t = config.monitoring_type
         dataset = window.output("dataset")
+        if resolved is not None:
+            own, own_env = PipelineMonitor._analysis(dataclasses.replace(config, baseline=None), window)
+            own.append(ProcessingInput("baseline", resolved, destination=_BASELINE))
+            # The file names the Window step gives them (monitor_job_script.PACKAGE_BASELINES).
+            own_env["baseline_constraints"] = f"{_BASELINE}/{'analysis' if t in _CLARIFY else 'constraints'}.json"
+            if t is MonitoringType.DATA_QUALITY:
+                own_env["baseline_statistics"] = f"{_BASELINE}/statistics.json"
+            return own, own_env
         if t in _CLARIFY:
             assert isinstance(config, BiasMonitor | ExplainabilityMonitor)
             inputs = [

@@ -27,6 +27,7 @@ from constructs_ml.operate.monitor_config import (
     BiasMonitor,
     ExplainabilityMonitor,
     MonitorConfig,
+    PackageBaselines,
 )
 from constructs_ml.operate.monitor_pipeline import PipelineMonitor
 from constructs_ml.serve.common import S3Path, kms_statements
@@ -37,6 +38,12 @@ from constructs_ml.serve.model_parts import execution_role_statements
 EVENTBRIDGE_TARGET_ROLE = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html"
 #: The Model Monitor container contract this backend reproduces (metrics, reports).
 MONITOR_BYOC = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-cloudwatch.html"
+#: SSM parameters: GetParameter needs ssm:GetParameter on the parameter.
+SSM_PARAMETER_ACCESS = "https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html"
+#: A model package version's drift-check baselines (DescribeModelPackage ``DriftCheckBaselines``).
+DRIFT_CHECK_BASELINES = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/pipelines-quality-clarify-baseline-lifecycle.html"
+)
 #: Where SageMaker writes captured data (``<destination>/<endpoint>/<variant>/yyyy/mm/dd/hh/``).
 DATA_CAPTURE = "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture-endpoint.html"
 
@@ -52,6 +59,7 @@ def record_monitor_contracts(
     ground_truth: Sequence[S3Path],
     security_groups: Sequence[ec2.ISecurityGroup],
     subnet_ids: Sequence[str],
+    baselines_from: PackageBaselines | None = None,
 ) -> None:
     """Record the contracts of the pipeline backend's roles."""
     stack = Stack.of(scope)
@@ -126,6 +134,63 @@ def record_monitor_contracts(
             why="the Window/Publish steps call S3 and CloudWatch through the VPC's endpoints",
             source=src.PROCESSING_VPC,
         )
+    if baselines_from is not None:
+        record_package_baseline_contract(scope, jobs, baselines_from, key, security_groups, subnet_ids)
+
+
+def record_package_baseline_contract(
+    scope: Construct,
+    jobs: WorkloadContract,
+    baselines: PackageBaselines,
+    key: kms.IKey,
+    security_groups: Sequence[ec2.ISecurityGroup],
+    subnet_ids: Sequence[str],
+) -> None:
+    """The Window step resolves the deployed version's baselines: SSM, the registry, the pipeline's files."""
+    stack = Stack.of(scope)
+    group = baselines.model_package_group_name
+    parameter = baselines.deployed_package.parameter_name
+    why = "the Window step resolves the deployed model package version's drift-check baselines"
+    jobs.allows(
+        "ssm:GetParameter",
+        stack.format_arn(service="ssm", resource="parameter", resource_name=parameter.lstrip("/")),
+        why=why + " (the version deployed to the endpoint)",
+        source=SSM_PARAMETER_ACCESS,
+    )
+    jobs.allows(
+        "sagemaker:DescribeModelPackage",
+        sagemaker_arn(scope, "model-package", f"{group}/1"),
+        why=why + " (their S3 URIs)",
+        source=DRIFT_CHECK_BASELINES,
+    )
+    jobs.denies(
+        "sagemaker:DescribeModelPackage",
+        sagemaker_arn(scope, "model-package", "contract-check-other/1"),
+        why="the monitor describes only its own group's versions",
+        source=src.SAGEMAKER_SAR,
+    )
+    art = baselines.artifacts.clean_prefix
+    jobs.allows(
+        "s3:GetObject",
+        baselines.artifacts.bucket.arn_for_objects(f"{art}/contract-check/baselines/constraints.json"),
+        why=why + " (the files the build pipeline wrote)",
+        source=DRIFT_CHECK_BASELINES,
+    )
+    jobs.allows(
+        "kms:Decrypt",
+        key.key_arn,
+        context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+        why=why + " (SSE-KMS)",
+        source=DRIFT_CHECK_BASELINES,
+    )
+    for service in ("ssm", "sagemaker.api"):
+        jobs.reaches(
+            service,
+            security_groups=security_groups,
+            subnets=subnet_ids,
+            why="the Window step calls SSM and the SageMaker API through the VPC's endpoints",
+            source=src.PROCESSING_VPC,
+        )
 
 
 def grant_monitor_role(
@@ -138,9 +203,11 @@ def grant_monitor_role(
     batch: BatchTransformCapture | None,
     output: S3Path,
     key: kms.IKey,
+    baselines_from: PackageBaselines | None = None,
 ) -> None:
     """The monitoring jobs' grants: VPC and logs, read captured data, baselines, configs and ground truth,
-    write the reports, use the key; Clarify's shadow endpoint for explainability."""
+    write the reports, use the key; Clarify's shadow endpoint for explainability; with ``baselines_from``,
+    read the deployed-package parameter, describe the group's versions and read their baseline files."""
     stack = Stack.of(scope)
     for stmt in execution_role_statements(scope, vpc=vpc):
         role.add_to_policy(stmt)
@@ -175,6 +242,63 @@ def grant_monitor_role(
         role.add_to_policy(stmt)
     if any(isinstance(c, ExplainabilityMonitor) for c in configs):
         role.add_to_policy(shadow_endpoint_statement(scope))
+    if baselines_from is not None:
+        parameter = baselines_from.deployed_package.parameter_name.lstrip("/")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeployedPackage",
+                actions=["ssm:GetParameter"],
+                resources=[stack.format_arn(service="ssm", resource="parameter", resource_name=parameter)],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeployedPackageBaselines",
+                actions=["sagemaker:DescribeModelPackage"],
+                resources=[sagemaker_arn(scope, "model-package", f"{baselines_from.model_package_group_name}/*")],
+            )
+        )
+        for stmt in baselines_from.artifacts.read_statements():
+            role.add_to_policy(stmt)
+
+
+#: Clarify's shadow endpoint: the SHAP analysis creates, invokes and deletes a temporary endpoint.
+CLARIFY_SHADOW_ENDPOINT = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/clarify-processing-job-configure-parameters.html"
+)
+
+
+def record_shadow_endpoint_contract(scope: Construct, role: ManagedPolicyRole, *, subnet_ids: Sequence[str]) -> None:
+    """The explainability job's shadow endpoint under the guardrail: a config without a volume key is allowed
+    for ``sm-clarify-*`` names only; a key other than the platform's is still denied."""
+    contract = WorkloadContract.of(role)
+    shadow = sagemaker_arn(scope, "endpoint-config", "sm-clarify-contract-check")
+    in_vpc = {"sagemaker:VpcSubnets": list(subnet_ids)}
+    contract.allows(
+        "sagemaker:CreateEndpointConfig",
+        shadow,
+        context=in_vpc,
+        why="Clarify's SHAP analysis serves the model on a shadow endpoint; its model config takes no KMS key",
+        source=CLARIFY_SHADOW_ENDPOINT,
+    )
+    contract.allows(
+        "sagemaker:CreateEndpoint",
+        sagemaker_arn(scope, "endpoint", "sm-clarify-contract-check"),
+        why="Clarify creates the shadow endpoint from that config",
+        source=CLARIFY_SHADOW_ENDPOINT,
+    )
+    contract.denies(
+        "sagemaker:CreateEndpointConfig",
+        shadow,
+        context={
+            **in_vpc,
+            "sagemaker:VolumeKmsKey": Stack.of(scope).format_arn(
+                service="kms", resource="key", resource_name="contract-check-foreign"
+            ),
+        },
+        why="the guardrail still denies a shadow endpoint config with a key other than the platform's",
+        source=src.SAGEMAKER_CONDITIONS,
+    )
 
 
 def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
@@ -198,4 +322,10 @@ def shadow_endpoint_statement(scope: Construct) -> iam.PolicyStatement:
     )
 
 
-__all__ = ["grant_monitor_role", "record_monitor_contracts", "shadow_endpoint_statement"]
+__all__ = [
+    "grant_monitor_role",
+    "record_monitor_contracts",
+    "record_package_baseline_contract",
+    "record_shadow_endpoint_contract",
+    "shadow_endpoint_statement",
+]

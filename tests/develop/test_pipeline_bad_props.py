@@ -21,6 +21,8 @@ from constructs_ml.develop import (
     ProcessingOutput,
     ProcessingStep,
     PropertyFile,
+    QualityCheckStep,
+    QualityCheckType,
     RetryException,
     RetryPolicy,
     S3Location,
@@ -273,4 +275,36 @@ def test_builtin_image_in_a_region_without_a_registry() -> None:
     ):
         TrainingPipeline(
             stack, "P", steps=[_train()], vpc=i.vpc, security_groups=[i.security_group], artifacts_bucket=i.artifacts
+        )
+
+
+@pytest.mark.parametrize("prefix", ["", "/", "/pipelines/p/baselines", "pipelines//baselines"])
+def test_check_step_output_must_be_a_clean_prefix_below_the_root(infra: Any, prefix: str) -> None:
+    _, i = infra
+    step = QualityCheckStep(
+        "DataQuality",
+        check_type=QualityCheckType.DATA_QUALITY,
+        baseline_dataset=S3Location(i.data, "d/"),
+        output=S3Location(i.artifacts, prefix),
+    )
+    with pytest.raises(
+        ValidationError, match=rf"steps\[DataQuality\]\.output must be a prefix below the bucket's root.*got '{prefix}'"
+    ):
+        _pipeline(infra, [step])
+
+
+def test_check_step_default_image_needs_a_region_where_aws_publishes_it() -> None:
+    from aws_cdk import Environment
+
+    stack = Stack(App(), "Far", env=Environment(account="111111111111", region="mars-north-1"))
+    i = imported_infra(stack)
+    step = ClarifyCheckStep(
+        "DataBias",
+        check_type=ClarifyCheckType.DATA_BIAS,
+        analysis_config=S3Location(i.artifacts, "c.json"),
+        dataset=S3Location(i.data, "d/"),
+    )
+    with pytest.raises(ValidationError, match=r"steps\[DataBias\]\.image .*mars-north-1 has no Clarify image registry"):
+        TrainingPipeline(
+            stack, "P", steps=[step], vpc=i.vpc, security_groups=[i.security_group], artifacts_bucket=i.artifacts
         )

@@ -21,17 +21,20 @@ from constructs_ml.develop import (
     ContainerImage,
     ContinuousRange,
     CreateModelStep,
+    DriftCheckBaselines,
     ExecutionVariables,
     FailStep,
     InstanceType,
     IntegerRange,
     Join,
+    MetricsSource,
     ModelRegistry,
     ParameterBoolean,
     ParameterInteger,
     ParameterString,
     QualityCheckStep,
     QualityCheckType,
+    RegisterModelStep,
     RetryException,
     RetryPolicy,
     S3Location,
@@ -47,8 +50,14 @@ from tests.develop.definition_schema import SCHEMA_GAPS, body_of, botocore_error
 from tests.fixtures import ENV
 from tests.support import new_app, resources_of
 
-MONITOR_IMAGE = "468650794304.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-model-monitor-analyzer"
-CLARIFY_IMAGE = "985815980388.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-clarify-processing:1.0"
+# The SageMaker SDK's image configs for eu-west-1 (model-monitor, clarify): registry account and repository:tag
+# (the URL suffix between them is the partition's, a token in the definition).
+MONITOR_IMAGE = ("468650794304.dkr.ecr.eu-west-1.", "/sagemaker-model-monitor-analyzer:latest")
+CLARIFY_IMAGE = ("131013547314.dkr.ecr.eu-west-1.", "/sagemaker-clarify-processing:1.0")
+
+
+def _image(uri: str) -> tuple[str, str]:
+    return uri[: uri.index(".dkr.ecr.eu-west-1.") + len(".dkr.ecr.eu-west-1.")], uri[uri.rindex("/") :]
 
 
 def _tuning(name: str, strategy: str, infra: Any, **kwargs: Any) -> TuningStep:
@@ -101,15 +110,14 @@ def docs() -> dict[str, dict[str, Any]]:
     quality = QualityCheckStep(
         "DataQuality",
         check_type=QualityCheckType.DATA_QUALITY,
-        image=ContainerImage.from_uri(MONITOR_IMAGE),
         baseline_dataset=S3Location(infra.data, "train/"),
+        output=S3Location(infra.artifacts, "pipelines/all-steps/baselines/data-quality"),
         registry=registry,
         register_new_baseline=ParameterBoolean("NewBaseline", default_value=False),
     )
     model_quality = QualityCheckStep(
         "ModelQuality",
         check_type=QualityCheckType.MODEL_QUALITY,
-        image=ContainerImage.from_uri(MONITOR_IMAGE),
         baseline_dataset=transform.output_path,
         problem_type="BinaryClassification",
         inference_attribute="prediction",
@@ -118,7 +126,6 @@ def docs() -> dict[str, dict[str, Any]]:
     clarify = ClarifyCheckStep(
         "DataBias",
         check_type=ClarifyCheckType.DATA_BIAS,
-        image=ContainerImage.from_uri(CLARIFY_IMAGE),
         analysis_config=S3Location(infra.artifacts, "clarify/analysis_config.json"),
         dataset=S3Location(infra.data, "train/"),
         registry=registry,
@@ -135,10 +142,23 @@ def docs() -> dict[str, dict[str, Any]]:
         if_steps=[transform],
         else_steps=[FailStep("Stop", error_message=Join(["run ", ExecutionVariables.PIPELINE_EXECUTION_ID]))],
     )
+    register = RegisterModelStep(
+        "RegisterWithBaselines",
+        registry=registry,
+        model_data=bayes.top_model_artifacts(0),
+        image=ContainerImage.builtin(BuiltinAlgorithm.XGBOOST),
+        drift_check_baselines=DriftCheckBaselines(
+            data_quality_statistics=MetricsSource(quality.calculated_baseline_statistics),
+            data_quality_constraints=MetricsSource(quality.calculated_baseline_constraints),
+            model_quality_constraints=MetricsSource(model_quality.calculated_baseline_constraints),
+            bias_config_file=MetricsSource(S3Location(infra.artifacts, "clarify/analysis_config.json")),
+            bias_pre_training_constraints=MetricsSource(clarify.calculated_baseline_constraints),
+        ),
+    )
     TrainingPipeline(
         stack,
         "AllSteps",
-        steps=[bayes, model, gate, quality, model_quality, clarify],
+        steps=[bayes, model, gate, quality, model_quality, clarify, register],
         parameters=[
             ParameterInteger("Rounds", default_value=50),
             ParameterBoolean("NewBaseline", default_value=False),
@@ -295,3 +315,49 @@ def test_sklearn_image_is_used_verbatim(docs: dict[str, dict[str, Any]]) -> None
     prepare = docs["churn"]["Steps"][0]["Arguments"]["AppSpecification"]
     assert prepare["ImageUri"] == SKLEARN_IMAGE
     assert prepare["ContainerEntrypoint"] == ["python3", "/opt/ml/processing/input/code/prepare.py"]
+
+
+def test_check_steps_default_to_the_regions_analyzer_and_clarify_images(docs: dict[str, dict[str, Any]]) -> None:
+    images = {
+        s["Name"]: _image(s["Arguments"]["AppSpecification"]["ImageUri"]) for _, s in _steps(docs, "QualityCheck")
+    }
+    assert images == {"DataQuality": MONITOR_IMAGE, "ModelQuality": MONITOR_IMAGE}
+    ((_, clarify),) = _steps(docs, "ClarifyCheck")
+    assert _image(clarify["Arguments"]["AppSpecification"]["ImageUri"]) == CLARIFY_IMAGE
+
+
+def test_check_step_output_is_the_given_prefix_per_execution(docs: dict[str, dict[str, Any]]) -> None:
+    outputs = {
+        s["Name"]: s["Arguments"]["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
+        for _, s in _steps(docs, "QualityCheck")
+    }
+    given = outputs["DataQuality"]["Std:Join"]
+    assert given["On"] == "/"
+    assert given["Values"][0].endswith("/pipelines/all-steps/baselines/data-quality")
+    assert given["Values"][1] == {"Get": "Execution.PipelineExecutionId"}
+    # Without output=: the pipeline's step output location, also per execution.
+    default = outputs["ModelQuality"]["Std:Join"]["Values"]
+    assert "/ModelQuality/quality_check_output" in json.dumps(default[0])
+    assert default[1] == {"Get": "Execution.PipelineExecutionId"}
+
+
+def test_register_records_the_drift_check_baselines(docs: dict[str, dict[str, Any]]) -> None:
+    (register,) = [s for _, s in _steps(docs, "RegisterModel") if s["Name"] == "RegisterWithBaselines"]
+    baselines = register["Arguments"]["DriftCheckBaselines"]
+    assert baselines["ModelDataQuality"] == {
+        "Statistics": {
+            "S3Uri": {"Get": "Steps.DataQuality.CalculatedBaselineStatistics"},
+            "ContentType": "application/json",
+        },
+        "Constraints": {
+            "S3Uri": {"Get": "Steps.DataQuality.CalculatedBaselineConstraints"},
+            "ContentType": "application/json",
+        },
+    }
+    assert baselines["ModelQuality"]["Constraints"]["S3Uri"] == {
+        "Get": "Steps.ModelQuality.CalculatedBaselineConstraints"
+    }
+    assert baselines["Bias"]["PreTrainingConstraints"]["S3Uri"] == {
+        "Get": "Steps.DataBias.CalculatedBaselineConstraints"
+    }
+    assert set(baselines) == {"ModelDataQuality", "ModelQuality", "Bias"}

@@ -64,7 +64,14 @@ def test_every_role_has_the_permissions_boundary(synth: Any) -> None:
 def test_pipeline_is_process_train_spot_evaluate_condition_register(synth: Any) -> None:
     (pipeline,) = resources_of(synth[1], "AWS::SageMaker::Pipeline").values()
     doc = body_of(pipeline)
-    assert [s["Name"] for s in doc["Steps"]] == ["Prepare", "Train", "Evaluate", "CheckAuc"]
+    assert [s["Name"] for s in doc["Steps"]] == [
+        "Prepare",
+        "Train",
+        "Evaluate",
+        "DataQualityBaseline",
+        "ModelQualityBaseline",
+        "CheckAuc",
+    ]
     steps = steps_by_type(doc)
     assert steps["Training"][0]["Arguments"]["EnableManagedSpotTraining"] is True
     assert [s["Name"] for s in steps["RegisterModel"]] == ["Register"]
@@ -247,3 +254,44 @@ def test_the_job_role_is_under_the_write_once_writers_path(synth: Any) -> None:
     paths = {lid: r["Properties"].get("Path") for lid, r in roles.items() if "Pipeline" in lid}
     assert [p for lid, p in paths.items() if "JobRole" in lid] == [PIPELINE_JOB_ROLE_PATH]
     assert [p for lid, p in paths.items() if "PipelineRole" in lid] == [None]
+
+
+def test_the_pipeline_computes_the_monitoring_baselines_and_registers_them(synth: Any) -> None:
+    """Issue 11: the build pipeline writes the baselines its version's monitors compare against."""
+    (pipeline,) = resources_of(synth[1], "AWS::SageMaker::Pipeline").values()
+    steps = steps_by_type(body_of(pipeline))
+    checks = {s["Name"]: s for s in steps["QualityCheck"]}
+    assert {n: (c["CheckType"], c["SkipCheck"], c["RegisterNewBaseline"]) for n, c in checks.items()} == {
+        "DataQualityBaseline": ("DATA_QUALITY", True, True),
+        "ModelQualityBaseline": ("MODEL_QUALITY", True, True),
+    }
+    data = checks["DataQualityBaseline"]["Arguments"]
+    assert data["ProcessingInputs"][0]["S3Input"]["S3Uri"] == {
+        "Get": "Steps.Prepare.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"
+    }
+    assert data["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert data["AppSpecification"]["ImageUri"].endswith("/sagemaker-model-monitor-analyzer:latest")
+    model = checks["ModelQualityBaseline"]["Arguments"]["Environment"]
+    assert model["analysis_type"] == "MODEL_QUALITY" and model["problem_type"] == "BinaryClassification"
+    (register,) = steps["RegisterModel"]
+    baselines = register["Arguments"]["DriftCheckBaselines"]
+    assert {k: sorted(v) for k, v in baselines.items()} == {
+        "ModelDataQuality": ["Constraints", "Statistics"],
+        "ModelQuality": ["Constraints", "Statistics"],
+    }
+    assert baselines["ModelDataQuality"]["Statistics"]["S3Uri"] == {
+        "Get": "Steps.DataQualityBaseline.CalculatedBaselineStatistics"
+    }
+    assert baselines["ModelQuality"]["Constraints"]["S3Uri"] == {
+        "Get": "Steps.ModelQualityBaseline.CalculatedBaselineConstraints"
+    }
+
+
+def test_the_baselines_are_written_once_under_the_pipelines_prefix(synth: Any) -> None:
+    """Approval integrity: the check steps write below pipelines/<pipeline>/, one prefix per execution."""
+    (pipeline,) = resources_of(synth[1], "AWS::SageMaker::Pipeline").values()
+    for check in steps_by_type(body_of(pipeline))["QualityCheck"]:
+        (output,) = check["Arguments"]["ProcessingOutputConfig"]["Outputs"]
+        values = output["S3Output"]["S3Uri"]["Std:Join"]["Values"]
+        assert re.search(r"/pipelines/[a-z0-9-]+/" + check["Name"] + "/quality_check_output$", values[0]), values
+        assert values[1] == {"Get": "Execution.PipelineExecutionId"}

@@ -247,3 +247,101 @@ def test_main_rejects_a_malformed_environment_without_side_effects(capsys: pytes
         )
         == 2
     )
+
+
+# -- baselines of the deployed model package version ---------------------------------------------------
+
+PARAMETER = "/constructs-ml/churn/deployed-package"
+
+
+@pytest.fixture
+def registry(s3: Any) -> Iterator[tuple[Any, Any]]:
+    """moto's SSM and SageMaker (inside the s3 fixture's mock), with the placeholder recorded."""
+    ssm = boto3.client("ssm", region_name=REGION)
+    sagemaker = boto3.client("sagemaker", region_name=REGION)
+    ssm.put_parameter(Name=PARAMETER, Value="none", Type="String")
+    sagemaker.create_model_package_group(ModelPackageGroupName="churn")
+    yield ssm, sagemaker
+
+
+def _package(sagemaker: Any, baselines: dict[str, Any]) -> str:
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName="churn",
+        InferenceSpecification={
+            "Containers": [{"Image": "1.dkr.ecr.eu-west-1.amazonaws.com/x:1"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        DriftCheckBaselines=baselines,
+    )["ModelPackageArn"]
+    return str(arn)
+
+
+def _source(key: str) -> dict[str, str]:
+    return {"S3Uri": f"s3://{BUCKET}/{key}", "ContentType": "application/json"}
+
+
+def test_window_copies_the_deployed_versions_data_quality_baseline(
+    s3: Any, registry: tuple[Any, Any], tmp_path: Path
+) -> None:
+    ssm, sagemaker = registry
+    _capture(s3)
+    run = "pipelines/churn/DataQualityBaseline/quality_check_output/run1"
+    s3.put_object(Bucket=BUCKET, Key=f"{run}/statistics.json", Body=b'{"version": 0.0, "features": []}')
+    s3.put_object(Bucket=BUCKET, Key=f"{run}/constraints.json", Body=b'{"version": 0.0}')
+    s3.put_object(Bucket=BUCKET, Key="baselines/churn/data-quality/constraints.json", Body=b'{"static": true}')
+    arn = _package(
+        sagemaker,
+        {
+            "ModelDataQuality": {
+                "Statistics": _source(f"{run}/statistics.json"),
+                "Constraints": _source(f"{run}/constraints.json"),
+            }
+        },
+    )
+    ssm.put_parameter(Name=PARAMETER, Value=arn, Type="String", Overwrite=True)
+    env = _env("DataQuality", BASELINE_PARAMETER=PARAMETER, BASELINE_URI=f"s3://{BUCKET}/baselines/churn/data-quality/")
+    summary = job.prepare("DataQuality", env, s3, out=str(tmp_path), ssm=ssm, sagemaker=sagemaker)
+    assert summary["baseline"] == 1 and summary["baseline_source"] == arn
+    assert json.loads((tmp_path / "baseline/constraints.json").read_text()) == {"version": 0.0}
+    assert (tmp_path / "baseline/statistics.json").exists()
+    assert json.loads((tmp_path / "window/window.json").read_text())["baseline"] == 1
+
+
+def test_window_falls_back_to_the_monitors_prefix_until_a_version_is_deployed(
+    s3: Any, registry: tuple[Any, Any], tmp_path: Path
+) -> None:
+    ssm, sagemaker = registry
+    s3.put_object(Bucket=BUCKET, Key="baselines/churn/model-quality/constraints.json", Body=b'{"static": true}')
+    env = _env(
+        "ModelQuality",
+        BASELINE_PARAMETER=PARAMETER,
+        BASELINE_URI=f"s3://{BUCKET}/baselines/churn/model-quality/",
+        GROUND_TRUTH_URI=f"s3://{BUCKET}/ground-truth/",
+    )
+    summary = job.prepare("ModelQuality", env, s3, out=str(tmp_path), ssm=ssm, sagemaker=sagemaker)
+    assert summary["baseline"] == 1 and summary["baseline_source"] == env["BASELINE_URI"]
+    assert json.loads((tmp_path / "baseline/constraints.json").read_text()) == {"static": True}
+
+
+def test_window_reports_no_baseline_when_neither_exists(s3: Any, registry: tuple[Any, Any], tmp_path: Path) -> None:
+    ssm, sagemaker = registry
+    # A deployed version that records no data-quality baseline, and no file under the monitor's prefix.
+    arn = _package(sagemaker, {"ModelQuality": {"Constraints": _source("pipelines/x/constraints.json")}})
+    ssm.put_parameter(Name=PARAMETER, Value=arn, Type="String", Overwrite=True)
+    env = _env("DataQuality", BASELINE_PARAMETER=PARAMETER, BASELINE_URI=f"s3://{BUCKET}/baselines/churn/data-quality/")
+    summary = job.prepare("DataQuality", env, s3, out=str(tmp_path), ssm=ssm, sagemaker=sagemaker)
+    assert summary["baseline"] == 0 and summary["baseline_source"] == ""
+    assert list((tmp_path / "baseline").iterdir()) == []
+
+
+def test_a_baseline_the_deployed_version_records_but_s3_lacks_fails_the_run(
+    s3: Any, registry: tuple[Any, Any], tmp_path: Path
+) -> None:
+    ssm, sagemaker = registry
+    arn = _package(sagemaker, {"ModelQuality": {"Constraints": _source("pipelines/gone/constraints.json")}})
+    ssm.put_parameter(Name=PARAMETER, Value=arn, Type="String", Overwrite=True)
+    env = _env("ModelQuality", BASELINE_PARAMETER=PARAMETER, GROUND_TRUTH_URI=f"s3://{BUCKET}/ground-truth/")
+    with pytest.raises(s3.exceptions.NoSuchKey):
+        job.prepare("ModelQuality", env, s3, out=str(tmp_path), ssm=ssm, sagemaker=sagemaker)
+    assert not (tmp_path / "window/window.json").exists() and not (tmp_path / "dataset").exists()

@@ -208,3 +208,27 @@ def test_pipeline_roles_get_the_guardrail_minus_isolation_and_the_job_role_keeps
     (job_role,) = [r for k, r in roles.items() if k.startswith("ChurnMonitorRole")]
     arns = json.dumps(job_role["Properties"]["ManagedPolicyArns"])
     assert ("ChurnMonitorPipelineGuardrail" not in arns and "GuardrailPolicy" in arns) or "Guardrail" in arns
+
+
+def test_the_jobs_role_guardrail_exempts_only_clarify_shadow_endpoint_configs_from_the_volume_key(
+    built: Built,
+) -> None:
+    """Without the exception Clarify's shadow endpoint config is denied (the role's contract above fails)."""
+    assert built.monitor.job_guardrail is not None
+    policies = resources_of(built.template, "AWS::IAM::ManagedPolicy")
+    (guardrail,) = [p for k, p in policies.items() if k.startswith("ChurnMonitorJobGuardrail")]
+    statements = {s["Sid"]: s for s in guardrail["Properties"]["PolicyDocument"]["Statement"]}
+    no_key = statements["DenyInstanceEndpointConfigWithoutVolumeKey"]
+    assert "Resource" not in no_key and no_key["Effect"] == "Deny"
+    assert json.dumps(no_key["NotResource"]).endswith(':endpoint-config/sm-clarify-*"]]}')
+    # Every other control stays, for every resource.
+    assert {"DenyForeignVolumeKey", "DenyInstanceEndpointConfigOutsideVpc", "DenyWithoutNetworkIsolation"} <= set(
+        statements
+    )
+    assert statements["DenyForeignVolumeKey"]["Resource"] == "*"
+    roles = resources_of(built.template, "AWS::IAM::Role")
+    (job_role,) = [r for k, r in roles.items() if k.startswith("ChurnMonitorRole")]
+    arns = json.dumps(job_role["Properties"]["ManagedPolicyArns"])
+    assert "ChurnMonitorJobGuardrail" in arns
+    warnings = [m.data for m in built.monitor.job_guardrail.node.metadata if m.type == "aws:cdk:warning"]
+    assert any("sm-clarify-* may omit the volume key" in str(w) for w in warnings), warnings

@@ -37,6 +37,10 @@ EXPECTED_WARNINGS = {
         "the monitoring pipelines' Window/Publish steps list S3 and put CloudWatch metrics, and the explainability "
         "analysis uses a Clarify shadow endpoint (docs/operate.md); only on the serving stack's Monitor"
     ),
+    "constructs-ml:guardrail-clarify-shadow-endpoint": (
+        "the explainability monitor's jobs role may create Clarify's sm-clarify-* shadow endpoint configs without "
+        "a volume key (their model config takes none; docs/operate.md); only on the serving stack's Monitor"
+    ),
     "constructs-ml:guardrail-network-isolation-off": (
         "the monitoring pipelines' roles get the platform guardrail minus the isolation deny, for those steps "
         "(VPC, subnets, keys, inter-container encryption still enforced); only on the serving stack's Monitor"
@@ -63,7 +67,11 @@ def test_meta01_02_04_governance_clean(platform: tuple[GovernedSynth, ReferenceP
         if report["pluginName"] != "Construct Annotations":
             assert report["violations"] == [], report["pluginName"]
     assert {w for w, _ in result.warnings()} <= set(EXPECTED_WARNINGS)
-    monitor_only = ("constructs-ml:pipeline-step-protection-off", "constructs-ml:guardrail-network-isolation-off")
+    monitor_only = (
+        "constructs-ml:pipeline-step-protection-off",
+        "constructs-ml:guardrail-network-isolation-off",
+        "constructs-ml:guardrail-clarify-shadow-endpoint",
+    )
     step_off = [path for w, path in result.warnings() if w in monitor_only]
     assert all("/Serving/Monitor/" in f"/{path}" for path in step_off), step_off
 
@@ -124,3 +132,25 @@ def test_glue_functions_reserve_no_concurrency_and_the_record_is_frozen(
         r["Properties"] for r in result.template("Build")["Resources"].values() if r["Type"] == "AWS::SSM::Parameter"
     ]
     assert records and all("Tags" not in p for p in records)
+
+
+def test_the_monitors_compare_with_the_deployed_versions_baselines(
+    platform: tuple[GovernedSynth, ReferencePlatform],
+) -> None:
+    """Issue 11, the loop: the build pipeline registers baselines; the serving monitors read the deployed one's."""
+    from tests.develop.definition_schema import body_of
+    from tests.support import resources_of
+
+    result, p = platform
+    serving = result.template(p.serving)
+    bodies = [body_of(r) for r in resources_of(serving, "AWS::SageMaker::Pipeline").values()]
+    windows = {b["Steps"][0]["Arguments"]["Environment"]["MONITOR_KIND"]: b["Steps"][0] for b in bodies}
+    assert set(windows) == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
+    for kind, window in windows.items():
+        env = window["Arguments"]["Environment"]
+        assert env["BASELINE_PARAMETER"] == "/constructs-ml/churn/deployed-package", kind
+        assert "/baselines/churn/" in env["BASELINE_URI"], kind  # the ML engineer's, until a version is deployed
+    build = body_of(next(iter(resources_of(result.template(p.build), "AWS::SageMaker::Pipeline").values())))
+    (gate,) = [s for s in build["Steps"] if s["Type"] == "Condition"]
+    (register,) = gate["Arguments"]["IfSteps"]
+    assert set(register["Arguments"]["DriftCheckBaselines"]) == {"ModelDataQuality", "ModelQuality"}

@@ -30,6 +30,7 @@ from constructs_ml.develop.pipeline.steps_checks import (
 from constructs_ml.develop.pipeline.steps_control import Condition, ConditionStep, FailStep
 from constructs_ml.develop.pipeline.steps_model import (
     CreateModelStep,
+    DriftCheckBaselines,
     MetricsSource,
     ModelMetrics,
     RegisterModelStep,
@@ -58,6 +59,7 @@ __all__ = [
     "ContinuousRange",
     "CreateModelStep",
     "DatasetFormat",
+    "DriftCheckBaselines",
     "ExecutionVariables",
     "ExternalDefinition",
     "FailStep",

@@ -1,14 +1,18 @@
 """Check steps: QualityCheck (data/model quality baselines and drift checks) and ClarifyCheck (bias,
 explainability), both processing jobs with the platform's VPC, KMS, isolation and encryption settings.
 
+The images default to AWS's analyzer / Clarify image of the stack's region (the registry account from
+:func:`~constructs_ml.develop.image_accounts.image_account`); the results go under the pipeline's
+artifacts prefix (write-once ``pipelines/`` in the platform bucket), one prefix per execution.
+
 Example::
 
     quality = QualityCheckStep("DataQuality",
         check_type=QualityCheckType.DATA_QUALITY,
-        image=ContainerImage.from_uri(MODEL_MONITOR_IMAGE),
         baseline_dataset=prep.output("train"),
-        registry=registry, register_new_baseline=True)
-    ModelMetrics(data_quality_statistics=MetricsSource(quality.calculated_baseline_statistics))
+        skip_check=True, register_new_baseline=True)
+    DriftCheckBaselines(data_quality_statistics=MetricsSource(quality.calculated_baseline_statistics),
+                        data_quality_constraints=MetricsSource(quality.calculated_baseline_constraints))
 """
 
 from __future__ import annotations
@@ -17,17 +21,28 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from aws_cdk import Token
 from constructs import Construct
 
-from constructs_ml.develop.images import ContainerImage
+from constructs_ml.develop.images import BuiltinAlgorithm, ContainerImage
 from constructs_ml.develop.pipeline.properties import PipelineValue, S3Location, StepProperty, render_value
 from constructs_ml.develop.pipeline.steps_base import RenderContext, ResourceAccess
-from constructs_ml.develop.pipeline.steps_processing import ProcessingInput, ProcessingJobStep, ProcessingOutput
+from constructs_ml.develop.pipeline.steps_processing import (
+    ProcessingInput,
+    ProcessingJobStep,
+    ProcessingOutput,
+    per_execution,
+)
 from constructs_ml.develop.registry import ModelRegistryBase
 from constructs_ml.errors import Problems
 
 _DATASET = "/opt/ml/processing/input/baseline_dataset_input"
 _OUTPUT = "/opt/ml/processing/output"
+
+#: The Model Monitor analyzer (QualityCheck's image): the SDK's ``model-monitor`` image config names no tag.
+MODEL_MONITOR_ANALYZER = BuiltinAlgorithm.of("sagemaker-model-monitor-analyzer", "ModelMonitor", "latest")
+#: The Clarify processing image (ClarifyCheck's image), version 1.0 as in the SDK's ``clarify`` image config.
+CLARIFY_PROCESSING = BuiltinAlgorithm.of("sagemaker-clarify-processing", "Clarify", "1.0")
 
 
 class QualityCheckType:
@@ -68,9 +83,11 @@ class _CheckStep(ProcessingJobStep):
         skip_check: bool | PipelineValue,
         register_new_baseline: bool | PipelineValue,
         supplied_baseline_constraints: S3Location | PipelineValue | None,
+        output: S3Location | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, **kwargs)
+        self.output_location = output
         self.check_type = check_type
         self.registry = registry
         self.skip_check = skip_check
@@ -89,6 +106,14 @@ class _CheckStep(ProcessingJobStep):
         """The step's own optional fields, in definition order: (key, value), rendered when the value is set."""
         return []
 
+    def arguments(self, ctx: RenderContext) -> dict[str, Any]:
+        args = super().arguments(ctx)
+        if self.output_location is not None:
+            # One prefix per execution under the given location: results are never overwritten.
+            uri = render_value(per_execution(self.output_location))
+            args["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"] = uri
+        return args
+
     def step_fields(self, ctx: RenderContext) -> dict[str, Any]:
         out: dict[str, Any] = {
             "CheckType": self.check_type,
@@ -105,9 +130,20 @@ class _CheckStep(ProcessingJobStep):
     def validate(self, scope: Construct, problems: Problems) -> None:
         super().validate(scope, problems)
         problems.require_one_of(self.prop("check_type"), self.check_type, self.check_types)
+        out = self.output_location
+        if out is not None and not Token.is_unresolved(out.prefix):
+            problems.require(
+                bool(out.prefix.strip("/")) and not out.prefix.startswith("/") and "//" not in out.prefix,
+                self.prop("output"),
+                out.prefix,
+                "a prefix below the bucket's root, without a leading '/' or empty segments "
+                "(e.g. pipelines/<pipeline>/baselines/data-quality)",
+            )
 
     def collect(self, access: ResourceAccess) -> None:
         super().collect(access)
+        if self.output_location is not None:
+            access.writes.append(self.output_location)
         if self.registry is not None:
             access.read_registries.append(self.registry)
         # The job reads a supplied baseline (both check kinds): the role must be able to.
@@ -121,8 +157,9 @@ class QualityCheckStep(_CheckStep):
     Args:
         name: the step's name.
         check_type: a :class:`QualityCheckType`.
-        image: the model monitor analyzer image of the region
-            (``<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-model-monitor-analyzer``).
+        image: AWS's Model Monitor analyzer image of the stack's region
+            (``<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-model-monitor-analyzer``, the account from
+            the region table; a ``ValidationError`` where AWS does not publish it).
         baseline_dataset: the dataset to baseline (e.g. a processing output).
         dataset_format: its format: CSV with a header.
         registry: the model package group whose latest approved baseline is the drift reference: none.
@@ -132,6 +169,9 @@ class QualityCheckStep(_CheckStep):
             instead of the registry's: none.
         problem_type / inference_attribute / probability_attribute / ground_truth_attribute: for
             MODEL_QUALITY: the problem (``BinaryClassification``...) and the dataset's columns.
+        output: where the job writes ``statistics.json`` and ``constraints.json``, below a prefix of its own
+            per execution (``<output>/<execution id>/``; the job role may write there): the pipeline's
+            step output location (``<artifacts prefix><step>/quality_check_output/<execution id>/``).
         **kwargs: the processing job settings of :class:`ProcessingStep` (instance type, network...).
     """
 
@@ -143,8 +183,8 @@ class QualityCheckStep(_CheckStep):
         name: str,
         *,
         check_type: str,
-        image: ContainerImage,
         baseline_dataset: S3Location | PipelineValue,
+        image: ContainerImage | None = None,
         dataset_format: DatasetFormat | None = None,
         registry: ModelRegistryBase | None = None,
         skip_check: bool | PipelineValue = False,
@@ -155,6 +195,7 @@ class QualityCheckStep(_CheckStep):
         inference_attribute: str | None = None,
         probability_attribute: str | None = None,
         ground_truth_attribute: str | None = None,
+        output: S3Location | None = None,
         **kwargs: Any,
     ) -> None:
         env: dict[str, str | PipelineValue] = {
@@ -180,7 +221,8 @@ class QualityCheckStep(_CheckStep):
             skip_check=skip_check,
             register_new_baseline=register_new_baseline,
             supplied_baseline_constraints=supplied_baseline_constraints,
-            image=image,
+            output=output,
+            image=image or ContainerImage.builtin(MODEL_MONITOR_ANALYZER),
             inputs=[ProcessingInput("baseline_dataset_input", baseline_dataset, destination=_DATASET)],
             outputs=[ProcessingOutput("quality_check_output", source=_OUTPUT)],
             environment=env,
@@ -224,8 +266,9 @@ class ClarifyCheckStep(_CheckStep):
     Args:
         name: the step's name.
         check_type: a :class:`ClarifyCheckType`.
-        image: the Clarify image of the region
-            (``<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-clarify-processing``).
+        image: AWS's Clarify image of the stack's region
+            (``<account>.dkr.ecr.<region>.amazonaws.com/sagemaker-clarify-processing:1.0``, the account from
+            the region table; a ``ValidationError`` where AWS does not publish it).
         analysis_config: the Clarify ``analysis_config.json`` in S3 (label, facets, methods...).
         dataset: the dataset to analyse.
         registry: the model package group whose baseline is the drift reference: none.
@@ -234,6 +277,9 @@ class ClarifyCheckStep(_CheckStep):
         model_name: for MODEL_BIAS / MODEL_EXPLAINABILITY: the model Clarify serves on a shadow endpoint.
             Those checks call SageMaker from inside the job, so they need ``network_isolation=False``
             (given explicitly; it is a warning, and the platform guardrail must allow it).
+        output: where the job writes ``analysis.json`` (and its reports), below a prefix of its own per
+            execution (``<output>/<execution id>/``): the pipeline's step output location
+            (``<artifacts prefix><step>/analysis_result/<execution id>/``).
         **kwargs: the processing job settings of :class:`ProcessingStep`.
     """
 
@@ -245,14 +291,15 @@ class ClarifyCheckStep(_CheckStep):
         name: str,
         *,
         check_type: str,
-        image: ContainerImage,
         analysis_config: S3Location,
         dataset: S3Location | PipelineValue,
+        image: ContainerImage | None = None,
         registry: ModelRegistryBase | None = None,
         skip_check: bool | PipelineValue = False,
         register_new_baseline: bool | PipelineValue = False,
         supplied_baseline_constraints: S3Location | PipelineValue | None = None,
         model_name: str | PipelineValue | None = None,
+        output: S3Location | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -262,7 +309,8 @@ class ClarifyCheckStep(_CheckStep):
             skip_check=skip_check,
             register_new_baseline=register_new_baseline,
             supplied_baseline_constraints=supplied_baseline_constraints,
-            image=image,
+            output=output,
+            image=image or ContainerImage.builtin(CLARIFY_PROCESSING),
             inputs=[
                 ProcessingInput("analysis_config", analysis_config, destination="/opt/ml/processing/input/config"),
                 ProcessingInput("dataset", dataset, destination="/opt/ml/processing/input/data"),
@@ -299,4 +347,12 @@ class ClarifyCheckStep(_CheckStep):
             access.shadow_endpoints = True
 
 
-__all__ = ["ClarifyCheckStep", "ClarifyCheckType", "DatasetFormat", "QualityCheckStep", "QualityCheckType"]
+__all__ = [
+    "CLARIFY_PROCESSING",
+    "MODEL_MONITOR_ANALYZER",
+    "ClarifyCheckStep",
+    "ClarifyCheckType",
+    "DatasetFormat",
+    "QualityCheckStep",
+    "QualityCheckType",
+]

@@ -116,6 +116,48 @@ class ModelMetrics:
         ]
 
 
+@dataclass(frozen=True)
+class DriftCheckBaselines:
+    """The baselines a model version was checked with (CreateModelPackage ``DriftCheckBaselines``): what
+    its monitoring compares captured data against (``ModelMonitor(baselines_from=...)`` reads them from
+    the deployed version). Usually the check steps' ``calculated_baseline_*`` properties.
+
+    Attributes:
+        data_quality_statistics / data_quality_constraints: a data-quality ``QualityCheckStep``'s files.
+        model_quality_statistics / model_quality_constraints: a model-quality ``QualityCheckStep``'s files.
+        bias_config_file / bias_pre_training_constraints / bias_post_training_constraints: a bias
+            ``ClarifyCheckStep``'s analysis config and ``analysis.json``.
+        explainability_config_file / explainability_constraints: an explainability ``ClarifyCheckStep``'s.
+    """
+
+    data_quality_statistics: MetricsSource | None = None
+    data_quality_constraints: MetricsSource | None = None
+    model_quality_statistics: MetricsSource | None = None
+    model_quality_constraints: MetricsSource | None = None
+    bias_config_file: MetricsSource | None = None
+    bias_pre_training_constraints: MetricsSource | None = None
+    bias_post_training_constraints: MetricsSource | None = None
+    explainability_config_file: MetricsSource | None = None
+    explainability_constraints: MetricsSource | None = None
+
+    def to_definition(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for section, key, source in (
+            ("ModelDataQuality", "Statistics", self.data_quality_statistics),
+            ("ModelDataQuality", "Constraints", self.data_quality_constraints),
+            ("ModelQuality", "Statistics", self.model_quality_statistics),
+            ("ModelQuality", "Constraints", self.model_quality_constraints),
+            ("Bias", "ConfigFile", self.bias_config_file),
+            ("Bias", "PreTrainingConstraints", self.bias_pre_training_constraints),
+            ("Bias", "PostTrainingConstraints", self.bias_post_training_constraints),
+            ("Explainability", "ConfigFile", self.explainability_config_file),
+            ("Explainability", "Constraints", self.explainability_constraints),
+        ):
+            if source is not None:
+                out.setdefault(section, {})[key] = source.to_definition()
+        return out
+
+
 class RegisterModelStep(Step):
     """Register the trained model as a new version in a :class:`~constructs_ml.develop.ModelRegistry` group.
 
@@ -132,6 +174,8 @@ class RegisterModelStep(Step):
             may approve it). ``Approved`` skips manual approval and is a warning.
         description: the version's description: none.
         model_metrics: evaluation / quality / bias / explainability reports: none.
+        drift_check_baselines: the baselines the version was checked with, which its monitors compare
+            captured data against (:class:`DriftCheckBaselines`): none.
         model_card: a :class:`~constructs_ml.develop.ModelCard` to link (its ARN is recorded in the
             version's customer metadata as ``ModelCardArn``): none.
         model_card_content: a model card embedded in the version itself (CreateModelPackage
@@ -162,6 +206,7 @@ class RegisterModelStep(Step):
         approval_status: str = ApprovalStatus.PENDING_MANUAL_APPROVAL,
         model_package_description: str | None = None,
         model_metrics: ModelMetrics | None = None,
+        drift_check_baselines: DriftCheckBaselines | None = None,
         model_card: ModelCard | None = None,
         model_card_content: ModelCardContent | None = None,
         model_card_status: str = "Draft",
@@ -180,6 +225,7 @@ class RegisterModelStep(Step):
         self.approval_status = approval_status
         self.model_package_description = model_package_description
         self.model_metrics = model_metrics
+        self.drift_check_baselines = drift_check_baselines
         self.model_card = model_card
         self.model_card_content = model_card_content
         self.model_card_status = model_card_status
@@ -209,6 +255,8 @@ class RegisterModelStep(Step):
             args["ModelPackageDescription"] = self.model_package_description
         if self.model_metrics is not None:
             args["ModelMetrics"] = self.model_metrics.to_definition()
+        if self.drift_check_baselines is not None and self.drift_check_baselines.to_definition():
+            args["DriftCheckBaselines"] = self.drift_check_baselines.to_definition()
         metadata: dict[str, Any] = {**self.customer_metadata, **artifact_identity(self.model_data)}
         if self.model_card is not None:
             metadata["ModelCardArn"] = self.model_card.model_card_arn
@@ -323,6 +371,7 @@ __all__ = [
     "IDENTITY_MODEL_DATA_URL",
     "IDENTITY_TRAINING_JOB_ARN",
     "CreateModelStep",
+    "DriftCheckBaselines",
     "MetricsSource",
     "ModelMetrics",
     "RegisterModelStep",
