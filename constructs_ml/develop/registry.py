@@ -47,7 +47,7 @@ from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn_name
 
 #: Model package group names (CloudFormation schema).
-GROUP_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+GROUP_NAME = re.compile(r"^(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
 def _arn_name(name: str) -> str:

@@ -25,7 +25,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.errors import Problems
+from constructs_ml.errors import Problems, sagemaker_name_pattern
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import SecureBucket
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -40,7 +40,7 @@ from constructs_ml.operate.glue_role import (
 )
 
 #: A SageMaker pipeline ARN (tokens are not checked).
-PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
+PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/" + sagemaker_name_pattern(256) + "$")
 #: An EventBridge schedule expression: ``rate(<n> <unit>)`` or ``cron(<6 fields>)``.
 SCHEDULE_EXPRESSION = re.compile(r"^(rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$")
 

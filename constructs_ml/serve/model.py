@@ -28,9 +28,10 @@ from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.foundation.network import public_subnet_paths
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 from constructs_ml.governance.acknowledgements import acknowledge
-from constructs_ml.serve.common import S3Path, kms_statements
+from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements
 from constructs_ml.serve.model_parts import (
     ApprovedPackageParameter,
     ApprovedPackageRecord,
@@ -206,6 +207,13 @@ class Model(ModelBase):
                 "a model package ARN arn:<partition>:sagemaker:<region>:<account>:model-package/...",
             )
         problems.exclusive("role", role, "guardrail", guardrail)
+        if model_name is not None:
+            problems.require(
+                isinstance(model_name, str) and NAME_PATTERN.match(model_name) is not None,
+                "model_name",
+                model_name,
+                "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
+            )
         if image is not None:
             image.validate(self, problems, "image")
         if approved_package is not None:
@@ -236,6 +244,14 @@ class Model(ModelBase):
             if problems.require(vpc is not None, "vpc", vpc, "the platform VPC (MlNetwork.vpc)"):
                 assert vpc is not None
                 subnets = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets)
+                public = public_subnet_paths(vpc, subnets)
+                problems.require(
+                    not public,
+                    "vpc_subnets",
+                    public,
+                    "private subnets",
+                    what="must select private subnets (a model never runs in public subnets); public",
+                )
                 azs = [s.availability_zone for s in subnets]
                 problems.require(
                     len(subnets) >= 2,
@@ -250,12 +266,15 @@ class Model(ModelBase):
                         azs,
                         "subnets in at least two availability zones",
                     )
-            problems.require(
-                len(security_groups) >= 1,
-                "security_groups",
-                f"{len(security_groups)} group(s)",
-                "at least one security group",
-            )
+            if problems.require_sequence(
+                "security_groups", security_groups, "security_group_id", "a list of security groups"
+            ):
+                problems.require(
+                    len(security_groups) >= 1,
+                    "security_groups",
+                    f"{len(security_groups)} group(s)",
+                    "at least one security group",
+                )
         problems.raise_if_any()
 
         stack = Stack.of(self)
