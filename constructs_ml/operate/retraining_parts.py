@@ -282,6 +282,26 @@ def check_new_data(problems: Problems, new_data: NewDataTrigger) -> None:
         )
 
 
+#: Warning id: a new-data trigger on a bucket whose EventBridge notifications this app cannot see.
+NEW_DATA_EVENTS_UNKNOWN = "constructs-ml:new-data-bucket-events-unknown"
+
+
+def warn_if_bucket_events_unknown(scope: Construct, new_data: NewDataTrigger) -> None:
+    """Warn when the new-data bucket is imported: nothing starts retraining unless it sends events to EventBridge."""
+    bucket = new_data.bucket
+    if isinstance(bucket, SecureBucket) or isinstance(bucket.node.default_child, s3.CfnBucket):
+        return
+    Annotations.of(scope).add_warning_v2(
+        NEW_DATA_EVENTS_UNKNOWN,
+        f"new_data.bucket {bucket.node.path} is imported: this app cannot see whether it sends events to "
+        "EventBridge, and without them no new object starts retraining. Turn them on where the bucket is owned: "
+        "`aws s3api put-bucket-notification-configuration --bucket <name> --notification-configuration "
+        "'{\"EventBridgeConfiguration\": {}}'`, or in CloudFormation "
+        "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled: true "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-event-notifications-eventbridge.html).",
+    )
+
+
 def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str, table_key_arn: str) -> None:
     """The retraining handler's calls: its pipeline, its idempotency table (and key), and their endpoints."""
     stack = Stack.of(glue)

@@ -278,6 +278,8 @@ class Model(ModelBase):
         problems.raise_if_any()
 
         stack = Stack.of(self)
+        if model_package_arn is not None and role is None and package_artifacts is None:
+            self._warn_cross_account_package(stack, model_package_arn)
         self.image = image
         self.model_data = model_data
         self.mode = mode
@@ -376,6 +378,20 @@ class Model(ModelBase):
                 "(AWS exclusion), acknowledged via allowlist entry 'serverless-model-no-vpc'.",
             )
             acknowledge(self.resource, "serverless-model-no-vpc")
+
+    def _warn_cross_account_package(self, stack: Stack, model_package_arn: str) -> None:
+        """A package from another account names artifacts there: without ``package_artifacts`` the new role
+        cannot read them and the endpoint fails to start (AccessDenied on the model data)."""
+        account = model_package_arn.split(":")[4] if model_package_arn.count(":") >= 5 else ""
+        if Token.is_unresolved(model_package_arn) or Token.is_unresolved(stack.account) or account == stack.account:
+            return
+        Annotations.of(self).add_warning_v2(
+            "constructs-ml:model-package-artifacts-unreadable",
+            f"Model: model_package_arn is in account {account}, and no package_artifacts was given, so the "
+            "execution role cannot read the package's model artifacts. Pass package_artifacts=S3Path(<the "
+            "producer's artifacts bucket>, <prefix>) and package_artifacts_key=<its KMS key> (the producer "
+            "grants this account read with ModelRegistry.grant_cross_account_read).",
+        )
 
     def _record_contract(
         self, artifacts: S3Path | None, key: kms.IKey | None, serverless: bool, vpc: ec2.IVpc | None
