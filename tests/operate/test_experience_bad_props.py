@@ -85,7 +85,8 @@ def test_a_daily_monitor_at_a_real_hour_is_accepted(f: Foundation) -> None:
 def test_an_unknown_region_for_monitoring_images_is_a_validation_error() -> None:
     stack = Stack(App(), "Nowhere", env=Environment(account="111111111111", region="xx-nowhere-9"))
     scope = Construct(stack, "Monitor")
-    with pytest.raises(ValidationError, match=r"Nowhere/Monitor: DataQuality image must be .*xx-nowhere-9.*image_uris="):
+    message = r"Nowhere/Monitor: DataQuality image must be .*xx-nowhere-9.*image_uris="
+    with pytest.raises(ValidationError, match=message):
         monitoring_image_uri(scope, MonitoringType.DATA_QUALITY)
 
 
