@@ -150,6 +150,14 @@ def _check_cidr(problems: Problems, cidr: str, max_azs: int) -> None:
     )
 
 
+def _has_route_table(subnet: ec2.ISubnet) -> bool:
+    """False for an imported subnet whose route table id was not given (gateway endpoints need it)."""
+    try:
+        return bool(subnet.route_table.route_table_id)
+    except RuntimeError:  # jsii: the imported subnet's route table id is undefined
+        return False
+
+
 def public_subnet_paths(vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet]) -> list[str]:
     """The construct paths of ``subnets`` that are public subnets of ``vpc`` (or ``ec2.PublicSubnet``s).
 
@@ -237,6 +245,19 @@ class MlNetwork(Construct):
                 "subnets", subnets, "subnet_id", "a list of subnets (ec2.ISubnet)"
             ):
                 problems.require(len(subnets) >= 2, "subnets", f"{len(subnets)} subnet(s)", "at least two subnets")
+                if create_endpoints:
+                    no_routes = [sub.node.path for sub in subnets if not _has_route_table(sub)]
+                    problems.require(
+                        not no_routes,
+                        "subnets",
+                        no_routes,
+                        "subnets with known route tables",
+                        what=(
+                            "must name their route tables for the S3 and DynamoDB gateway endpoints (import the VPC "
+                            "with ec2.Vpc.from_vpc_attributes(..., isolated_subnet_route_table_ids=[...]), or pass "
+                            "create_endpoints=False if it has its endpoints); without"
+                        ),
+                    )
                 public = public_subnet_paths(vpc, subnets)
                 problems.require(
                     not public,
