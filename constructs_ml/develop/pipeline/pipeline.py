@@ -208,9 +208,10 @@ class TrainingPipeline(PipelineBase):
             problems.add("steps", [], "at least one step, or a definition", what="are missing")
         if steps and definition is not None:
             problems.exclusive("steps", [s.name for s in steps], "definition", "ExternalDefinition")
-        if problems.require_sequence(
+        groups_ok = problems.require_sequence(
             "security_groups", security_groups, "security_group_id", "a list of security groups"
-        ):
+        )
+        if groups_ok:
             problems.require(bool(security_groups), "security_groups", [], "at least one security group")
         if encryption_key is None:
             encryption_key = artifacts_bucket.encryption_key
@@ -253,7 +254,7 @@ class TrainingPipeline(PipelineBase):
         self.parameters: dict[str, Parameter] = {p.name: p for p in parameters}
         self.steps = list(steps)
         self.vpc = vpc
-        self.security_groups = list(security_groups)
+        self.security_groups = list(security_groups) if groups_ok else []
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self,
             "Key",
