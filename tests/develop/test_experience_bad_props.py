@@ -65,7 +65,7 @@ def test_a_string_parameter_where_an_int_is_needed_is_a_validation_error(infra: 
     count = ParameterString("InstanceCount", default_value="2")
     with pytest.raises(
         ValidationError,
-        match=r"steps\[Train\]\.instance_count must be an int or a ParameterInteger \(got \"ParameterString\('InstanceCount'\)\"\)",
+        match=r"instance_count must be an int or a ParameterInteger \(got \"ParameterString\('InstanceCount'\)\"\)",
     ):
         _pipeline(stack, i, steps=[_train(i, instance_count=count)], parameters=[count])
 
