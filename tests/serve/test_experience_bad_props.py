@@ -13,7 +13,7 @@ from aws_cdk import App, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from constructs_ml.errors import ValidationError
 from constructs_ml.serve import (
@@ -174,3 +174,34 @@ def test_an_imported_capture_bucket_with_its_key_gives_the_key() -> None:
     derived = derived_key(DataCapture(destination=S3Path(bucket, "c")), None)
     assert derived is not None and derived.key_arn == key.key_arn
     assert derived_key(None, None) is None
+
+
+def test_a_cross_account_package_without_its_artifacts_warns(f: Foundation) -> None:
+    arn = "arn:aws:sagemaker:eu-west-1:333333333333:model-package/shared-churn/4"
+    model = Model(
+        f.stack,
+        "Shared",
+        model_package_arn=arn,
+        vpc=f.network.vpc,
+        vpc_subnets=f.network.subnet_selection,
+        security_groups=[f.network.workload_security_group],
+        guardrail=f.guardrail.policy,
+    )
+    warnings = Annotations.from_stack(f.stack).find_warning(
+        f"/{model.node.path}", Match.string_like_regexp("account 333333333333.*package_artifacts")
+    )
+    assert len(warnings) == 1
+
+
+def test_a_cross_account_package_with_its_artifacts_does_not_warn(f: Foundation) -> None:
+    model = Model(
+        f.stack,
+        "SharedRead",
+        model_package_arn="arn:aws:sagemaker:eu-west-1:333333333333:model-package/shared-churn/4",
+        package_artifacts=S3Path(s3.Bucket.from_bucket_name(f.stack, "Producer", "producer-artifacts"), "churn"),
+        vpc=f.network.vpc,
+        vpc_subnets=f.network.subnet_selection,
+        security_groups=[f.network.workload_security_group],
+        guardrail=f.guardrail.policy,
+    )
+    assert Annotations.from_stack(f.stack).find_warning(f"/{model.node.path}", Match.any_value()) == []
