@@ -15,6 +15,14 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from constructs_ml.develop import (
+    BuiltinAlgorithm,
+    ContainerImage,
+    S3Location,
+    TrainingInput,
+    TrainingPipeline,
+    TrainingStep,
+)
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import (
     ExecutionRoles,
@@ -24,8 +32,9 @@ from constructs_ml.foundation import (
     Personas,
     PlatformKeys,
 )
+from constructs_ml.serve import Model, ModelData
 from tests.fixtures import ENV, TEST_S3_PREFIX_LIST
-from tests.support import GovernedSynth, assert_governance_clean, governed_synth, new_app
+from tests.support import GovernedSynth, assert_governance_clean, governed_synth, new_app, resources_of
 
 KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -157,6 +166,33 @@ def imported() -> tuple[GovernedSynth, Stack]:
     )
     personas = Personas(stack, "Personas", keys=key, buckets=buckets, network=network)
     ExecutionRoles(stack, "ExecutionRoles", buckets=buckets, guardrail=personas.guardrail)
+    # A pipeline and a model on the imported buckets: their own grants name the buckets literally too.
+    TrainingPipeline(
+        stack,
+        "Pipeline",
+        steps=[
+            TrainingStep(
+                "Train",
+                image=ContainerImage.builtin(BuiltinAlgorithm.XGBOOST, "1.7-1"),
+                inputs=[TrainingInput("train", S3Location(buckets.data.bucket, "churn/train/"))],
+            )
+        ],
+        vpc=network.vpc,
+        vpc_subnets=network.subnet_selection,
+        security_groups=[network.workload_security_group],
+        artifacts_bucket=buckets.artifacts.bucket,  # its key is the pipeline's key (derived, not a new one)
+        guardrail=personas.guardrail.policy,
+    )
+    Model(
+        stack,
+        "Model",
+        image=ContainerImage.builtin(BuiltinAlgorithm.XGBOOST, "1.7-1"),
+        model_data=ModelData.from_bucket(buckets.artifacts.bucket, "churn/model.tar.gz"),
+        vpc=network.vpc,
+        vpc_subnets=network.subnet_selection,
+        security_groups=[network.workload_security_group],
+        guardrail=personas.guardrail.policy,
+    )
     return governed_synth(app), stack
 
 
@@ -177,3 +213,9 @@ def test_the_guardrail_uses_the_imported_key(imported: tuple[GovernedSynth, Stac
     result, stack = imported
     text = str(result.template(stack))
     assert KEY_ARN in text
+
+
+def test_the_pipeline_creates_no_key_of_its_own(imported: tuple[GovernedSynth, Stack]) -> None:
+    result, stack = imported
+    keys = resources_of(result.template(stack), "AWS::KMS::Key")
+    assert len(keys) == 3  # PlatformKeys' data, logs and messaging keys only (the logs key is the flow logs')
