@@ -40,7 +40,7 @@ def f() -> Iterator[Foundation]:
     yield foundation(App(), "Exp")
 
 
-def _monitor(f: Foundation, backend: MonitorBackend, schedule: MonitorSchedule) -> ModelMonitor:
+def _monitor(f: Foundation, backend: MonitorBackend, schedule: MonitorSchedule, **kwargs: object) -> ModelMonitor:
     name = f"Mon{next(_ids)}"
     endpoint = Endpoint.from_endpoint_attributes(
         f.stack, f"{name}Ep", endpoint_name="churn", data_capture=S3Path(f.buckets.capture.bucket, "capture")
@@ -56,7 +56,13 @@ def _monitor(f: Foundation, backend: MonitorBackend, schedule: MonitorSchedule) 
         security_groups=[f.network.workload_security_group],
         alarm_topic=AlarmTopic(f.stack, f"{name}Topic", master_key=f.keys.messaging).topic,
         data_quality=DataQualityMonitor(schedule=schedule),
+        **kwargs,  # type: ignore[arg-type]
     )
+
+
+def test_a_str_monitor_instance_type_is_a_validation_error(f: Foundation) -> None:
+    with pytest.raises(ValidationError, match=r"Exp/Mon\d+: instance_type must be an InstanceType, not str"):
+        _monitor(f, MonitorBackend.PIPELINE, MonitorSchedule.hourly(), instance_type="ml.m5.xlarge")
 
 
 @pytest.mark.parametrize("backend", list(MonitorBackend))
