@@ -36,6 +36,25 @@ def is_token(value: Any) -> bool:
     return False
 
 
+#: What :meth:`Problems.require_type` accepts as the expected type: types, or an attribute name.
+Expected = type | tuple[type, ...] | str
+
+
+def is_a(value: Any, expected: Expected) -> bool:
+    """True if ``value`` is an ``expected`` (a type, types, or an object with the named attribute)."""
+    if isinstance(expected, str):
+        return not isinstance(value, str | int | float | list | tuple | dict) and hasattr(value, expected)
+    types = expected if isinstance(expected, tuple) else (expected,)
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+
+
+def sagemaker_name_pattern(max_length: int) -> str:
+    """The regex of a SageMaker resource name: letters, digits and single/multiple hyphens, starting and
+    ending with a letter or digit, at most ``max_length`` characters (counted as characters, not as
+    repetitions of the hyphen group). Embeddable in ARN patterns (no anchors)."""
+    return rf"(?=[a-zA-Z0-9-]{{1,{max_length}}}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*"
+
+
 def _path_of(scope: IConstruct | str) -> str:
     return scope if isinstance(scope, str) else scope.node.path
 
@@ -66,6 +85,44 @@ class Problems:
         self.add(prop, value, allowed, what)
         return False
 
+    def require_type(self, prop: str, value: Any, expected: Expected, allowed: str) -> bool:
+        """``value`` must be of the ``expected`` type, so a wrong Python type is an error, not a traceback.
+
+        Check the type before any other check of the prop (``max_azs="2"`` then gives this error
+        instead of a ``TypeError`` from a comparison). Tokens pass.
+
+        Args:
+            prop: the prop name, for the message.
+            value: what was given.
+            expected: a type or tuple of types (``bool`` never passes for ``int``/``float``), or the name
+                of an attribute the value must have: CDK interfaces (``ec2.ISecurityGroup``) cannot be
+                checked with ``isinstance``, so they are recognised by an attribute
+                (``"security_group_id"``).
+            allowed: what is allowed, in words (``"an int"``, ``"a security group"``).
+
+        Returns:
+            True if the type is right (or ``value`` is a token).
+        """
+        if is_a(value, expected) or is_token(value):
+            return True
+        self.add(prop, value, allowed, what=f"must be {allowed}, not {type(value).__name__}")
+        return False
+
+    def require_sequence(self, prop: str, value: Any, item: Expected, allowed: str) -> bool:
+        """``value`` must be a list or tuple of ``item`` (see :meth:`require_type`), not a single item.
+
+        Returns:
+            True if ``value`` is such a sequence.
+        """
+        if isinstance(value, list | tuple) and all(is_a(v, item) for v in value):
+            return True
+        if isinstance(value, list | tuple):
+            wrong = [v for v in value if not is_a(v, item)]
+            self.add(prop, wrong, allowed, what=f"must be {allowed}; these items are not")
+        else:
+            self.add(prop, value, allowed, what=f"must be {allowed}, not a single {type(value).__name__}")
+        return False
+
     def require_one_of(self, prop: str, value: Any, allowed: Iterable[Any]) -> bool:
         """``value`` must be one of ``allowed``."""
         options = list(allowed)
@@ -75,6 +132,8 @@ class Problems:
         """``value`` must lie in ``[low, high]`` (either bound may be open)."""
         if value is None:
             return True
+        if not self.require_type(prop, value, (int, float), "a number"):
+            return False
         ok = (low is None or value >= low) and (high is None or value <= high)
         if low is not None and high is not None:
             allowed = f"between {low} and {high}"

@@ -13,6 +13,10 @@ from typing import ClassVar
 
 from aws_cdk import Token
 
+#: SageMaker developer guide, "Instance storage volumes" (hosting): instance types with NVMe instance
+#: storage get no EBS ML storage volume, so ``VolumeSizeInGB`` is not supported on them.
+HOST_INSTANCE_STORAGE = "https://docs.aws.amazon.com/sagemaker/latest/dg/host-instance-storage.html"
+
 #: ``ml.<family>.<size>``, e.g. ``ml.m5.xlarge``, ``ml.g6e.2xlarge``, ``ml.trn1n.32xlarge``.
 ML_INSTANCE_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
 
@@ -51,6 +55,12 @@ class InstanceType:
     )
     #: AWS Inferentia and Trainium families.
     ACCELERATOR_FAMILIES: ClassVar[frozenset[str]] = frozenset({"inf1", "inf2", "trn1", "trn1n"})
+
+    #: Families whose instances carry NVMe instance storage instead of an EBS ML storage volume: an
+    #: endpoint variant on them takes no ``VolumeSizeInGB`` (:data:`HOST_INSTANCE_STORAGE`).
+    INSTANCE_STORAGE_FAMILIES: ClassVar[frozenset[str]] = frozenset(
+        {"c5d", "m5d", "r5d", "g4dn", "g4ad", "g5", "g6", "g6e", "p3dn", "p4d", "p4de", "p5", "p5e", "trn1", "trn1n"}
+    )
 
     __slots__ = ("_name",)
 
@@ -94,6 +104,11 @@ class InstanceType:
         """True for GPU, Inferentia and Trainium families."""
         return self.is_gpu or self.family in self.ACCELERATOR_FAMILIES
 
+    @property
+    def has_instance_storage(self) -> bool:
+        """True for families with NVMe instance storage (no EBS volume size may be set for hosting)."""
+        return self.family in self.INSTANCE_STORAGE_FAMILIES
+
     def __str__(self) -> str:
         return self._name
 
@@ -120,4 +135,4 @@ InstanceType.ML_G5_2XLARGE = InstanceType("ml.g5.2xlarge")
 InstanceType.ML_P3_2XLARGE = InstanceType("ml.p3.2xlarge")
 InstanceType.ML_INF2_XLARGE = InstanceType("ml.inf2.xlarge")
 
-__all__ = ["ML_INSTANCE_TYPE", "InstanceType"]
+__all__ = ["HOST_INSTANCE_STORAGE", "ML_INSTANCE_TYPE", "InstanceType"]

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aws_cdk import Stack
+from aws_cdk import Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
@@ -35,6 +35,10 @@ from constructs_ml.errors import Problems
 _REMEDY = "or give the image by URI (ContainerImage.from_uri) from a registry you replicate it to"
 
 _ECR_URI = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/([^:@]+)[:@].+$")
+#: A container image reference SageMaker can pull: registry host, repository path, optional tag or digest.
+_IMAGE_URI = re.compile(
+    r"^[a-z0-9.-]+(:\d+)?/[a-z0-9]+([._/-]+[a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})?$"
+)
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 
 
@@ -185,7 +189,15 @@ class ContainerImage:
         return f"{account}.dkr.ecr.{stack.region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
-        """Record problems with this image for a job or model in ``scope`` (unsupported region, bad tag)."""
+        """Record problems with this image for a job or model in ``scope`` (unsupported region, bad tag, bad URI)."""
+        if self._uri is not None and not Token.is_unresolved(self._uri):
+            problems.require(
+                isinstance(self._uri, str) and len(self._uri) <= 255 and _IMAGE_URI.match(self._uri) is not None,
+                prop,
+                self._uri,
+                "an image URI <registry>/<repository>[:<tag>|@sha256:<digest>], at most 255 characters "
+                "(e.g. 123456789012.dkr.ecr.eu-west-1.amazonaws.com/churn:1.4.0)",
+            )
         if self.algorithm is None:
             return
         check_region(problems, Stack.of(scope).region, self.algorithm.family, prop, self._builtin_name, _REMEDY)

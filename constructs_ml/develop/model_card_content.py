@@ -16,7 +16,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from constructs_ml.errors import Problems
 
 C = sagemaker.CfnModelCard
-CARD_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+CARD_NAME = re.compile(r"^(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
 class RiskRating:

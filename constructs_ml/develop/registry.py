@@ -47,7 +47,7 @@ from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn_name
 
 #: Model package group names (CloudFormation schema).
-GROUP_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+GROUP_NAME = re.compile(r"^(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
 def _arn_name(name: str) -> str:
@@ -135,8 +135,9 @@ class ModelRegistryBase(Construct):
     ) -> events.Rule:
         """An EventBridge rule on "SageMaker Model Package State Change" events of this group.
 
-        Give targets a dead-letter queue (``targets.LambdaFunction(fn, dead_letter_queue=dlq)``): the
-        governance packs require one (``Serverless-EventBusDLQ``).
+        Give targets a dead-letter queue: the governance packs require one (``Serverless-EventBusDLQ``).
+        Use a :class:`~constructs_ml.foundation.TargetDeadLetterQueue` (``targets.SnsTopic(topic,
+        dead_letter_queue=dlq.queue)``): a plain ``sqs.Queue`` raises two findings of its own.
 
         Args:
             construct_id: the rule's construct id.

@@ -9,11 +9,13 @@ from constructs_ml.foundation.buckets import (
     WriteOncePrefix,
     grant_objects,
 )
+from constructs_ml.foundation.dead_letter import TargetDeadLetterQueue
 from constructs_ml.foundation.guardrails import (
     PermissionsBoundary,
     SageMakerGuardrail,
     apply_permissions_boundary,
 )
+from constructs_ml.foundation.imported import ImportedBucket, ImportedPlatformBuckets, IPlatformBucket, IPlatformBuckets
 from constructs_ml.foundation.keys import PlatformKeys
 from constructs_ml.foundation.network import DEFAULT_ENDPOINTS, EndpointService, MlNetwork
 from constructs_ml.foundation.personas import PERSONA_TAG, ExecutionRoles, PersonaKind, Personas
@@ -27,6 +29,10 @@ __all__ = [
     "AccessLogBucket",
     "EndpointService",
     "ExecutionRoles",
+    "IPlatformBucket",
+    "IPlatformBuckets",
+    "ImportedBucket",
+    "ImportedPlatformBuckets",
     "ManagedPolicyRole",
     "MlNetwork",
     "PermissionsBoundary",
@@ -36,6 +42,7 @@ __all__ = [
     "PlatformKeys",
     "SageMakerGuardrail",
     "SecureBucket",
+    "TargetDeadLetterQueue",
     "VpcEndpointRestriction",
     "WriteOncePrefix",
     "apply_permissions_boundary",

@@ -420,8 +420,13 @@ class PermissionsBoundary(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        for a in [*extra_denied_actions, *extra_allowed_actions]:
-            problems.require(":" in a and " " not in a, "extra_denied_actions", a, "IAM actions like 'service:Action'")
+        for prop, actions in (
+            ("extra_denied_actions", extra_denied_actions),
+            ("extra_allowed_actions", extra_allowed_actions),
+        ):
+            if problems.require_sequence(prop, actions, str, "a list of IAM actions like 'service:Action'"):
+                for a in actions:
+                    problems.require(":" in a and " " not in a, prop, a, "IAM actions like 'service:Action'")
         problems.raise_if_any()
         stack = Stack.of(self)
         name = managed_policy_name or f"{stack.stack_name}-permissions-boundary"

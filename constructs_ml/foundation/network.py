@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import enum
+import ipaddress
 import re
 from collections.abc import Sequence
 
@@ -126,6 +127,46 @@ S3_ENDPOINT_ACTIONS: tuple[str, ...] = (
 )
 
 
+#: Netmask of each subnet of a new VPC (one isolated subnet per AZ).
+SUBNET_MASK = 20
+
+
+def _check_cidr(problems: Problems, cidr: str, max_azs: int) -> None:
+    """The new VPC's block: a valid IPv4 CIDR, /16../28 (the VPC limits), with room for one /20 per AZ."""
+    if is_token(cidr):
+        return
+    try:
+        net = ipaddress.IPv4Network(cidr, strict=True)
+    except ValueError as e:
+        problems.add("cidr", cidr, "an IPv4 CIDR block", what=f"must be an IPv4 CIDR block like 10.20.0.0/16 ({e})")
+        return
+    need = max_azs * 2 ** (32 - SUBNET_MASK)
+    problems.require(
+        16 <= net.prefixlen <= SUBNET_MASK and net.num_addresses >= need,
+        "cidr",
+        cidr,
+        f"a block of /16../{SUBNET_MASK - (max_azs - 1).bit_length()} (one /{SUBNET_MASK} subnet per AZ, "
+        f"{max_azs} AZs)",
+    )
+
+
+def _has_route_table(subnet: ec2.ISubnet) -> bool:
+    """False for an imported subnet whose route table id was not given (gateway endpoints need it)."""
+    try:
+        return bool(subnet.route_table.route_table_id)
+    except RuntimeError:  # jsii: the imported subnet's route table id is undefined
+        return False
+
+
+def public_subnet_paths(vpc: ec2.IVpc, subnets: Sequence[ec2.ISubnet]) -> list[str]:
+    """The construct paths of ``subnets`` that are public subnets of ``vpc`` (or ``ec2.PublicSubnet``s).
+
+    Paths, not ids: the ids of subnets created in the app are tokens, which a problem never reports.
+    """
+    public = {s.subnet_id for s in vpc.public_subnets}
+    return [s.node.path for s in subnets if s.subnet_id in public or isinstance(s, ec2.PublicSubnet)]
+
+
 class MlNetwork(Construct):
     """An isolated VPC (no internet gateway, no NAT) for SageMaker, or an existing VPC, made ready for it.
 
@@ -194,11 +235,37 @@ class MlNetwork(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        problems.require_range("max_azs", max_azs, 2, 6)
+        if problems.require_type("max_azs", max_azs, int, "an int"):
+            problems.require_range("max_azs", max_azs, 2, 6)
+            if vpc is None and problems.require_type("cidr", cidr, str, "an IPv4 CIDR block such as '10.20.0.0/16'"):
+                _check_cidr(problems, cidr, max_azs)
         if vpc is not None:
             problems.require(subnets is not None, "subnets", subnets, "the private subnets of the given vpc")
-            if subnets is not None:
+            if subnets is not None and problems.require_sequence(
+                "subnets", subnets, "subnet_id", "a list of subnets (ec2.ISubnet)"
+            ):
                 problems.require(len(subnets) >= 2, "subnets", f"{len(subnets)} subnet(s)", "at least two subnets")
+                if create_endpoints:
+                    no_routes = [sub.node.path for sub in subnets if not _has_route_table(sub)]
+                    problems.require(
+                        not no_routes,
+                        "subnets",
+                        no_routes,
+                        "subnets with known route tables",
+                        what=(
+                            "must name their route tables for the S3 and DynamoDB gateway endpoints (import the VPC "
+                            "with ec2.Vpc.from_vpc_attributes(..., isolated_subnet_route_table_ids=[...]), or pass "
+                            "create_endpoints=False if it has its endpoints); without"
+                        ),
+                    )
+                public = public_subnet_paths(vpc, subnets)
+                problems.require(
+                    not public,
+                    "subnets",
+                    public,
+                    "private subnets",
+                    what="must be private (SageMaker workloads never run in public subnets); public",
+                )
                 azs = [s.availability_zone for s in subnets]
                 if not is_token(azs):
                     problems.require(

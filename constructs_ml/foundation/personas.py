@@ -15,14 +15,16 @@ from collections.abc import Sequence
 
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
-from constructs_ml.foundation.buckets import WRITE_ONCE_SOURCE, PlatformBuckets
+from constructs_ml.foundation.buckets import WRITE_ONCE_SOURCE
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
+from constructs_ml.foundation.imported import IPlatformBuckets, data_key
 from constructs_ml.foundation.keys import PlatformKeys
 from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.policies import workload_statements
@@ -113,8 +115,10 @@ class Personas(Construct):
     Args:
         scope: parent construct.
         construct_id: construct id.
-        keys: the platform keys; the data key is the one SageMaker must use.
-        buckets: the platform buckets.
+        keys: the platform keys (their data key is the one SageMaker must use), or that key itself (e.g.
+            a landing zone's key, imported with ``kms.Key.from_key_arn``).
+        buckets: the platform buckets: ``PlatformBuckets``, or existing buckets as
+            :class:`~constructs_ml.foundation.ImportedPlatformBuckets`.
         network: the platform network; its endpoint ids bound Studio presigned URLs. Without it,
             the presigned-URL guard is not added (a warning says so).
         trusted_principal: who may assume the persona roles: this account's IAM principals with MFA
@@ -128,16 +132,22 @@ class Personas(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        keys: PlatformKeys,
-        buckets: PlatformBuckets,
+        keys: PlatformKeys | kms.IKey,
+        buckets: IPlatformBuckets,
         network: MlNetwork | None = None,
         trusted_principal: iam.IPrincipal | None = None,
         guardrail: SageMakerGuardrail | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        problems = Problems(self)
+        if not isinstance(keys, PlatformKeys):
+            problems.require_type("keys", keys, "key_arn", "PlatformKeys or a KMS key (kms.IKey)")
+        problems.require_type("buckets", buckets, "capture", "PlatformBuckets or ImportedPlatformBuckets")
+        problems.raise_if_any()
+        keys = data_key(keys)
         stack = Stack.of(self)
         self.guardrail = guardrail or SageMakerGuardrail(
-            self, "Guardrail", keys=[keys.data], subnet_ids=network.subnet_ids if network else None
+            self, "Guardrail", keys=[keys], subnet_ids=network.subnet_ids if network else None
         )
         principal = trusted_principal or iam.AccountRootPrincipal().with_conditions(
             {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
@@ -351,11 +361,11 @@ class Personas(Construct):
                 iam.PolicyStatement(
                     sid="VolumeKeyGrantsForSageMaker",
                     actions=["kms:CreateGrant"],
-                    resources=[keys.data.key_arn],
+                    resources=[keys.key_arn],
                     conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
                 )
             )
-            self._studio_contract(role, keys.data.key_arn, network)
+            self._studio_contract(role, keys.key_arn, network)
             if kind is PersonaKind.DATA_SCIENTIST:
                 data_object = buckets.data.bucket.arn_for_objects("contract-check/upload.csv")
                 (
@@ -389,7 +399,7 @@ class Personas(Construct):
             self._studio_roles[kind] = role
         self._artifact_contracts(buckets)
 
-    def _artifact_contracts(self, buckets: PlatformBuckets) -> None:
+    def _artifact_contracts(self, buckets: IPlatformBuckets) -> None:
         """People and notebooks write their own work prefixes; pipeline outputs are not theirs to write."""
         key_arn = buckets.key.key_arn
         pipeline_output = buckets.artifacts.bucket.arn_for_objects("pipelines/contract-check/model.tar.gz")
@@ -590,7 +600,8 @@ class ExecutionRoles(Construct):
     Args:
         scope: parent construct.
         construct_id: construct id.
-        buckets: the platform buckets (grants include use of their key).
+        buckets: the platform buckets (grants include use of their key): ``PlatformBuckets``, or existing
+            buckets as :class:`~constructs_ml.foundation.ImportedPlatformBuckets`.
         guardrail: the SageMaker guardrail to attach (e.g. ``Personas.guardrail``).
         pipeline_names: the pipelines the pipeline and glue roles may act on: all of the account's when
             omitted (build constructs create tighter roles).
@@ -601,12 +612,13 @@ class ExecutionRoles(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        buckets: PlatformBuckets,
+        buckets: IPlatformBuckets,
         guardrail: SageMakerGuardrail,
         pipeline_names: Sequence[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
+        problems.require_type("buckets", buckets, "capture", "PlatformBuckets or ImportedPlatformBuckets")
         for n in pipeline_names or ():
             problems.require(
                 bool(n) and len(n) <= 256 and all(c.isalnum() or c == "-" for c in n),

@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
 
+#: Placeholders a rule may use inside its brackets besides ``*``: ``{bucket}`` is one literal S3 bucket
+#: name (never a wildcard), ``{partition}`` a literal partition or the ``AWS::Partition`` reference.
+_PLACEHOLDERS = {"{bucket}": "[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", "{partition}": "(?:aws[a-z-]*|<AWS::Partition>)"}
+
 
 @dataclass(frozen=True)
 class AllowedAcknowledgement:
@@ -28,7 +32,8 @@ class AllowedAcknowledgement:
             ARN segment: text without ``:`` or ``/`` (a literal ``*`` included) and tokens as cdk-nag
             renders them (``<AWS::Region>``, ``<Bucket.Arn>``), so ``arn:*:sagemaker:*:*:pipeline/*``
             never covers ``...:endpoint/*`` or the account-wide ``...:*``; ``**`` matches any text (for
-            flattened cross-stack references).
+            object keys and flattened cross-stack references); ``{bucket}`` is one literal bucket name
+            and ``{partition}`` a partition (literal or ``<AWS::Partition>``).
         reason: why the control cannot hold here and what compensates; written into the cloud assembly.
         scope: which constructs may carry it (documentation for reviewers).
         auto: may be applied automatically to IAM wildcard findings by
@@ -58,8 +63,13 @@ _SEGMENT = r"(?:<[^<>]*>|[^:/<>])*"
 
 
 def _bracket_regex(pattern: str) -> re.Pattern[str]:
-    """``pattern`` as a regex: ``**`` any text, ``*`` one ARN segment, everything else literal."""
-    parts = [re.escape(p).replace(r"\*", _SEGMENT) for p in pattern.split("**")]
+    """``pattern`` as a regex: ``**`` any text, ``*`` one ARN segment, placeholders, everything else literal."""
+    parts = []
+    for part in pattern.split("**"):
+        regex = re.escape(part).replace(r"\*", _SEGMENT)
+        for placeholder, sub in _PLACEHOLDERS.items():
+            regex = regex.replace(re.escape(placeholder), sub)
+        parts.append(regex)
     return re.compile(".*".join(parts))
 
 
@@ -260,6 +270,27 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             }
         ),
     ),
+    "iam5-imported-bucket-objects": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:{partition}:s3:::{bucket}/**]",),
+        reason=(
+            "Object-level S3 permissions must name object ARNs: '<bucket ARN>/<prefix>*' on a bring-your-own "
+            "bucket imported by name or ARN (cdk-nag renders its ARN literally); the bucket name holds no "
+            "wildcard, so the grant is scoped to that one bucket (and prefix) with exact, non-wildcard S3 "
+            "actions only."
+        ),
+        scope="grants made with grant_objects / ImportedBucket.grant_* on buckets imported from a landing zone",
+        auto=True,
+        actions=frozenset(
+            {
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:AbortMultipartUpload",
+                "s3:ListMultipartUploadParts",
+            }
+        ),
+    ),
     "iam5-bucket-objects-cross-stack": AllowedAcknowledgement(
         rules=(
             "AwsSolutions-IAM5[Resource::**:ExportsOutputFnGetAtt*Arn*/**]",
@@ -330,6 +361,8 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
                 "sagemaker:Stop*",
                 "sagemaker:AddTags",
                 "sagemaker:ListTags",
+                # A pipeline's tuning step lists the training jobs of the tuning job it started (read only).
+                "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
                 "sagemaker:StartPipelineExecution",
                 "sagemaker:ListPipelineExecutions",
                 "sagemaker:UpdateModelPackage",
@@ -592,6 +625,15 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         scope="constructs_ml.operate.ModelMonitor: pipeline Window/Publish steps and explainability jobs only",
     ),
     # -- direct EventBridge -> SageMaker pipeline targets (constructs_ml.develop.SageMakerPipelineTarget) ---------
+    "event-target-dead-letter-queue": AllowedAcknowledgement(
+        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
+        reason=(
+            "This queue is itself the terminal dead-letter queue of EventBridge rule targets (EVT-01); a redrive "
+            "policy would need another queue behind it. Messages are kept up to 14 days, KMS-encrypted, "
+            "TLS-only, and an alarm notifies operators on the first message."
+        ),
+        scope="constructs_ml.foundation.TargetDeadLetterQueue",
+    ),
     "pipeline-target-dead-letter-queue": AllowedAcknowledgement(
         rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
         reason=(

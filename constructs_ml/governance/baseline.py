@@ -53,11 +53,21 @@ def apply_governance(
 ) -> None:
     """Add the baseline packs (and our SageMaker pack) to ``stage`` (an ``App`` or ``Stage``).
 
+    Also turns on CDK's own CloudFormation template validation as errors
+    (:data:`VALIDATION_CONTEXT`, ``@aws-cdk/core:validateAgainstDefaultRules``) when ``stage`` has no
+    children yet: CDK accepts context only before constructs are added, so call it right after
+    ``App()``. Called later, it leaves the context as the app has it (``cdk.json``, or
+    ``App(context=VALIDATION_CONTEXT)``): CloudFormation schema errors are then only warnings, which
+    still fail synth as findings.
+
     Args:
         stage: the app or stage whose stacks are checked at synth.
         extra_plugins: further validation plugins to run alongside.
         include_sagemaker_pack: also run our :class:`constructs_ml.governance.SageMakerChecks` pack.
     """
+    for key, value in VALIDATION_CONTEXT.items():
+        if stage.node.try_get_context(key) is None and not stage.node.children:
+            stage.node.set_context(key, value)
     plugins: list[IPolicyValidationPlugin] = nag_packs(stage)
     if include_sagemaker_pack:
         plugins.extend(_sagemaker_pack(stage))

@@ -21,13 +21,13 @@ from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
 #: A model package group ARN (the registry may be in another account).
 GROUP_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"model-package-group/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"
+    r"model-package-group/(?P<name>(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*)$"
 )
 #: A versioned model package ARN.
 PACKAGE_ARN = re.compile(
-    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/[1-9][0-9]*$"
+    r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:model-package/(?P<group>(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*)/[1-9][0-9]*$"
 )
-NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+NAME = re.compile(r"^(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 SSM_NAME = re.compile(r"^/[a-zA-Z0-9_.\-/]{1,1010}$")
 ACCOUNT = re.compile(r"^\d{12}$")
 

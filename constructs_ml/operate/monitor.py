@@ -150,7 +150,8 @@ class ModelMonitor(Construct):
         configs: list[MonitorConfig] = [c for c in (data_quality, model_quality, bias, explainability) if c]
         problems = Problems(self)
         validate_monitors(problems, configs, endpoint, batch_transform, backend, role, alarm_topic)
-        problems.require(instance_type.is_valid, "instance_type", instance_type.name, "an ML instance type")
+        if problems.require_type("instance_type", instance_type, InstanceType, "an InstanceType"):
+            problems.require(instance_type.is_valid, "instance_type", instance_type.name, "an ML instance type")
         problems.require_range("instance_count", instance_count, 1, 100)
         problems.require_range("volume_size_in_gb", volume_size_in_gb, 1, 16384)
         problems.require_range("max_runtime", max_runtime.to_seconds(), 1, 86400)

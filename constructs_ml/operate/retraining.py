@@ -65,7 +65,9 @@ from constructs_ml.operate.retraining_parts import (
     monitoring_schedule_arn,
     new_data_pattern,
     retraining_function,
+    warn_if_bucket_events_unknown,
 )
+from constructs_ml.schedules import schedule_problems
 
 __all__ = ["MonitoringScheduleLike", "NewDataTrigger", "PipelineRef", "RetrainingTrigger", "ScheduleTrigger"]
 
@@ -190,14 +192,19 @@ class RetrainingTrigger(Construct):
         problems.require_range("idempotency_ttl (seconds)", idempotency_ttl.to_seconds(), 3600, 365 * 24 * 3600)
         if new_data is not None:
             check_new_data(problems, new_data)
+            warn_if_bucket_events_unknown(self, new_data)
         if schedule is not None:
             expression = schedule.schedule.expression_string
-            problems.require(
+            if problems.require(
                 bool(SCHEDULE_EXPRESSION.match(expression)),
                 "schedule.schedule",
                 expression,
                 "rate(<n> <unit>) or cron(<6 fields>) (events.Schedule.rate / events.Schedule.cron)",
-            )
+            ):
+                for problem in schedule_problems(expression):
+                    problems.add(
+                        "schedule.schedule", expression, "", what=f"must be a valid EventBridge schedule: {problem}"
+                    )
         for prop, name in (
             ("input_data_parameter", input_data_parameter),
             ("trigger_reason_parameter", trigger_reason_parameter),

@@ -25,7 +25,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml.errors import Problems
+from constructs_ml.errors import Problems, sagemaker_name_pattern
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import SecureBucket
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -40,7 +40,7 @@ from constructs_ml.operate.glue_role import (
 )
 
 #: A SageMaker pipeline ARN (tokens are not checked).
-PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$")
+PIPELINE_ARN = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:pipeline/" + sagemaker_name_pattern(256) + "$")
 #: An EventBridge schedule expression: ``rate(<n> <unit>)`` or ``cron(<6 fields>)``.
 SCHEDULE_EXPRESSION = re.compile(r"^(rate\(([1-9][0-9]*) (minute|minutes|hour|hours|day|days)\)|cron\(\S+( \S+){5}\))$")
 
@@ -280,6 +280,26 @@ def check_new_data(problems: Problems, new_data: NewDataTrigger) -> None:
             new_data.bucket.node.path,
             "a bucket that sends events to EventBridge (SecureBucket(event_bridge_enabled=True))",
         )
+
+
+#: Warning id: a new-data trigger on a bucket whose EventBridge notifications this app cannot see.
+NEW_DATA_EVENTS_UNKNOWN = "constructs-ml:new-data-bucket-events-unknown"
+
+
+def warn_if_bucket_events_unknown(scope: Construct, new_data: NewDataTrigger) -> None:
+    """Warn when the new-data bucket is imported: nothing starts retraining unless it sends events to EventBridge."""
+    bucket = new_data.bucket
+    if isinstance(bucket, SecureBucket) or isinstance(bucket.node.default_child, s3.CfnBucket):
+        return
+    Annotations.of(scope).add_warning_v2(
+        NEW_DATA_EVENTS_UNKNOWN,
+        f"new_data.bucket {bucket.node.path} is imported: this app cannot see whether it sends events to "
+        "EventBridge, and without them no new object starts retraining. Turn them on where the bucket is owned: "
+        "`aws s3api put-bucket-notification-configuration --bucket <name> --notification-configuration "
+        "'{\"EventBridgeConfiguration\": {}}'`, or in CloudFormation "
+        "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled: true "
+        "(https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-event-notifications-eventbridge.html).",
+    )
 
 
 def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str, table_key_arn: str) -> None:

@@ -37,6 +37,7 @@ from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget, recor
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
+from constructs_ml.schedules import schedule_problems
 from constructs_ml.serve.common import InstanceType, S3Path, kms_statements
 from constructs_ml.serve.model import ModelBase
 
@@ -91,10 +92,17 @@ class BatchTransform(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        problems.require(instance_type.is_valid, "instance_type", instance_type.name, "an ML instance type 'ml.*'")
+        if problems.require_type(
+            "instance_type", instance_type, InstanceType, "an InstanceType (InstanceType.of('ml.m5.xlarge'))"
+        ):
+            problems.require(instance_type.is_valid, "instance_type", instance_type.name, "an ML instance type 'ml.*'")
         problems.require_range("instance_count", instance_count, 1, 100)
         if schedule is not None:
             problems.require(alarm_topic is not None, "alarm_topic", None, "a topic when a schedule is given")
+            for problem in schedule_problems(schedule.expression_string):
+                problems.add(
+                    "schedule", schedule.expression_string, "", what=f"must be a valid EventBridge schedule: {problem}"
+                )
         problems.raise_if_any()
 
         self.input_parameter = ParameterString(INPUT_PARAMETER, default_value=input_data.uri)

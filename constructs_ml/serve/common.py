@@ -18,7 +18,7 @@ from constructs import IConstruct
 from constructs_ml.instance_types import InstanceType
 
 #: SageMaker resource names: endpoints, endpoint configs, models, schedules, job definitions.
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+NAME_PATTERN = re.compile(r"^(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 
 
 @dataclass(frozen=True)

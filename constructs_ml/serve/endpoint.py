@@ -65,7 +65,10 @@ class Endpoint(EndpointBase):
         construct_id: construct id.
         variants: production variants (see :class:`InstanceVariant`, :class:`ServerlessVariant`).
         shadow_variants: instance variants that receive a copy of the traffic (shadow tests): none.
-        kms_key: the key for volumes, captured data and async results: a new key with rotation.
+        kms_key: the key for volumes, captured data and async results: the key of the data capture
+            (or async output) bucket when that bucket's key is known (a platform bucket, or one imported
+            with ``encryption_key``), since such buckets deny objects under other keys; else a new key
+            with rotation.
         data_capture: capture requests/responses (needed for model monitoring): off.
         async_inference: asynchronous inference: off (real-time).
         deployment: blue/green traffic shifting and rollback alarms: all at once, with the default
@@ -103,7 +106,7 @@ class Endpoint(EndpointBase):
                 endpoint_name,
                 "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
             )
-        if deployment.rollback_alarms is None:
+        if deployment.rollback_alarms is None and isinstance(variants, list | tuple):
             problems.require(
                 2 * len(variants) <= 10,
                 "deployment.rollback_alarms",
@@ -117,6 +120,8 @@ class Endpoint(EndpointBase):
         self.variant_names = tuple(v.variant_name for v in variants)
         self.deployment = deployment
 
+        if kms_key is None:
+            kms_key = derived_key(data_capture, async_inference)
         if kms_key is None:
             kms_key = kms.Key(
                 self,
@@ -148,7 +153,7 @@ class Endpoint(EndpointBase):
             self.alarm_topic = alarm_topic
 
         self.rollback_alarms: list[cloudwatch.IAlarm] = list(deployment.rollback_alarms or [])
-        if deployment.rollback_alarms is None:
+        if deployment.rollback_alarms is None and isinstance(variants, list | tuple):
             self.rollback_alarms = self._default_rollback_alarms(deployment)
 
         self.resource = sagemaker.CfnEndpoint(
@@ -251,3 +256,17 @@ class Endpoint(EndpointBase):
             variant_names=tuple(variant_names),
             data_capture_path=data_capture,
         )
+
+
+def derived_key(data_capture: DataCapture | None, async_inference: AsyncInference | None) -> kms.IKey | None:
+    """The key an endpoint uses when none is given: that of its capture or async output bucket, if known."""
+    if data_capture is not None:
+        key = data_capture.kms_key or data_capture.destination.bucket.encryption_key
+        if key is not None:
+            return key
+    if async_inference is not None:
+        if async_inference.kms_key is not None:
+            return async_inference.kms_key
+        if async_inference.output_path is not None:
+            return async_inference.output_path.bucket.encryption_key
+    return None

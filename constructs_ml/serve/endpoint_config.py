@@ -13,6 +13,7 @@ from constructs import Construct
 
 from constructs_ml.errors import Problems
 from constructs_ml.governance.acknowledgements import acknowledge
+from constructs_ml.instance_types import HOST_INSTANCE_STORAGE, InstanceType
 from constructs_ml.serve.autoscaling import ScalingMetric
 from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements
 from constructs_ml.serve.variants import (
@@ -214,6 +215,13 @@ def validate(
     async_inference: AsyncInference | None,
 ) -> None:
     """Record every problem with an endpoint's variants, capture and async settings."""
+    listed = problems.require_sequence(
+        "variants", variants, (InstanceVariant, ServerlessVariant), "a list of InstanceVariant/ServerlessVariant"
+    )
+    if not problems.require_sequence("shadow_variants", shadow_variants, InstanceVariant, "a list of InstanceVariant"):
+        return
+    if not listed:
+        return
     problems.require(len(variants) >= 1, "variants", list(variants), "at least one variant")
     problems.require(
         len(variants) + len(shadow_variants) <= 10,
@@ -273,6 +281,13 @@ def validate(
         problems.require(async_inference is None, "async_inference", async_inference, "None with a serverless variant")
     for v in instance:
         p = f"variants[{v.variant_name}]"
+        if not problems.require_type(
+            f"{p}.instance_type",
+            v.instance_type,
+            InstanceType,
+            "an InstanceType (InstanceType.ML_M5_LARGE, InstanceType.of('ml.g6.xlarge'))",
+        ):
+            continue
         problems.require(
             v.instance_type.is_valid,
             f"{p}.instance_type",
@@ -282,6 +297,17 @@ def validate(
         problems.require_range(f"{p}.initial_instance_count", v.initial_instance_count, 1, None)
         problems.require_range(f"{p}.initial_weight", v.initial_weight, 0, None)
         problems.require_range(f"{p}.volume_size_in_gb", v.volume_size_in_gb, 1, 512)
+        if v.volume_size_in_gb is not None:
+            problems.require(
+                not v.instance_type.has_instance_storage,
+                f"{p}.volume_size_in_gb",
+                f"{v.volume_size_in_gb} on {v.instance_type.name}",
+                "",
+                what=(
+                    "must be omitted on instance types with NVMe instance storage (SageMaker attaches no EBS "
+                    f"volume to them; {HOST_INSTANCE_STORAGE})"
+                ),
+            )
         for name, d in (
             ("model_data_download_timeout", v.model_data_download_timeout),
             ("container_startup_health_check_timeout", v.container_startup_health_check_timeout),

@@ -28,9 +28,10 @@ from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.foundation.network import public_subnet_paths
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 from constructs_ml.governance.acknowledgements import acknowledge
-from constructs_ml.serve.common import S3Path, kms_statements
+from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements
 from constructs_ml.serve.model_parts import (
     ApprovedPackageParameter,
     ApprovedPackageRecord,
@@ -206,6 +207,13 @@ class Model(ModelBase):
                 "a model package ARN arn:<partition>:sagemaker:<region>:<account>:model-package/...",
             )
         problems.exclusive("role", role, "guardrail", guardrail)
+        if model_name is not None:
+            problems.require(
+                isinstance(model_name, str) and NAME_PATTERN.match(model_name) is not None,
+                "model_name",
+                model_name,
+                "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
+            )
         if image is not None:
             image.validate(self, problems, "image")
         if approved_package is not None:
@@ -236,6 +244,14 @@ class Model(ModelBase):
             if problems.require(vpc is not None, "vpc", vpc, "the platform VPC (MlNetwork.vpc)"):
                 assert vpc is not None
                 subnets = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets)
+                public = public_subnet_paths(vpc, subnets)
+                problems.require(
+                    not public,
+                    "vpc_subnets",
+                    public,
+                    "private subnets",
+                    what="must select private subnets (a model never runs in public subnets); public",
+                )
                 azs = [s.availability_zone for s in subnets]
                 problems.require(
                     len(subnets) >= 2,
@@ -250,15 +266,20 @@ class Model(ModelBase):
                         azs,
                         "subnets in at least two availability zones",
                     )
-            problems.require(
-                len(security_groups) >= 1,
-                "security_groups",
-                f"{len(security_groups)} group(s)",
-                "at least one security group",
-            )
+            if problems.require_sequence(
+                "security_groups", security_groups, "security_group_id", "a list of security groups"
+            ):
+                problems.require(
+                    len(security_groups) >= 1,
+                    "security_groups",
+                    f"{len(security_groups)} group(s)",
+                    "at least one security group",
+                )
         problems.raise_if_any()
 
         stack = Stack.of(self)
+        if model_package_arn is not None and role is None and package_artifacts is None:
+            self._warn_cross_account_package(stack, model_package_arn)
         self.image = image
         self.model_data = model_data
         self.mode = mode
@@ -357,6 +378,20 @@ class Model(ModelBase):
                 "(AWS exclusion), acknowledged via allowlist entry 'serverless-model-no-vpc'.",
             )
             acknowledge(self.resource, "serverless-model-no-vpc")
+
+    def _warn_cross_account_package(self, stack: Stack, model_package_arn: str) -> None:
+        """A package from another account names artifacts there: without ``package_artifacts`` the new role
+        cannot read them and the endpoint fails to start (AccessDenied on the model data)."""
+        account = model_package_arn.split(":")[4] if model_package_arn.count(":") >= 5 else ""
+        if Token.is_unresolved(model_package_arn) or Token.is_unresolved(stack.account) or account == stack.account:
+            return
+        Annotations.of(self).add_warning_v2(
+            "constructs-ml:model-package-artifacts-unreadable",
+            f"Model: model_package_arn is in account {account}, and no package_artifacts was given, so the "
+            "execution role cannot read the package's model artifacts. Pass package_artifacts=S3Path(<the "
+            "producer's artifacts bucket>, <prefix>) and package_artifacts_key=<its KMS key> (the producer "
+            "grants this account read with ModelRegistry.grant_cross_account_read).",
+        )
 
     def _record_contract(
         self, artifacts: S3Path | None, key: kms.IKey | None, serverless: bool, vpc: ec2.IVpc | None

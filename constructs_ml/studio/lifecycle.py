@@ -199,7 +199,7 @@ class StudioLifecycleConfig(StudioLifecycleConfigBase):
 def check_name(problems: Problems, prop: str, name: str) -> None:
     """A SageMaker resource name: 1..63 letters, digits and hyphens."""
     problems.require(
-        bool(re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name)),
+        bool(re.fullmatch(r"(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*", name)),
         prop,
         name,
         "1..63 letters, digits and hyphens, starting and ending with a letter or digit",

@@ -24,7 +24,7 @@ from constructs import Construct
 
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
-from constructs_ml.errors import Problems
+from constructs_ml.errors import Problems, sagemaker_name_pattern
 from constructs_ml.foundation.buckets import grant_objects
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 
@@ -165,7 +165,7 @@ class MlflowTrackingServer(Construct):
         )
         if tracking_server_name is not None:
             problems.require(
-                bool(re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}", tracking_server_name)),
+                bool(re.fullmatch(sagemaker_name_pattern(256), tracking_server_name)),
                 "tracking_server_name",
                 tracking_server_name,
                 "1..256 letters, digits and hyphens",

@@ -15,10 +15,10 @@ from glue_common import environment
 
 GROUP_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"model-package-group/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$"
+    r"model-package-group/(?P<name>(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*)$"
 )
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
-ENDPOINT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+ENDPOINT_NAME_RE = re.compile(r"^(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
 SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 SECURITY_GROUP_RE = re.compile(r"^sg-[0-9a-f]{8,17}$")
 SSM_NAME_RE = re.compile(r"^/[a-zA-Z0-9_.\-/]{1,1010}$")

@@ -32,7 +32,7 @@ PARAMETER_CHANGE = ("aws.ssm", "Parameter Store Change")
 
 PACKAGE_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"model-package/(?P<group>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})/(?P<version>[1-9][0-9]*)$"
+    r"model-package/(?P<group>(?=[a-zA-Z0-9-]{1,63}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*)/(?P<version>[1-9][0-9]*)$"
 )
 
 

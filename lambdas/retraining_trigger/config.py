@@ -14,7 +14,7 @@ from glue_common import environment
 
 PIPELINE_ARN_RE = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
-    r"pipeline/(?P<name>[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255})$"
+    r"pipeline/(?P<name>(?=[a-zA-Z0-9-]{1,256}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*)$"
 )
 ALARM_ARN_RE = re.compile(r"^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$")
 SCHEDULE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:monitoring-schedule/.+$")

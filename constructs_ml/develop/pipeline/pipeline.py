@@ -53,7 +53,7 @@ from constructs_ml.foundation.buckets import PIPELINE_JOB_ROLE_PATH
 from constructs_ml.foundation.roles import ManagedPolicyRole
 
 #: Pipeline names (CloudFormation schema).
-PIPELINE_NAME_PATTERN = r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$"
+PIPELINE_NAME_PATTERN = r"^(?=[a-zA-Z0-9-]{1,256}(?![a-zA-Z0-9-]))[a-zA-Z0-9](-*[a-zA-Z0-9])*$"
 
 
 class PipelineBase(Construct):
@@ -156,7 +156,9 @@ class TrainingPipeline(PipelineBase):
         vpc: the VPC jobs and models run in.
         vpc_subnets: which subnets: the VPC's private subnets.
         security_groups: security groups of the jobs (e.g. ``MlNetwork.workload_security_group``).
-        encryption_key: KMS key for job volumes and outputs: a new key with rotation.
+        encryption_key: KMS key for job volumes and outputs: the artifacts bucket's key when it is known
+            (a platform bucket, or one imported with ``encryption_key``); else a new key with rotation, which
+            is an error with ``guardrail`` (the guardrail admits platform keys only).
         artifacts_bucket: where step outputs, models and checkpoints go (e.g. ``PlatformBuckets.artifacts``).
         artifacts_prefix: prefix in that bucket: ``pipelines/<pipeline name>/``.
         job_role: the role jobs run as: a new least-privilege role under the IAM path
@@ -206,7 +208,24 @@ class TrainingPipeline(PipelineBase):
             problems.add("steps", [], "at least one step, or a definition", what="are missing")
         if steps and definition is not None:
             problems.exclusive("steps", [s.name for s in steps], "definition", "ExternalDefinition")
-        problems.require(bool(security_groups), "security_groups", list(security_groups), "at least one security group")
+        groups_ok = problems.require_sequence(
+            "security_groups", security_groups, "security_group_id", "a list of security groups"
+        )
+        if groups_ok:
+            problems.require(bool(security_groups), "security_groups", [], "at least one security group")
+        if encryption_key is None:
+            encryption_key = artifacts_bucket.encryption_key
+            problems.require(
+                encryption_key is not None or guardrail is None,
+                "encryption_key",
+                None,
+                "the platform key (PlatformKeys.data)",
+                what=(
+                    "must be given with guardrail when artifacts_bucket has no known key (the guardrail denies "
+                    "jobs whose volume key is not a platform key, so a new key would fail every job); pass "
+                    "PlatformKeys.data, or import the bucket with s3.Bucket.from_bucket_attributes(encryption_key=...)"
+                ),
+            )
         if artifacts_prefix is not None:
             problems.require(
                 not artifacts_prefix.startswith("/"),
@@ -235,7 +254,7 @@ class TrainingPipeline(PipelineBase):
         self.parameters: dict[str, Parameter] = {p.name: p for p in parameters}
         self.steps = list(steps)
         self.vpc = vpc
-        self.security_groups = list(security_groups)
+        self.security_groups = list(security_groups) if groups_ok else []
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self,
             "Key",

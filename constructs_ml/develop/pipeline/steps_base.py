@@ -254,6 +254,40 @@ def validate_instance(problems: Problems, prop: str, value: InstanceType | Pipel
     """An instance type must look like ``ml.<family>.<size>``; a pipeline parameter or token is checked at run time."""
     if isinstance(value, InstanceType):
         problems.require(value.is_valid, prop, value.name, "an ML instance type like ml.m5.xlarge")
+    else:
+        check_pipeline_value(
+            problems, prop, value, InstanceType, "String", "an InstanceType (InstanceType.of('ml.m5.xlarge'))"
+        )
+
+
+def check_pipeline_value(
+    problems: Problems, prop: str, value: Any, expected: type, parameter_type: str, allowed: str
+) -> bool:
+    """A step prop that takes a Python value or a pipeline value: a wrong Python type, or a pipeline
+    parameter of the wrong type (a ``ParameterString`` where an integer is needed), is a problem.
+
+    Args:
+        problems: where problems go.
+        prop: the prop, for the message.
+        value: what was given.
+        expected: the Python type accepted.
+        parameter_type: the pipeline parameter type accepted (``"Integer"``, ``"String"``...).
+        allowed: what is allowed, in words.
+
+    Returns:
+        True if the value is acceptable (property references and other pipeline values are checked at run time).
+    """
+    parameter = getattr(value, "type_name", None)
+    if isinstance(value, PipelineValue) and parameter is not None:
+        return problems.require(
+            parameter == parameter_type,
+            prop,
+            f"{type(value).__name__}({getattr(value, 'name', '?')!r})",
+            f"{allowed} or a Parameter{parameter_type}",
+        )
+    if isinstance(value, PipelineValue):
+        return True
+    return problems.require_type(prop, value, expected, f"{allowed} or a Parameter{parameter_type}")
 
 
 def seconds(value: Duration) -> int:
@@ -281,7 +315,9 @@ def validate_job_instances(
 ) -> None:
     """A training or processing job runs 1 to 100 instances of an ML instance type (a pipeline parameter is
     checked at run time)."""
-    if isinstance(instance_count, int):
+    if check_pipeline_value(problems, step.prop("instance_count"), instance_count, int, "Integer", "an int") and (
+        isinstance(instance_count, int)
+    ):
         problems.require_range(step.prop("instance_count"), instance_count, 1, 100)
     validate_instance(problems, step.prop("instance_type"), instance_type)
 
