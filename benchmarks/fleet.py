@@ -122,6 +122,7 @@ def build_app(
 def measure_one(endpoints: int, *, monitor: bool, one_stack: bool, governed: bool, per_stack: int) -> dict[str, Any]:
     """Build and synthesize one app in this process; resources per stack, time, round trips, memory."""
     from benchmarks.jsii_counter import install
+    from benchmarks.probe import vm_hwm_mib
 
     counter = install()
     start = time.perf_counter()
@@ -152,7 +153,8 @@ def measure_one(endpoints: int, *, monitor: bool, one_stack: bool, governed: boo
         result["error"] = str(err)[-600:]
     result["total_seconds"] = round(time.perf_counter() - start, 2)
     result["jsii"] = counter.summary()
-    result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["python_peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["node_peak_mib"] = vm_hwm_mib(counter.kernel_pid) if counter.kernel_pid else None
     return result
 
 
@@ -210,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = [run_child(n, args) for n in args.endpoints]
     marginal(results, baseline)
     print(f"{'endpoints':>9} {'stacks':>6} {'resources':>9} {'per ep':>7} {'max/stack':>9} {'synth s':>8} "
-          f"{'jsii rt':>8} {'rt/ep':>6} {'MiB':>6}")  # fmt: skip
+          f"{'jsii rt':>8} {'rt/ep':>6} {'py MiB':>6} {'node MiB':>8}")  # fmt: skip
     for r in [baseline, *results]:
         if not r.get("ok"):
             print(f"{r['endpoints']:>9} FAILED: {r.get('error', '')[-300:]}")
@@ -219,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"{r['endpoints']:>9} {len(per_stack):>6} {r['resources_total']:>9} "
             f"{r.get('resources_per_endpoint', ''):>7} {max(per_stack.values()):>9} {r['total_seconds']:>8} "
-            f"{r['jsii']['round_trips']:>8} {r.get('round_trips_per_endpoint', ''):>6} {r['peak_rss_mib']:>6}"
+            f"{r['jsii']['round_trips']:>8} {r.get('round_trips_per_endpoint', ''):>6} "
+            f"{r['python_peak_mib']:>6} {r['node_peak_mib']:>8}"
         )
     if args.json:
         args.json.write_text(json.dumps({"baseline": baseline, "results": results}, indent=2) + "\n")

@@ -21,15 +21,26 @@ from pathlib import Path
 from typing import Any
 
 
-def _vm_hwm_mib(pid: int) -> float | None:
-    """Peak resident memory of a live process (``VmHWM``), in MiB, or None off Linux."""
+def vm_hwm_mib(pid: int) -> float | None:
+    """Peak resident memory of a live process and its live descendants (sum of ``VmHWM``), in MiB.
+
+    The jsii runtime started by Python is a launcher that runs the kernel in a child Node process,
+    so the kernel's memory is in the descendants. None off Linux.
+    """
+    total_kib = 0
+    pending = [pid]
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
+        while pending:
+            current = pending.pop()
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total_kib += int(line.split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pending.extend(int(c) for c in children)
     except OSError:
         return None
-    return None
+    return round(total_kib / 1024, 1)
 
 
 def _resources(outdir: Path) -> dict[str, int]:
@@ -63,7 +74,7 @@ def probe_synth(app_dir: Path) -> dict[str, Any]:
         "jsii": counter.summary(),
         "jsii_round_trips_per_resource": round(counter.round_trips / total, 1) if total else None,
         "python_peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "node_peak_mib": _vm_hwm_mib(counter.kernel_pid) if counter.kernel_pid else None,
+        "node_peak_mib": vm_hwm_mib(counter.kernel_pid) if counter.kernel_pid else None,
     }
 
 

@@ -43,9 +43,10 @@ class EndpointFleet(Construct):
     Members are placed in the order they are added: the first ``endpoints_per_stack`` in
     ``Stack0``, the next in ``Stack1``, and so on; a new stack is created when the last one is full.
     Adding members at the end never moves existing ones. Removing or reordering members moves the
-    later ones to other stacks, which replaces them (their physical names stay the same, so
-    CloudFormation fails the create on the name clash): remove members only from the end, or give
-    a removed member's place to a new one.
+    later ones to other stacks, which replaces them: their resources are created in the new stack
+    under new names (names derived from the construct path include the stack) and deleted from the
+    old one, so callers of the old endpoint name break. Remove members only from the end, or give a
+    removed member's place to a new one.
 
     Each stack checks at synth that it holds at most ``max_resources_per_stack`` resources and
     otherwise fails with a :class:`~constructs_ml.errors.ValidationError`-style message naming the
