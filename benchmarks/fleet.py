@@ -187,6 +187,27 @@ def marginal(results: list[dict[str, Any]], baseline: dict[str, Any] | None) -> 
             r["round_trips_per_endpoint"] = round(trips / r["endpoints"], 1)
 
 
+def markdown_table(data: dict[str, Any]) -> str:
+    """The results of ``--json`` as the Markdown table of docs/serve.md."""
+    rows = [
+        "| endpoints | stacks | resources | resources per endpoint | largest stack | jsii round trips per endpoint "
+        "| synth s | peak MiB (Python + Node) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in [data["baseline"], *data["results"]]:
+        if not r.get("ok"):
+            rows.append(f"| {r['endpoints']} | failed | | | | | | |")
+            continue
+        per_stack = r["resources_per_stack"]
+        memory = (r.get("python_peak_mib") or 0) + (r.get("node_peak_mib") or 0)
+        rows.append(
+            f"| {r['endpoints']} | {len(per_stack)} | {r['resources_total']} | {r.get('resources_per_endpoint', '-')} "
+            f"| {max(per_stack.values())} | {r.get('round_trips_per_endpoint', '-')} | {r['total_seconds']} "
+            f"| {memory:.0f} |"
+        )
+    return "\n".join(rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure each count, print a table; ``--json`` writes the results."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fleet", description=__doc__.split("\n\n")[0])
@@ -196,8 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--per-stack", type=int, default=25, help="endpoints_per_stack of the fleet (default 25)")
     parser.add_argument("--no-governance", dest="governed", action="store_false", help="synth without the packs")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument("--markdown", type=Path, help="print the table of a --json file and exit")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_table(json.loads(args.markdown.read_text())))
+        return 0
     if args.child:
         r = measure_one(
             args.endpoints[0],
@@ -208,8 +233,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(json.dumps(r))
         return 0
+    from benchmarks.run import load_average, machine_info
+
+    machine = machine_info()
     baseline = run_child(0, args)
     results = [run_child(n, args) for n in args.endpoints]
+    machine["load_average_at_end"] = load_average()
     marginal(results, baseline)
     print(f"{'endpoints':>9} {'stacks':>6} {'resources':>9} {'per ep':>7} {'max/stack':>9} {'synth s':>8} "
           f"{'jsii rt':>8} {'rt/ep':>6} {'py MiB':>6} {'node MiB':>8}")  # fmt: skip
@@ -225,7 +254,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{r['python_peak_mib']:>6} {r['node_peak_mib']:>8}"
         )
     if args.json:
-        args.json.write_text(json.dumps({"baseline": baseline, "results": results}, indent=2) + "\n")
+        options = {
+            "monitor": args.monitor,
+            "one_stack": args.one_stack,
+            "per_stack": args.per_stack,
+            "governed": args.governed,
+        }
+        data = {"machine": machine, "options": options, "baseline": baseline, "results": results}
+        args.json.write_text(json.dumps(data, indent=2) + "\n")
     return 0
 
 
