@@ -7,6 +7,8 @@ template is written, and names every stack over the limit, its count and the fix
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import jsii
 from aws_cdk import CfnResource, Stack
 from constructs import IConstruct, IValidation
@@ -38,7 +40,7 @@ def count_resources(stack: Stack) -> int:
 
 
 def resource_limit_problems(
-    stack: Stack, limit: int = CLOUDFORMATION_MAX_RESOURCES, fix: str = SPLIT_THE_STACK
+    stack: Stack, limit: int = CLOUDFORMATION_MAX_RESOURCES, fix: str | Callable[[int], str] = SPLIT_THE_STACK
 ) -> list[str]:
     """One message if ``stack`` holds more than ``limit`` resources, else none."""
     count = count_resources(stack)
@@ -46,7 +48,8 @@ def resource_limit_problems(
         return []
     return [
         f"{stack.node.path}: {count} resources, more than the {limit} a stack may hold here "
-        f"(CloudFormation accepts at most {CLOUDFORMATION_MAX_RESOURCES} per stack): {fix}"
+        f"(CloudFormation accepts at most {CLOUDFORMATION_MAX_RESOURCES} per stack): "
+        f"{fix if isinstance(fix, str) else fix(count)}"
     ]
 
 
@@ -54,7 +57,12 @@ def resource_limit_problems(
 class StackResourceLimit:
     """``node.add_validation`` check of one stack against ``limit`` resources."""
 
-    def __init__(self, stack: Stack, limit: int = CLOUDFORMATION_MAX_RESOURCES, fix: str = SPLIT_THE_STACK) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        limit: int = CLOUDFORMATION_MAX_RESOURCES,
+        fix: str | Callable[[int], str] = SPLIT_THE_STACK,
+    ) -> None:
         setattr(stack, _CHECKED, True)  # the app-wide check leaves this stack to this one
         self._stack = stack
         self._limit = limit

@@ -129,7 +129,9 @@ def test_a_fleet_stack_over_its_limit_fails_at_synth_naming_the_fix() -> None:
         fleet.add(f"M{i}", lambda scope: [CfnWaitConditionHandle(scope, f"H{j}") for j in range(2)])
     with pytest.raises(RuntimeError, match=r"Fleet/Stack0: 6 resources, more than the 5") as err:
         app.synth()
-    assert "lower endpoints_per_stack of Fleet (now 3)" in str(err.value)
+    assert "lower endpoints_per_stack of Fleet (now 3; 3 members hold 6 resources here, so about 2 fit)" in str(
+        err.value
+    )
     assert "Stack1" not in str(err.value)  # 2 resources: within the limit
 
 
