@@ -191,19 +191,18 @@ def markdown_table(data: dict[str, Any]) -> str:
     """The results of ``--json`` as the Markdown table of docs/serve.md."""
     rows = [
         "| endpoints | stacks | resources | resources per endpoint | largest stack | jsii round trips per endpoint "
-        "| synth s | peak MiB (Python + Node) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak MiB (Python + Node) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in [data["baseline"], *data["results"]]:
         if not r.get("ok"):
-            rows.append(f"| {r['endpoints']} | failed | | | | | | |")
+            rows.append(f"| {r['endpoints']} | failed | | | | | |")
             continue
         per_stack = r["resources_per_stack"]
         memory = (r.get("python_peak_mib") or 0) + (r.get("node_peak_mib") or 0)
         rows.append(
             f"| {r['endpoints']} | {len(per_stack)} | {r['resources_total']} | {r.get('resources_per_endpoint', '-')} "
-            f"| {max(per_stack.values())} | {r.get('round_trips_per_endpoint', '-')} | {r['total_seconds']} "
-            f"| {memory:.0f} |"
+            f"| {max(per_stack.values())} | {r.get('round_trips_per_endpoint', '-')} | {memory:.0f} |"
         )
     return "\n".join(rows)
 
