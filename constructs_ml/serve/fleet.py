@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from aws_cdk import Environment, Stack
+from aws_cdk import Environment, Stack, Tags
 from constructs import Construct
 
 from constructs_ml.errors import Problems
@@ -157,7 +157,7 @@ class EndpointFleet(Construct):
         name = f"{self._stack_name_prefix}-{index}" if self._stack_name_prefix else None
         stack = Stack(self, f"Stack{index}", env=self._env, stack_name=name)
         for key, value in self._tags.items():
-            stack.tags.set_tag(key, value)
+            Tags.of(stack).add(key, value)
         stack.node.add_validation(StackResourceLimit(stack, self.max_resources_per_stack, self._fix_for(stack)))
         self.stacks.append(stack)
         return stack

@@ -57,7 +57,9 @@ def fleet_synth() -> tuple[GovernedSynth, EndpointFleet, Foundation]:
     app = new_app()  # governance packs and CDK's template validation on
     f = foundation(app)
     topic = AlarmTopic(f.stack, "Alarms", master_key=f.keys.messaging)
-    fleet = EndpointFleet(app, "Fleet", env=ENV, endpoints_per_stack=PER_STACK)
+    fleet = EndpointFleet(
+        app, "Fleet", env=ENV, endpoints_per_stack=PER_STACK, stack_name_prefix="churn-fleet", tags={"team": "serving"}
+    )
     for i in range(FLEET_SIZE):
         fleet.add(f"Ep{i}", functools.partial(endpoint_in, f=f, topic=topic, name=f"ep{i}"))
     return governed_synth(app), fleet, f
@@ -78,6 +80,13 @@ def test_members_fill_stacks_in_order(fleet_synth: tuple[GovernedSynth, Endpoint
     assert fleet.stack_for("Ep30") is fleet.stacks[1]
     assert fleet.stack_for("Ep99") is fleet.stacks[3]
     assert len(fleet.members) == FLEET_SIZE and isinstance(fleet.members["Ep42"], Endpoint)
+
+
+def test_stacks_are_named_and_tagged(fleet_synth: tuple[GovernedSynth, EndpointFleet, Foundation]) -> None:
+    result, fleet, _ = fleet_synth
+    assert [s.stack_name for s in fleet.stacks] == [f"churn-fleet-{i}" for i in range(4)]
+    for endpoint in resources_of(result.template(fleet.stacks[2]), "AWS::SageMaker::Endpoint").values():
+        assert {"Key": "team", "Value": "serving"} in endpoint["Properties"]["Tags"]
 
 
 def test_every_stack_is_within_cloudformation_limits(
