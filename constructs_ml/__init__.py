@@ -4,54 +4,108 @@ Import the constructs from the top level (``from constructs_ml import MlNetwork`
 layer (``from constructs_ml.foundation import MlNetwork``).
 """
 
-from constructs_ml.develop import (
-    ContainerImage,
-    ExternalDefinition,
-    FeatureGroup,
-    ModelCard,
-    ModelRegistry,
-    TrainingPipeline,
-)
-from constructs_ml.errors import ValidationError
-from constructs_ml.foundation import (
-    AccessLogBucket,
-    EndpointService,
-    ExecutionRoles,
-    ManagedPolicyRole,
-    MlNetwork,
-    PermissionsBoundary,
-    PersonaKind,
-    Personas,
-    PlatformBuckets,
-    PlatformKeys,
-    SageMakerGuardrail,
-    SecureBucket,
-    VpcEndpointRestriction,
-    apply_permissions_boundary,
-)
-from constructs_ml.governance import SageMakerChecks, apply_governance
-from constructs_ml.instance_types import InstanceType
-from constructs_ml.operate import (
-    DeployOnApproval,
-    EndpointAlarms,
-    GlueFunction,
-    MlDashboard,
-    ModelMonitor,
-    RetrainingTrigger,
-    SageMakerPipelineTarget,
-)
-from constructs_ml.serve import (
-    AlarmTopic,
-    ApprovedPackageParameter,
-    ApprovedPackageRecord,
-    BatchTransform,
-    Endpoint,
-    EndpointConfig,
-    Model,
-)
-from constructs_ml.studio import MlflowTrackingServer, StudioDomain, StudioLifecycleConfig, UserProfile
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from constructs_ml._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from constructs_ml.develop import (
+        ContainerImage,
+        ExternalDefinition,
+        FeatureGroup,
+        ModelCard,
+        ModelRegistry,
+        TrainingPipeline,
+    )
+    from constructs_ml.errors import ValidationError
+    from constructs_ml.foundation import (
+        AccessLogBucket,
+        EndpointService,
+        ExecutionRoles,
+        ManagedPolicyRole,
+        MlNetwork,
+        PermissionsBoundary,
+        PersonaKind,
+        Personas,
+        PlatformBuckets,
+        PlatformKeys,
+        SageMakerGuardrail,
+        SecureBucket,
+        VpcEndpointRestriction,
+        apply_permissions_boundary,
+    )
+    from constructs_ml.governance import SageMakerChecks, apply_governance
+    from constructs_ml.instance_types import InstanceType
+    from constructs_ml.operate import (
+        DeployOnApproval,
+        EndpointAlarms,
+        GlueFunction,
+        MlDashboard,
+        ModelMonitor,
+        RetrainingTrigger,
+        SageMakerPipelineTarget,
+    )
+    from constructs_ml.serve import (
+        AlarmTopic,
+        ApprovedPackageParameter,
+        ApprovedPackageRecord,
+        BatchTransform,
+        Endpoint,
+        EndpointConfig,
+        Model,
+    )
+    from constructs_ml.studio import MlflowTrackingServer, StudioDomain, StudioLifecycleConfig, UserProfile
 
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "AccessLogBucket": "constructs_ml.foundation",
+    "AlarmTopic": "constructs_ml.serve",
+    "ApprovedPackageParameter": "constructs_ml.serve",
+    "ApprovedPackageRecord": "constructs_ml.serve",
+    "BatchTransform": "constructs_ml.serve",
+    "ContainerImage": "constructs_ml.develop",
+    "DeployOnApproval": "constructs_ml.operate",
+    "Endpoint": "constructs_ml.serve",
+    "EndpointAlarms": "constructs_ml.operate",
+    "EndpointConfig": "constructs_ml.serve",
+    "EndpointService": "constructs_ml.foundation",
+    "ExecutionRoles": "constructs_ml.foundation",
+    "ExternalDefinition": "constructs_ml.develop",
+    "FeatureGroup": "constructs_ml.develop",
+    "GlueFunction": "constructs_ml.operate",
+    "InstanceType": "constructs_ml.instance_types",
+    "ManagedPolicyRole": "constructs_ml.foundation",
+    "MlDashboard": "constructs_ml.operate",
+    "MlNetwork": "constructs_ml.foundation",
+    "MlflowTrackingServer": "constructs_ml.studio",
+    "Model": "constructs_ml.serve",
+    "ModelCard": "constructs_ml.develop",
+    "ModelMonitor": "constructs_ml.operate",
+    "ModelRegistry": "constructs_ml.develop",
+    "PermissionsBoundary": "constructs_ml.foundation",
+    "PersonaKind": "constructs_ml.foundation",
+    "Personas": "constructs_ml.foundation",
+    "PlatformBuckets": "constructs_ml.foundation",
+    "PlatformKeys": "constructs_ml.foundation",
+    "RetrainingTrigger": "constructs_ml.operate",
+    "SageMakerChecks": "constructs_ml.governance",
+    "SageMakerGuardrail": "constructs_ml.foundation",
+    "SageMakerPipelineTarget": "constructs_ml.operate",
+    "SecureBucket": "constructs_ml.foundation",
+    "StudioDomain": "constructs_ml.studio",
+    "StudioLifecycleConfig": "constructs_ml.studio",
+    "TrainingPipeline": "constructs_ml.develop",
+    "UserProfile": "constructs_ml.studio",
+    "ValidationError": "constructs_ml.errors",
+    "VpcEndpointRestriction": "constructs_ml.foundation",
+    "apply_governance": "constructs_ml.governance",
+    "apply_permissions_boundary": "constructs_ml.foundation",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "AccessLogBucket",

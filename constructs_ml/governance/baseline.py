@@ -21,6 +21,8 @@ from cdk_nag import (
     ServerlessChecks,
 )
 
+from constructs_ml.governance.resource_limit import AppResourceLimit
+
 #: Plugin names of the cdk-nag packs, as they appear in ``validation-report.json``.
 NAG_PACK_NAMES: tuple[str, ...] = (
     "AwsSolutions",
@@ -29,6 +31,8 @@ NAG_PACK_NAMES: tuple[str, ...] = (
     "PCI.DSS.321",
     "Serverless",
 )
+
+_APPLIED = "_constructs_ml_governance_applied"  # what apply_governance already added to a stage
 
 #: Context that makes CDK's built-in CloudFormation validation report errors as errors.
 VALIDATION_CONTEXT: dict[str, object] = {"@aws-cdk/core:validateAgainstDefaultRules": True}
@@ -53,6 +57,11 @@ def apply_governance(
 ) -> None:
     """Add the baseline packs (and our SageMaker pack) to ``stage`` (an ``App`` or ``Stage``).
 
+    The packs run once per synth of the stage, over every template of it (not per stack or per
+    construct); calling this again on the same stage adds only the new ``extra_plugins``. Also
+    checks at synth that no stack of the stage holds more than CloudFormation's 500 resources,
+    naming the stack, its count and the fix.
+
     Also turns on CDK's own CloudFormation template validation as errors
     (:data:`VALIDATION_CONTEXT`, ``@aws-cdk/core:validateAgainstDefaultRules``) when ``stage`` has no
     children yet: CDK accepts context only before constructs are added, so call it right after
@@ -68,11 +77,19 @@ def apply_governance(
     for key, value in VALIDATION_CONTEXT.items():
         if stage.node.try_get_context(key) is None and not stage.node.children:
             stage.node.set_context(key, value)
-    plugins: list[IPolicyValidationPlugin] = nag_packs(stage)
-    if include_sagemaker_pack:
+    plugins: list[IPolicyValidationPlugin] = []
+    applied: set[str] = getattr(stage, _APPLIED, set())
+    if "baseline" not in applied:
+        plugins.extend(nag_packs(stage))
+        stage.node.add_validation(AppResourceLimit(stage))
+        applied.add("baseline")
+    if include_sagemaker_pack and "sagemaker" not in applied:
         plugins.extend(_sagemaker_pack(stage))
+        applied.add("sagemaker")
     plugins.extend(extra_plugins)
-    Validations.of(stage).add_plugins(*plugins)
+    setattr(stage, _APPLIED, applied)
+    if plugins:
+        Validations.of(stage).add_plugins(*plugins)
 
 
 def _sagemaker_pack(stage: Stage) -> list[IPolicyValidationPlugin]:

@@ -1,34 +1,77 @@
 """Serve: models, endpoints (real-time, serverless, async), autoscaling, blue/green, batch transform."""
 
-from constructs_ml.develop.images import BuiltinAlgorithm, ContainerImage  # one image class for build and serve
-from constructs_ml.instance_types import InstanceType  # one instance type class for build and serve
-from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
-from constructs_ml.serve.batch import BatchTransform
-from constructs_ml.serve.common import S3Path
-from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
-from constructs_ml.serve.endpoint import Endpoint
-from constructs_ml.serve.endpoint_base import EndpointBase, ImportedEndpoint
-from constructs_ml.serve.endpoint_config import EndpointConfig
-from constructs_ml.serve.model import (
-    ApprovedPackageParameter,
-    ApprovedPackageRecord,
-    ContainerMode,
-    IModel,
-    Model,
-    ModelBase,
-    ModelData,
-)
-from constructs_ml.serve.topic import AlarmTopic
-from constructs_ml.serve.variants import (
-    SERVERLESS_MEMORY_SIZES,
-    AsyncInference,
-    DataCapture,
-    InstanceVariant,
-    RoutingStrategy,
-    ServerlessVariant,
-)
+from __future__ import annotations
 
-IEndpoint = EndpointBase
+from typing import TYPE_CHECKING
+
+from constructs_ml._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from constructs_ml.develop.images import BuiltinAlgorithm, ContainerImage  # one image class for build and serve
+    from constructs_ml.instance_types import InstanceType  # one instance type class for build and serve
+    from constructs_ml.serve.autoscaling import Autoscaling, ScalingMetric, VariantAutoscaling
+    from constructs_ml.serve.batch import BatchTransform
+    from constructs_ml.serve.common import S3Path
+    from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
+    from constructs_ml.serve.endpoint import Endpoint
+    from constructs_ml.serve.endpoint_base import EndpointBase, ImportedEndpoint
+    from constructs_ml.serve.endpoint_config import EndpointConfig
+    from constructs_ml.serve.fleet import EndpointFleet
+    from constructs_ml.serve.model import (
+        ApprovedPackageParameter,
+        ApprovedPackageRecord,
+        ContainerMode,
+        IModel,
+        Model,
+        ModelBase,
+        ModelData,
+    )
+    from constructs_ml.serve.topic import AlarmTopic
+    from constructs_ml.serve.variants import (
+        SERVERLESS_MEMORY_SIZES,
+        AsyncInference,
+        DataCapture,
+        InstanceVariant,
+        RoutingStrategy,
+        ServerlessVariant,
+    )
+
+    IEndpoint = EndpointBase
+
+_EXPORTS: dict[str, str] = {
+    "AlarmTopic": "constructs_ml.serve.topic",
+    "ApprovedPackageParameter": "constructs_ml.serve.model",
+    "ApprovedPackageRecord": "constructs_ml.serve.model",
+    "AsyncInference": "constructs_ml.serve.variants",
+    "Autoscaling": "constructs_ml.serve.autoscaling",
+    "BatchTransform": "constructs_ml.serve.batch",
+    "BuiltinAlgorithm": "constructs_ml.develop.images",
+    "ContainerImage": "constructs_ml.develop.images",
+    "ContainerMode": "constructs_ml.serve.model",
+    "DataCapture": "constructs_ml.serve.variants",
+    "DeploymentConfig": "constructs_ml.serve.deployment",
+    "Endpoint": "constructs_ml.serve.endpoint",
+    "EndpointBase": "constructs_ml.serve.endpoint_base",
+    "EndpointConfig": "constructs_ml.serve.endpoint_config",
+    "EndpointFleet": "constructs_ml.serve.fleet",
+    "IEndpoint": "constructs_ml.serve.endpoint_base:EndpointBase",
+    "IModel": "constructs_ml.serve.model",
+    "ImportedEndpoint": "constructs_ml.serve.endpoint_base",
+    "InstanceType": "constructs_ml.instance_types",
+    "InstanceVariant": "constructs_ml.serve.variants",
+    "Model": "constructs_ml.serve.model",
+    "ModelBase": "constructs_ml.serve.model",
+    "ModelData": "constructs_ml.serve.model",
+    "RoutingStrategy": "constructs_ml.serve.variants",
+    "S3Path": "constructs_ml.serve.common",
+    "SERVERLESS_MEMORY_SIZES": "constructs_ml.serve.variants",
+    "ScalingMetric": "constructs_ml.serve.autoscaling",
+    "ServerlessVariant": "constructs_ml.serve.variants",
+    "TrafficRouting": "constructs_ml.serve.deployment",
+    "VariantAutoscaling": "constructs_ml.serve.autoscaling",
+}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 __all__ = [
     "SERVERLESS_MEMORY_SIZES",
@@ -46,6 +89,7 @@ __all__ = [
     "Endpoint",
     "EndpointBase",
     "EndpointConfig",
+    "EndpointFleet",
     "IEndpoint",
     "IModel",
     "ImportedEndpoint",

@@ -1,0 +1,60 @@
+"""The benchmark's instruments measure what they claim (each in a fresh process, as ``make bench`` runs them)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.fleet import marginal
+from benchmarks.run import app_context, make_empty_app
+
+REPO = Path(__file__).resolve().parents[2]
+
+COUNT = """
+import json
+from benchmarks.jsii_counter import install
+counter = install()
+from aws_cdk import App, Stack, CfnWaitConditionHandle
+app = App()
+stack = Stack(app, "S")
+before = counter.summary()
+for i in range(5):
+    CfnWaitConditionHandle(stack, f"H{i}")
+after = counter.summary()
+print(json.dumps({"before": before, "after": after, "pid": counter.kernel_pid}))
+"""
+
+
+def test_the_counter_sees_every_round_trip_on_the_kernel_pipe() -> None:
+    out = subprocess.run([sys.executable, "-c", COUNT], cwd=REPO, capture_output=True, text=True, check=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    before, after = data["before"], data["after"]
+    assert before["by_kind"]["load"] >= 1  # the assemblies the kernel loaded
+    assert after["by_kind"]["create"] - before["by_kind"]["create"] == 5  # one per L1 created
+    assert after["round_trips"] == sum(after["by_kind"].values())
+    assert isinstance(data["pid"], int)
+
+
+def test_the_import_probe_counts_modules() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.probe", "import"], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["constructs_ml_modules"] >= 1
+    assert data["aws_cdk_modules"] == 0  # lazy exports: the package alone imports no aws-cdk-lib module
+
+
+def test_the_empty_app_has_the_reference_context(tmp_path: Path) -> None:
+    empty = make_empty_app(REPO, tmp_path / "empty")
+    assert json.loads((empty / "cdk.json").read_text())["context"] == app_context(REPO)
+    assert "CfnWaitConditionHandle" in (empty / "app.py").read_text()
+
+
+def test_marginal_cost_is_over_the_zero_endpoint_app() -> None:
+    baseline = {"ok": True, "endpoints": 0, "resources_total": 58, "jsii": {"round_trips": 700}}
+    results = [{"ok": True, "endpoints": 10, "resources_total": 148, "jsii": {"round_trips": 2700}}]
+    marginal(results, baseline)
+    assert results[0]["resources_per_endpoint"] == 9.0
+    assert results[0]["round_trips_per_endpoint"] == 200.0
