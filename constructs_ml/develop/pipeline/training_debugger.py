@@ -207,7 +207,7 @@ class DebuggerRuleConfig:
             for name in self.parameters:
                 if name not in allowed:
                     problems.add(
-                        f"{prop}.parameters",
+                        f"{prop}.parameters[{name}]",
                         name,
                         "",
                         what=f"is not a parameter of {self.rule.value}; it takes: {', '.join(sorted(allowed))}",
