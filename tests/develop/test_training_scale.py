@@ -29,6 +29,7 @@ from constructs_ml.develop import (
     DebuggerRuleConfig,
     Distribution,
     DistributionStrategy,
+    ExternalDefinition,
     InstanceType,
     IntegerRange,
     Parameter,
@@ -307,6 +308,38 @@ def test_a_single_instance_step_needs_no_peer_rules_and_a_parameter_count_is_che
     _distributed_pipeline(stack, sg, infra, parameters=[count], instance_count=count)
     with pytest.raises(RuntimeError, match="lack the rules between their members"):
         app.synth()
+
+
+def test_a_definition_produced_elsewhere_with_several_instances_is_checked_too() -> None:
+    app, stack, sg, infra = _network_app(TCP)
+    job = {
+        "AlgorithmSpecification": {"TrainingImage": "${TrainingImage}", "TrainingInputMode": "File"},
+        "RoleArn": "${JobRoleArn}",
+        "OutputDataConfig": {"S3OutputPath": "${ArtifactsUri}model/", "KmsKeyId": "${KmsKeyArn}"},
+        "ResourceConfig": {
+            "InstanceType": "ml.m5.xlarge",
+            "InstanceCount": 3,
+            "VolumeSizeInGB": 30,
+            "VolumeKmsKeyId": "${KmsKeyArn}",
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+        "VpcConfig": {"SecurityGroupIds": ["${SecurityGroupIds}"], "Subnets": ["${SubnetIds}"]},
+        "EnableNetworkIsolation": True,
+        "EnableInterContainerTrafficEncryption": True,
+    }
+    document = {"Version": "2020-12-01", "Steps": [{"Name": "SdkTrain", "Type": "Training", "Arguments": job}]}
+    TrainingPipeline(
+        stack,
+        "Pipe",
+        definition=ExternalDefinition(document),
+        vpc=infra.vpc,
+        security_groups=[sg],
+        encryption_key=infra.key,
+        artifacts_bucket=infra.artifacts,
+    )
+    with pytest.raises(RuntimeError) as err:
+        app.synth()
+    assert "steps SdkTrain" in str(err.value) and "ingress UDP 500 (IKE)" in str(err.value)
 
 
 def test_an_imported_group_cannot_be_read_and_is_warned_about() -> None:

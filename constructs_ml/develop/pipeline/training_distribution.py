@@ -29,7 +29,7 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -271,6 +271,29 @@ def is_multi_instance(instance_count: Any) -> bool:
     return not isinstance(instance_count, int) or instance_count > 1
 
 
+def multi_instance_jobs(doc: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """(step, inter-container encryption) of a definition's training and tuning steps that run several
+    instances (``ResourceConfig.InstanceCount`` above 1, or an expression such as a pipeline parameter)."""
+    from constructs_ml.develop.pipeline.definition import walk_steps
+
+    out: list[tuple[str, bool]] = []
+    for step, _ in walk_steps(doc.get("Steps")):
+        args = step.get("Arguments") or {}
+        if step.get("Type") == "Training":
+            jobs = [args]
+        elif step.get("Type") == "Tuning":
+            jobs = [j for j in [args.get("TrainingJobDefinition"), *(args.get("TrainingJobDefinitions") or [])] if j]
+        else:
+            continue
+        for job in jobs:
+            count = (job.get("ResourceConfig") or {}).get("InstanceCount", 1)
+            if is_multi_instance(count):
+                encrypted = job.get("EnableInterContainerTrafficEncryption") in (True, "true", "True")
+                out.append((str(step.get("Name")), encrypted))
+                break
+    return out
+
+
 def add_network_check(
     scope: IConstruct, groups: Sequence[ec2.ISecurityGroup], steps: Sequence[tuple[str, bool]]
 ) -> list[str]:
@@ -293,5 +316,6 @@ __all__ = [
     "add_network_check",
     "is_multi_instance",
     "missing_peer_rules",
+    "multi_instance_jobs",
     "required_peer_rules",
 ]
