@@ -7,8 +7,9 @@
 - The **job role** (the jobs' ``RoleArn``) reads the declared inputs, reads and writes the artifact
   prefix and declared outputs, uses the KMS key, pulls the ECR images used, writes SageMaker logs and
   metrics, and manages the ENIs of VPC jobs in the pipeline's subnets and security groups. Debugger
-  rules run as processing jobs with the training job's role: with rules, it also writes processing-job
-  logs; their tensors, reports and profiles stay under the artifact prefix it already reads and writes.
+  rules run as processing jobs SageMaker starts for the training job; AWS's pages do not say under which
+  role, so with rules the job role may also write processing-job logs (an assumption, kept narrow); their
+  tensors, reports and profiles stay under the artifact prefix it already reads and writes.
 """
 
 from __future__ import annotations
@@ -246,7 +247,7 @@ def record_contracts(
         jobs.allows(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             f"{group}:log-stream:contract-check",
-            why="Debugger rules run as processing jobs with the training job's role and log there",
+            why="Debugger rules run as processing jobs for the training job (assumed under its role) and log there",
             source=RULE_JOBS_DOC,
         )
     artifact = artifacts.bucket.arn_for_objects(f"{artifacts.prefix}contract-check/output.tar.gz")

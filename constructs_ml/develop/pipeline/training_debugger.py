@@ -1,7 +1,7 @@
 """SageMaker Debugger on training steps: built-in debugging and profiling rules, the hook, the profiler.
 
-Amazon SageMaker Debugger is closed to new customers (AWS: "Debugger availability change"); accounts
-that already use it can keep using it, and this module is for them. A training step with
+Amazon SageMaker Debugger is closed to new customers since 2026-07-30 (AWS: "Debugger availability
+change"); accounts that already use it can keep using it, and this module is for them. A training step with
 ``debugger=Debugger(...)`` renders, in its ``CreateTrainingJob`` arguments:
 
 * ``DebugHookConfig``: the tensors the hook saves (the collections the chosen rules read, plus yours),
@@ -31,7 +31,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -292,7 +292,7 @@ class Debugger:
                     out.append(TensorCollection(name, {"save_interval": DEFAULT_SAVE_INTERVAL}))
         return out
 
-    def arguments(self, scope: Construct, *, step: str, output_of: Any) -> dict[str, Any]:
+    def arguments(self, scope: Construct, *, step: str, output_of: Callable[[str], S3Location]) -> dict[str, Any]:
         """The Debugger members of the ``CreateTrainingJob`` request.
 
         Args:
