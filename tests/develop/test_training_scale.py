@@ -293,10 +293,37 @@ def test_tcp_alone_is_enough_without_inter_container_encryption_and_the_full_set
     assert missing_peer_rules([_network_app(TCP)[2]], encrypted=False) == ([], [])
     assert missing_peer_rules([_network_app(TCP + IPSEC)[2]], encrypted=True) == ([], [])
     app, stack, sg, infra = _network_app(TCP)
-    _distributed_pipeline(stack, sg, infra, inter_container_encryption=False)
-    app.synth()  # no error
-    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("inter-container"))
-    assert warnings  # turning encryption off is loud
+    _distributed_pipeline(
+        stack,
+        sg,
+        infra,
+        inter_container_encryption=False,
+        use_spot_instances=True,
+        max_wait=Duration.hours(48),
+        checkpointing=False,
+    )
+    template = app.synth().get_stack_by_name(stack.stack_name).template  # no error
+    found = Annotations.from_stack(stack)
+    # Turning encryption off, and spot without checkpoints, are loud.
+    assert found.find_warning("*", Match.string_like_regexp("Train: inter-container traffic encryption is turned off"))
+    assert found.find_warning("*", Match.string_like_regexp("Train: checkpoints with managed spot training"))
+    (pipeline,) = resources_of(template, "AWS::SageMaker::Pipeline").values()
+    assert "CheckpointConfig" not in body_and_tokens(pipeline)[0]["Steps"][0]["Arguments"]
+
+
+def test_open_egress_counts_for_the_egress_rules() -> None:
+    app = new_app(governed=False, validate_cfn=False)
+    stack = Stack(app, "Open", env=Environment(account="111111111111", region="eu-west-1"))
+    sg = ec2.SecurityGroup(stack, "Jobs", vpc=imported_infra(stack).vpc, allow_all_outbound=True, description="j")
+    for _, port in [r for r in TCP + IPSEC if r[0] == "ingress"]:
+        sg.add_ingress_rule(sg, port, "between members")
+    assert missing_peer_rules([sg], encrypted=True) == ([], [])
+    assert missing_peer_rules(
+        [sg, ec2.SecurityGroup.from_security_group_id(stack, "Imp", "sg-0123")], encrypted=True
+    ) == (
+        [],
+        ["Open/Imp"],
+    )
 
 
 def test_a_single_instance_step_needs_no_peer_rules_and_a_parameter_count_is_checked() -> None:

@@ -190,7 +190,9 @@ def _rules_of(groups: Sequence[ec2.CfnSecurityGroup]) -> list[tuple[str, dict[st
             if Stack.of(g) is not stack:
                 continue
             for direction, prop in (("ingress", g.security_group_ingress), ("egress", g.security_group_egress)):
-                for rule in stack.resolve(prop) or []:
+                for raw in stack.resolve(prop) or []:
+                    # Inline rules resolve with the L1 struct's camelCase keys before rendering.
+                    rule = {k[:1].upper() + k[1:]: v for k, v in raw.items()}
                     peer = rule.get("SourceSecurityGroupId") or rule.get("DestinationSecurityGroupId")
                     open_egress = direction == "egress" and rule.get("CidrIp") == "0.0.0.0/0"
                     if open_egress or (peer is not None and json.dumps(peer, sort_keys=True) in peers):
