@@ -401,6 +401,25 @@ def _one_rule_pipeline(region: str | None) -> tuple[App, Stack]:
     return app, stack
 
 
+#: AWS's developer-guide table "Account IDs for Built-in Rules Container Images by AWS Region"
+#: (debugger-docker-images-rules): a second source for the table generated from the SDK's debugger.json.
+DOCUMENTED_RULE_ACCOUNTS = {
+    "ap-east-1": "199566480951", "ap-northeast-1": "430734990657", "ap-northeast-2": "578805364391",
+    "ap-south-1": "904829902805", "ap-southeast-1": "972752614525", "ap-southeast-2": "184798709955",
+    "ca-central-1": "519511493484", "cn-north-1": "618459771430", "cn-northwest-1": "658757709296",
+    "eu-central-1": "482524230118", "eu-north-1": "314864569078", "eu-west-1": "929884845733",
+    "eu-west-2": "250201462417", "eu-west-3": "447278800020", "me-south-1": "986000313247",
+    "sa-east-1": "818342061345", "us-east-1": "503895931360", "us-east-2": "915447279597",
+    "us-west-1": "685455198987", "us-west-2": "895741380848", "us-gov-west-1": "515509971035",
+}  # fmt: skip
+
+
+def test_the_generated_rule_registries_agree_with_the_developer_guide() -> None:
+    assert {r: DEBUGGER_ACCOUNTS[r] for r in DOCUMENTED_RULE_ACCOUNTS} == DOCUMENTED_RULE_ACCOUNTS
+    # The SDK lists three regions the guide's table does not.
+    assert set(DEBUGGER_ACCOUNTS) - set(DOCUMENTED_RULE_ACCOUNTS) == {"af-south-1", "ap-northeast-3", "eu-south-1"}
+
+
 def test_a_region_without_a_rule_registry_fails_at_synth_naming_the_regions_that_have_one() -> None:
     assert "il-central-1" not in DEBUGGER_ACCOUNTS
     with pytest.raises(ValidationError) as err:
