@@ -265,8 +265,8 @@ class TrainingJobStep(Step):
         if self.debugger is not None:
             self.debugger.validate(problems, p("debugger"))
             if self.debugger.uses_hook and self.distribution is not None and self.checkpointing:
-                # Debugger considerations: "Debugger is not available for training jobs when both the
-                # distributed training option and SageMaker checkpoints are enabled."
+                # AWS's Debugger considerations page: no Debugger for a job that is both distributed and
+                # checkpointed (debugger-considerations.html).
                 problems.add(
                     p("debugger"),
                     "tensor rules/collections",
