@@ -63,6 +63,7 @@ FAMILIES: dict[str, tuple[Source, ...]] = {
     ),
     "ModelMonitor": (Source("model-monitor", versions=("",)),),
     "Clarify": (Source("clarify", scopes=("processing",), versions=("1.0",)),),
+    "Debugger": (Source("debugger", versions=("latest",)),),
 }
 
 

@@ -2,7 +2,8 @@
 
 One place for the region data of every AWS-owned image constructs_ml resolves by itself: built-in
 algorithms (:class:`~constructs_ml.develop.ContainerImage`), the Model Monitor analyzer and the Clarify
-image (:func:`~constructs_ml.operate.monitoring_image_uri`). The tables are generated from the SageMaker
+image (:func:`~constructs_ml.operate.monitoring_image_uri`), and the Debugger rule images of training steps
+(:class:`~constructs_ml.develop.pipeline.DebuggerRule`). The tables are generated from the SageMaker
 Python SDK's ``image_uri_config`` data by ``scripts/image_accounts.py`` (the source, with the commit and
 version, is :data:`SOURCE`; the same data ships in the ``sagemaker-core`` 2.27.0 wheel).
 
@@ -21,7 +22,9 @@ Image families (the keys of :data:`IMAGE_ACCOUNTS`):
 * ``AlgorithmsB``: blazingtext, seq2seq, object-detection, image-classification;
 * ``XGBoost``: sagemaker-xgboost (0.90-1 and later) and sagemaker-scikit-learn;
 * ``ModelMonitor``: sagemaker-model-monitor-analyzer;
-* ``Clarify``: sagemaker-clarify-processing.
+* ``Clarify``: sagemaker-clarify-processing;
+* ``Debugger``: sagemaker-debugger-rules, the evaluator of Debugger's built-in rules (the SDK's
+  ``debugger.json``; the table AWS publishes as "Docker images for Debugger rules").
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ MODEL_MONITOR_ACCOUNTS: dict[str, str] = dict(IMAGE_ACCOUNTS["ModelMonitor"])
 
 #: The Clarify image (``sagemaker-clarify-processing``): region -> account.
 CLARIFY_ACCOUNTS: dict[str, str] = dict(IMAGE_ACCOUNTS["Clarify"])
+
+#: Debugger's built-in rule evaluator (``sagemaker-debugger-rules``): region -> account.
+DEBUGGER_ACCOUNTS: dict[str, str] = dict(IMAGE_ACCOUNTS["Debugger"])
 
 #: The id of the per-stack mapping of environment-agnostic stacks.
 MAPPING_ID = "ConstructsMlImageAccounts"
@@ -124,6 +130,7 @@ def image_account(scope: Construct, family: str, *, prop: str, image: str, remed
 __all__ = [
     "ALGORITHM_FAMILIES",
     "CLARIFY_ACCOUNTS",
+    "DEBUGGER_ACCOUNTS",
     "IMAGE_ACCOUNTS",
     "MAPPING_ID",
     "MODEL_MONITOR_ACCOUNTS",

@@ -159,6 +159,17 @@ def _patch_in_condition(d: dict[str, Any]) -> None:
     props["In"]["items"] = {"anyOf": props["In"]["items"]["oneOf"]}
 
 
+def _patch_training_at_scale(d: dict[str, Any]) -> None:
+    """Training jobs' ``ProfilerConfig``/``ProfilerRuleConfigurations`` (Debugger's profiler and profiling
+    rules) and ``ResourceConfig.KeepAlivePeriodInSeconds`` (managed warm pools): members of botocore's
+    ``CreateTrainingJobRequest``/``ResourceConfig`` that the SDK's estimators render; the schema's training
+    arguments forbid them. Their contents are checked against botocore (see :func:`botocore_errors`)."""
+    args = d["TrainingStep"]["properties"]["Arguments"]["properties"]
+    args["ProfilerConfig"] = {"type": "object"}
+    args["ProfilerRuleConfigurations"] = {"type": "array", "items": {"type": "object"}}
+    args["ResourceConfig"]["properties"]["KeepAlivePeriodInSeconds"] = {"$ref": "#/definitions/IntegerArgumentValue"}
+
+
 #: Every gap: (name, patch). Each patch's docstring says what the service accepts that the schema lacks.
 SCHEMA_GAPS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
     ("join", _patch_join),
@@ -170,6 +181,7 @@ SCHEMA_GAPS: tuple[tuple[str, Callable[[dict[str, Any]], None]], ...] = (
     ("app-managed", _patch_app_managed),
     ("register-model-arguments", _patch_register_model),
     ("in-condition-oneof", _patch_in_condition),
+    ("training-at-scale", _patch_training_at_scale),
 )
 
 

@@ -81,6 +81,7 @@ def _sdk_files(**overrides: dict[str, str]) -> dict[str, bytes]:
     files["sklearn"] = _sdk_file(x, scopes=("training", "inference"), version="1.2-1")
     files["model-monitor"] = _sdk_file({"eu-west-1": "468650794304"}, version="")
     files["clarify"] = _sdk_file({"eu-west-1": "131013547314"}, scopes=("processing",), version="1.0")
+    files["debugger"] = _sdk_file({"eu-west-1": "929884845733"}, version="latest")
     for name, registries in overrides.items():
         files[name.replace("_", "-")] = _sdk_file(registries)
     return files
@@ -94,6 +95,7 @@ def test_derivation_groups_families_and_leaves_out_the_legacy_xgboost_repository
     assert tables["XGBoost"] == {"eu-west-1": "141502667606"}  # version "1" (repository xgboost) is not the family
     assert tables["ModelMonitor"] == {"eu-west-1": "468650794304"}
     assert tables["Clarify"] == {"eu-west-1": "131013547314"}
+    assert tables["Debugger"] == {"eu-west-1": "929884845733"}
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,8 @@ from constructs_ml.develop import (
     ContainerImage,
     ContinuousRange,
     CreateModelStep,
+    Debugger,
+    DebuggerRule,
     DriftCheckBaselines,
     ExecutionVariables,
     FailStep,
@@ -40,6 +42,7 @@ from constructs_ml.develop import (
     S3Location,
     TrainingInput,
     TrainingPipeline,
+    TrainingStep,
     TransformStep,
     TuningObjective,
     TuningStep,
@@ -192,6 +195,21 @@ def docs() -> dict[str, dict[str, Any]]:
             )
         ],
         parameters=[ParameterInteger("Rounds")],
+        **common,
+    )
+    # Training at scale (tests/develop/test_training_scale.py has the rest): the schema's gaps it needs.
+    TrainingPipeline(
+        stack,
+        "Scale",
+        steps=[
+            TrainingStep(
+                "TrainProfiled",
+                image=ContainerImage.builtin(BuiltinAlgorithm.XGBOOST, "1.7-1"),
+                inputs=[TrainingInput("train", S3Location(infra.data, "train/"))],
+                keep_alive=Duration.minutes(10),
+                debugger=Debugger(rules=[DebuggerRule.LOSS_NOT_DECREASING, DebuggerRule.PROFILER_REPORT]),
+            )
+        ],
         **common,
     )
     template = app.synth().get_stack_by_name(stack.stack_name).template

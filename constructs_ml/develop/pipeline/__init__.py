@@ -47,6 +47,13 @@ from constructs_ml.develop.pipeline.steps_tuning import (
     TuningStep,
     TuningStrategy,
 )
+from constructs_ml.develop.pipeline.training_debugger import (
+    Debugger,
+    DebuggerRule,
+    DebuggerRuleConfig,
+    TensorCollection,
+)
+from constructs_ml.develop.pipeline.training_distribution import Distribution, DistributionStrategy, S3DataDistribution
 from constructs_ml.instance_types import InstanceType  # one instance type class for build and serve
 
 __all__ = [
@@ -59,6 +66,11 @@ __all__ = [
     "ContinuousRange",
     "CreateModelStep",
     "DatasetFormat",
+    "Debugger",
+    "DebuggerRule",
+    "DebuggerRuleConfig",
+    "Distribution",
+    "DistributionStrategy",
     "DriftCheckBaselines",
     "ExecutionVariables",
     "ExternalDefinition",
@@ -87,10 +99,12 @@ __all__ = [
     "RegisterModelStep",
     "RetryException",
     "RetryPolicy",
+    "S3DataDistribution",
     "S3Location",
     "ScalingType",
     "Step",
     "StepProperty",
+    "TensorCollection",
     "TrainingInput",
     "TrainingPipeline",
     "TrainingStep",

@@ -47,6 +47,7 @@ from constructs_ml.develop.pipeline.parameters import Parameter
 from constructs_ml.develop.pipeline.properties import S3Location
 from constructs_ml.develop.pipeline.roles import grant_job_role, grant_pipeline_role, record_contracts
 from constructs_ml.develop.pipeline.steps_base import RenderContext, ResourceAccess, Step
+from constructs_ml.develop.pipeline.training_distribution import add_network_check, multi_instance_jobs
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import PIPELINE_JOB_ROLE_PATH
@@ -322,6 +323,17 @@ class TrainingPipeline(PipelineBase):
                     "constructs-ml:pipeline-step-protection-off",
                     f"TrainingPipeline step {s.name}: {protection} is turned off.",
                 )
+        # Multi-instance jobs need all TCP (+ UDP 500 and ESP with encryption) between their instances.
+        # Typed steps and definitions produced elsewhere alike: read from the rendered definition.
+        multi = multi_instance_jobs(self.definition)
+        unreadable = add_network_check(self, self.security_groups, multi)
+        if multi and unreadable:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:pipeline-distributed-network-unverified",
+                f"TrainingPipeline steps {', '.join(n for n, _ in multi)} run several instances; the rules of "
+                f"imported security groups {', '.join(unreadable)} cannot be read at synth: make sure they allow "
+                "all TCP, UDP 500 and ESP between their members.",
+            )
         grant_job_role(self, self.job_role, access=access, artifacts=self.artifacts, key=self.encryption_key)
         grant_pipeline_role(
             self,

@@ -6,7 +6,10 @@
   KMS key for SageMaker resources only, and reads the artifact prefix (property files).
 - The **job role** (the jobs' ``RoleArn``) reads the declared inputs, reads and writes the artifact
   prefix and declared outputs, uses the KMS key, pulls the ECR images used, writes SageMaker logs and
-  metrics, and manages the ENIs of VPC jobs in the pipeline's subnets and security groups.
+  metrics, and manages the ENIs of VPC jobs in the pipeline's subnets and security groups. Debugger
+  rules run as processing jobs SageMaker starts for the training job; AWS's pages do not say under which
+  role, so with rules the job role may also write processing-job logs (an assumption, kept narrow); their
+  tensors, reports and profiles stay under the artifact prefix it already reads and writes.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.develop.pipeline.properties import S3Location
 from constructs_ml.develop.pipeline.steps_base import ResourceAccess
+from constructs_ml.develop.pipeline.training_debugger import RULE_JOBS_DOC
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import (
     KEY_DECRYPT_ACTIONS,
@@ -65,6 +69,15 @@ JOB_NAME_PATTERN: dict[str, str] = {
     "transform-job": "pipelines-*",
     "model": "pipelines-*",
 }
+
+
+#: The managed warm pools page: ``KeepAlivePeriodInSeconds`` and the ``sagemaker:KeepAlivePeriod`` condition key.
+WARM_POOLS_DOC = "https://docs.aws.amazon.com/sagemaker/latest/dg/train-warm-pools-how-to-use.html"
+
+
+def _rule_log_kinds(access: ResourceAccess) -> set[str]:
+    """Debugger rule jobs are processing jobs: their logs go to ``/aws/sagemaker/ProcessingJobs``."""
+    return {"ProcessingJobs"} if access.rule_jobs else set()
 
 
 def _unique(locations: Sequence[S3Location]) -> list[S3Location]:
@@ -142,7 +155,7 @@ def grant_job_role(
             )
         )
     repositories = sorted({arn for image in access.images if (arn := image.repository_arn(scope)) is not None})
-    kinds = sorted({_LOG_KINDS[k] for k in access.job_kinds if k in _LOG_KINDS})
+    kinds = sorted({_LOG_KINDS[k] for k in access.job_kinds if k in _LOG_KINDS} | _rule_log_kinds(access))
     for statement in workload_statements(scope, log_kinds=kinds or ("TrainingJobs",), ecr_repository_arns=repositories):
         if statement.sid in ("PullImages", "EcrAuthorization") and not repositories:
             continue
@@ -228,6 +241,15 @@ def record_contracts(
             subnets=subnet_ids,
             network_source=src.PROCESSING_VPC if kind == "ProcessingJobs" else src.TRAINING_VPC,
         )
+    if access.rule_jobs:
+        stack = Stack.of(scope)
+        group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/ProcessingJobs"
+        jobs.allows(
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            f"{group}:log-stream:contract-check",
+            why="Debugger rules run as processing jobs for the training job (assumed under its role) and log there",
+            source=RULE_JOBS_DOC,
+        )
     artifact = artifacts.bucket.arn_for_objects(f"{artifacts.prefix}contract-check/output.tar.gz")
     jobs.allows("s3:GetObject", artifact, why="steps read their predecessors' outputs", source=src.SAGEMAKER_ROLES)
     jobs.allows(
@@ -261,6 +283,14 @@ def record_contracts(
                 why=f"the pipeline starts its {kind} steps inside the platform's controls",
                 source=src.PIPELINES_ROLE,
             )
+    if access.keep_alive_seconds and "training-job" in access.job_kinds:
+        pipeline.allows(
+            "sagemaker:CreateTrainingJob",
+            sagemaker_arn(scope, "training-job", "pipelines-contract-check"),
+            context={**good, "sagemaker:KeepAlivePeriod": str(access.keep_alive_seconds)},
+            why="training steps keep their instances in a managed warm pool (KeepAlivePeriodInSeconds)",
+            source=WARM_POOLS_DOC,
+        )
     pipeline.allows(
         "iam:PassRole",
         job_role.role_arn,

@@ -143,6 +143,10 @@ class ResourceAccess:
     property_files: bool = False
     shadow_endpoints: bool = False
     auto_approve: bool = False
+    #: Debugger rules run as SageMaker processing jobs under the job role (their logs).
+    rule_jobs: bool = False
+    #: The longest managed warm pool keep-alive of the training steps (0: none).
+    keep_alive_seconds: int = 0
 
 
 class Step:

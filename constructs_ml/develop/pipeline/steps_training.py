@@ -1,7 +1,11 @@
-"""Training steps: a SageMaker training job, with managed spot training and checkpoints.
+"""Training steps: a SageMaker training job, with spot, checkpoints, warm pools, Debugger and distribution.
 
 Secure by default: the job runs in the pipeline's VPC, its volume and model output are encrypted with
-the pipeline key, network isolation and inter-container traffic encryption are on.
+the pipeline key, network isolation and inter-container traffic encryption are on. Training at scale:
+``instance_count > 1`` with a :class:`~constructs_ml.develop.pipeline.training_distribution.Distribution`
+(the pipeline checks its security groups allow what the instances need between them), managed warm
+pools (``keep_alive``), checkpoints on the artifact prefix, and Debugger rules
+(:mod:`~constructs_ml.develop.pipeline.training_debugger`).
 
 Example::
 
@@ -36,10 +40,16 @@ from constructs_ml.develop.pipeline.steps_base import (
     validate_job_instances,
 )
 from constructs_ml.develop.pipeline.steps_processing import per_execution
+from constructs_ml.develop.pipeline.training_debugger import Debugger
+from constructs_ml.develop.pipeline.training_distribution import Distribution, S3DataDistribution, is_multi_instance
 from constructs_ml.errors import Problems
 
 #: Longest training run the service accepts (28 days).
 MAX_TRAINING_SECONDS = 28 * 24 * 3600
+#: Longest managed warm pool keep-alive the API accepts (botocore ``KeepAlivePeriodInSeconds``).
+MAX_KEEP_ALIVE_SECONDS = 21600
+#: Where the container writes checkpoints (SageMaker syncs it with the checkpoint S3 URI).
+CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints"
 
 
 @dataclass(frozen=True)
@@ -121,10 +131,15 @@ class TrainingJobStep(Step):
         use_spot_instances: bool = False,
         max_wait: Duration | None = None,
         checkpoints: S3Location | None = None,
+        checkpointing: bool | None = None,
+        checkpoint_local_path: str = CHECKPOINT_LOCAL_PATH,
         output: S3Location | None = None,
         metric_definitions: Sequence[MetricDefinition] = (),
         network_isolation: bool = True,
         inter_container_encryption: bool = True,
+        distribution: Distribution | None = None,
+        keep_alive: Duration | None = None,
+        debugger: Debugger | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name, **kwargs)
@@ -138,6 +153,13 @@ class TrainingJobStep(Step):
         self.use_spot_instances = use_spot_instances
         self.max_wait = max_wait
         self.checkpoints = checkpoints
+        self.checkpointing = (
+            checkpointing if checkpointing is not None else (use_spot_instances or checkpoints is not None)
+        )
+        self.checkpoint_local_path = checkpoint_local_path
+        self.distribution = distribution
+        self.keep_alive = keep_alive
+        self.debugger = debugger
         self.output_location = output
         self.metric_definitions = list(metric_definitions)
         self.network_isolation = network_isolation
@@ -150,17 +172,25 @@ class TrainingJobStep(Step):
     def checkpoint_location(self, ctx: RenderContext) -> S3Location:
         return self.checkpoints or ctx.output_location(self.name, "checkpoints")
 
+    @property
+    def multi_instance(self) -> bool:
+        """More than one instance (or a pipeline parameter that may say so at run time)."""
+        return is_multi_instance(self.instance_count)
+
     def job_definition(self, ctx: RenderContext) -> dict[str, Any]:
         """The training job request (CreateTrainingJob without the name the pipeline assigns)."""
         algorithm: dict[str, Any] = {"TrainingImage": self.image.bind(ctx.scope), "TrainingInputMode": "File"}
         if self.metric_definitions:
             algorithm["MetricDefinitions"] = [m.to_definition() for m in self.metric_definitions]
         stopping: dict[str, Any] = {"MaxRuntimeInSeconds": seconds(self.max_runtime)}
+        resources = job_instances(ctx, self.instance_type, self.instance_count, self.volume_size_gb)
+        if self.keep_alive is not None:
+            resources["KeepAlivePeriodInSeconds"] = seconds(self.keep_alive)
         job: dict[str, Any] = {
             "AlgorithmSpecification": algorithm,
             "RoleArn": ctx.role_arn,
             "OutputDataConfig": {"S3OutputPath": self.model_output(ctx).uri, "KmsKeyId": ctx.key_arn},
-            "ResourceConfig": job_instances(ctx, self.instance_type, self.instance_count, self.volume_size_gb),
+            "ResourceConfig": resources,
             "StoppingCondition": stopping,
             "VpcConfig": ctx.vpc_config(),
             "EnableNetworkIsolation": self.network_isolation,
@@ -169,13 +199,13 @@ class TrainingJobStep(Step):
         }
         if self.inputs:
             job["InputDataConfig"] = [i.to_definition() for i in self.inputs]
-        if self.use_spot_instances:
-            if self.max_wait is not None:
-                stopping["MaxWaitTimeInSeconds"] = seconds(self.max_wait)
+        if self.use_spot_instances and self.max_wait is not None:
+            stopping["MaxWaitTimeInSeconds"] = seconds(self.max_wait)
+        if self.checkpointing:
             # One checkpoint prefix per execution: a retried job resumes, a new execution starts fresh.
             job["CheckpointConfig"] = {
                 "S3Uri": render_value(per_execution(self.checkpoint_location(ctx))),
-                "LocalPath": "/opt/ml/checkpoints",
+                "LocalPath": self.checkpoint_local_path,
             }
         return job
 
@@ -211,9 +241,49 @@ class TrainingJobStep(Step):
                 "only with use_spot_instances=True",
                 what="is only valid for managed spot training",
             )
+        if self.checkpoints is not None and self.checkpointing is False:
+            problems.add(p("checkpoints"), self.checkpoints.uri, "not set with checkpointing=False", what="is unused")
+        problems.require(
+            self.checkpoint_local_path.startswith("/") and len(self.checkpoint_local_path) <= 4096,
+            p("checkpoint_local_path"),
+            self.checkpoint_local_path,
+            "an absolute path in the container",
+        )
+        if self.keep_alive is not None:
+            problems.require_range(p("keep_alive (s)"), self.keep_alive.to_seconds(), 1, MAX_KEEP_ALIVE_SECONDS)
+        for i, channel in enumerate(self.inputs):
+            problems.require_one_of(p(f"inputs[{i}].distribution"), channel.distribution, S3DataDistribution.ALL)
+        if self.distribution is not None:
+            self.distribution.validate(problems, p("distribution"))
+            problems.require(
+                self.multi_instance,
+                p("distribution"),
+                self.distribution.strategy.name,
+                f"with instance_count > 1 (got instance_count {self.instance_count})",
+                what="needs several instances",
+            )
+        if self.debugger is not None:
+            self.debugger.validate(problems, p("debugger"))
+            if self.debugger.uses_hook and self.distribution is not None and self.checkpointing:
+                # AWS's Debugger considerations page: no Debugger for a job that is both distributed and
+                # checkpointed (debugger-considerations.html).
+                problems.add(
+                    p("debugger"),
+                    "tensor rules/collections",
+                    "",
+                    what=(
+                        "cannot save tensors in a distributed job with checkpoints (AWS: Debugger is not available "
+                        "when both distributed training and checkpoints are enabled); keep profiling rules only, "
+                        "or turn checkpointing off"
+                    ),
+                )
 
     def collect(self, access: ResourceAccess) -> None:
         access.job_kinds.add("training-job")
+        if self.debugger is not None and self.debugger.rules:
+            access.rule_jobs = True
+        if self.keep_alive is not None:
+            access.keep_alive_seconds = max(access.keep_alive_seconds, seconds(self.keep_alive))
         access.images.append(self.image)
         access.reads.extend(i.source for i in self.inputs if isinstance(i.source, S3Location))
         for loc in (self.output_location, self.checkpoints):
@@ -222,9 +292,12 @@ class TrainingJobStep(Step):
                 access.reads.append(loc)
 
     def disabled_protections(self) -> list[str]:
-        return job_protections_off(
+        off = job_protections_off(
             network_isolation=self.network_isolation, inter_container_encryption=self.inter_container_encryption
         )
+        if self.use_spot_instances and not self.checkpointing:
+            off.append("checkpoints with managed spot training (an interrupted job starts over)")
+        return off
 
 
 class TrainingStep(TrainingJobStep):
@@ -244,11 +317,23 @@ class TrainingStep(TrainingJobStep):
             >= ``max_runtime``, and checkpoints are kept (one prefix per execution) so an interrupted job
             resumes.
         max_wait: with spot: how long to wait for spot capacity plus run time.
-        checkpoints: where checkpoints go with spot: ``<artifacts>/<step>/checkpoints/<execution id>``.
+        checkpoints: where checkpoints go: ``<artifacts>/<step>/checkpoints/<execution id>``.
+        checkpointing: sync ``checkpoint_local_path`` with ``checkpoints`` (``CheckpointConfig``): on with spot
+            or when ``checkpoints`` is given, off otherwise. Spot without checkpoints is allowed but warned:
+            AWS advises checkpoints with spot, since an interrupted job otherwise starts over.
+        checkpoint_local_path: where the container writes checkpoints: ``/opt/ml/checkpoints``.
         output: where model artifacts go: ``<artifacts>/<step>/model/`` (each job writes below its name).
         metric_definitions: metrics parsed from the log (built-in algorithms emit their own): none.
         network_isolation: no network access from the container: on (turning it off is a warning).
         inter_container_encryption: encrypt traffic between instances: on (off is a warning).
+        distribution: how a framework image spreads training over ``instance_count > 1`` instances
+            (``Distribution.torch_distributed()``, ``Distribution.mpi(...)``): none. A multi-instance step
+            makes the pipeline check, at synth, that its security groups allow all TCP, UDP 500 and ESP
+            between their members (:mod:`~constructs_ml.develop.pipeline.training_distribution`).
+        keep_alive: keep the instances in a managed warm pool this long after the job (billed while
+            kept; a later job with the same settings starts on them): none.
+        debugger: Debugger rules, hook and profiler (:class:`~constructs_ml.develop.pipeline.Debugger`):
+            none (no Debugger member in the request).
         **kwargs: ``display_name``, ``description``, ``depends_on``, ``retry_policies``, ``cache``.
     """
 
@@ -269,12 +354,23 @@ class TrainingStep(TrainingJobStep):
 
     def arguments(self, ctx: RenderContext) -> dict[str, Any]:
         job = self.job_definition(ctx)
-        if self.hyperparameters:
-            job["HyperParameters"] = {k: hyperparameter_value(v) for k, v in self.hyperparameters.items()}
+        hyperparameters = {k: hyperparameter_value(v) for k, v in self.hyperparameters.items()}
+        if self.distribution is not None:
+            hyperparameters = {**self.distribution.hyperparameters(self.instance_type), **hyperparameters}
+        if hyperparameters:
+            job["HyperParameters"] = hyperparameters
+        if self.debugger is not None:
+            job.update(
+                self.debugger.arguments(
+                    ctx.scope, step=self.name, output_of=lambda name: ctx.output_location(self.name, name)
+                )
+            )
         return job
 
 
 __all__ = [
+    "CHECKPOINT_LOCAL_PATH",
+    "MAX_KEEP_ALIVE_SECONDS",
     "MAX_TRAINING_SECONDS",
     "MetricDefinition",
     "TrainingInput",

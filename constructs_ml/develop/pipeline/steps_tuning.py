@@ -115,7 +115,9 @@ class TuningStep(TrainingJobStep):
     """A hyperparameter tuning job over one training job definition.
 
     Takes every argument of :class:`~constructs_ml.develop.pipeline.steps_training.TrainingStep` (the
-    hyperparameters become the static ones) plus:
+    hyperparameters, with a ``distribution``'s, become the static ones) except ``debugger`` and
+    ``keep_alive``: a tuning job's training job definition has no Debugger members, and this library
+    offers managed warm pools on training steps only. Plus:
 
     Args:
         objective: the metric to optimise.
@@ -175,8 +177,11 @@ class TuningStep(TrainingJobStep):
 
     def arguments(self, ctx: RenderContext) -> dict[str, Any]:
         job = self.job_definition(ctx)
-        if self.hyperparameters:
-            job["StaticHyperParameters"] = {k: hyperparameter_value(v) for k, v in self.hyperparameters.items()}
+        static = {k: hyperparameter_value(v) for k, v in self.hyperparameters.items()}
+        if self.distribution is not None:
+            static = {**self.distribution.hyperparameters(self.instance_type), **static}
+        if static:
+            job["StaticHyperParameters"] = static
         ranges: dict[str, list[dict[str, Any]]] = {}
         for r in self.ranges:
             key = {
@@ -209,6 +214,17 @@ class TuningStep(TrainingJobStep):
     def validate(self, scope: Construct, problems: Problems) -> None:
         super().validate(scope, problems)
         p = self.prop
+        if self.debugger is not None:
+            problems.add(
+                p("debugger"), "Debugger(...)", "", what="is not supported on a Tuning step (use a TrainingStep)"
+            )
+        if self.keep_alive is not None:
+            problems.add(
+                p("keep_alive"),
+                self.keep_alive.to_seconds(),
+                "",
+                what="is not supported on a Tuning step (managed warm pools: TrainingStep only)",
+            )
         problems.require_one_of(p("strategy"), self.strategy, TuningStrategy.ALL)
         problems.require_one_of(p("objective.type"), self.objective.type, ("Maximize", "Minimize"))
         problems.require(bool(self.ranges), p("ranges"), self.ranges, "at least one range")
