@@ -49,7 +49,16 @@ from constructs_ml.serve import (
     EndpointConfig,
     Model,
 )
-from constructs_ml.studio import MlflowTrackingServer, StudioDomain, StudioLifecycleConfig, UserProfile
+from constructs_ml.studio import (
+    CuratedHub,
+    JumpStartModel,
+    MlflowTrackingServer,
+    StudioDomain,
+    StudioImage,
+    StudioLifecycleConfig,
+    StudioSpace,
+    UserProfile,
+)
 
 __version__ = "0.1.0"
 
@@ -60,6 +69,7 @@ __all__ = [
     "ApprovedPackageRecord",
     "BatchTransform",
     "ContainerImage",
+    "CuratedHub",
     "DeployOnApproval",
     "Endpoint",
     "EndpointAlarms",
@@ -70,6 +80,7 @@ __all__ = [
     "FeatureGroup",
     "GlueFunction",
     "InstanceType",
+    "JumpStartModel",
     "ManagedPolicyRole",
     "MlDashboard",
     "MlNetwork",
@@ -89,7 +100,9 @@ __all__ = [
     "SageMakerPipelineTarget",
     "SecureBucket",
     "StudioDomain",
+    "StudioImage",
     "StudioLifecycleConfig",
+    "StudioSpace",
     "TrainingPipeline",
     "UserProfile",
     "ValidationError",
