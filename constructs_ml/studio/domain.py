@@ -27,6 +27,7 @@ from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.personas import PersonaKind
 from constructs_ml.foundation.roles import stack_arn
 from constructs_ml.studio.domain_base import StudioDomainBase, allow_source_identity, runs_by_default
+from constructs_ml.studio.domain_checks import check_hub_and_images, check_network
 from constructs_ml.studio.hub import CuratedHubBase
 from constructs_ml.studio.image import StudioImage, StudioImageBase, custom_images_by_app
 from constructs_ml.studio.lifecycle import StudioAppType, StudioLifecycleConfigBase, check_name
@@ -148,7 +149,7 @@ class StudioDomain(StudioDomainBase):
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        self._check_network(problems, network, vpc, subnets, security_groups)
+        check_network(problems, network, vpc, subnets, security_groups)
         problems.require(len(personas) >= 1, "personas", list(personas), "at least one StudioPersona")
         problems.unique("personas", [p.name for p in personas])
         for p in personas:
@@ -185,7 +186,7 @@ class StudioDomain(StudioDomainBase):
             problems.require(
                 len(defaults) <= 1, "lifecycle_configs", defaults, f"at most one default {app_type.value} config"
             )
-        self._check_hub_and_images(problems, curated_hub, custom_images, hidden_ml_tools)
+        check_hub_and_images(problems, curated_hub, custom_images, hidden_ml_tools)
         problems.raise_if_any()
 
         stack = Stack.of(self)
@@ -193,7 +194,7 @@ class StudioDomain(StudioDomainBase):
         self.auth = auth
         self.network = network
         the_vpc = network.vpc if network is not None else vpc
-        assert the_vpc is not None  # checked by _check_network
+        assert the_vpc is not None  # checked by check_network
         self.vpc: ec2.IVpc = the_vpc
         self.subnets: list[ec2.ISubnet] = list(network.subnets if network is not None else subnets or [])
         self.security_groups: list[ec2.ISecurityGroup] = list(
@@ -349,62 +350,6 @@ class StudioDomain(StudioDomainBase):
         if images:
             out["CustomImages"] = images
         return out
-
-    def _check_hub_and_images(
-        self,
-        problems: Problems,
-        curated_hub: CuratedHubBase | None,
-        custom_images: Sequence[StudioImageBase],
-        hidden_ml_tools: Sequence[StudioMlTool] | None,
-    ) -> None:
-        for t in hidden_ml_tools or ():
-            problems.require(isinstance(t, StudioMlTool), "hidden_ml_tools", t, "StudioMlTool values")
-        if curated_hub is not None and hidden_ml_tools is not None:
-            problems.require(
-                StudioMlTool.JUMP_START not in hidden_ml_tools,
-                "hidden_ml_tools",
-                "JumpStart",
-                "JumpStart shown when a curated_hub is given (the hub is browsed in JumpStart)",
-                what="hides JumpStart, where users would browse the curated_hub",
-            )
-        for img in custom_images:
-            problems.require(isinstance(img, StudioImageBase), "custom_images", img, "StudioImage objects")
-        problems.unique("custom_images", [i.image_name for i in custom_images if isinstance(i, StudioImageBase)])
-        problems.require(len(custom_images) <= 30, "custom_images", len(custom_images), "at most 30 images")
-
-    def _check_network(
-        self,
-        problems: Problems,
-        network: MlNetwork | None,
-        vpc: ec2.IVpc | None,
-        subnets: Sequence[ec2.ISubnet] | None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None,
-    ) -> None:
-        if not problems.exclusive("network", network, "vpc", vpc):
-            return
-        if network is None and vpc is None:
-            problems.add("network", None, "an MlNetwork, or vpc and subnets", what="is required (or vpc and subnets)")
-            return
-        if vpc is not None:
-            problems.require(subnets is not None, "subnets", subnets, "the private subnets of vpc")
-            problems.require(bool(security_groups), "security_groups", security_groups, "at least one security group")
-        chosen = list(network.subnets if network is not None else subnets or [])
-        the_vpc = network.vpc if network is not None else vpc
-        assert the_vpc is not None
-        problems.require(len(chosen) >= 2, "subnets", [s.node.path for s in chosen], "at least two subnets")
-        public_ids = [s.subnet_id for s in the_vpc.public_subnets]
-        public = [s.node.path for s in chosen if s.subnet_id in public_ids or isinstance(s, ec2.PublicSubnet)]
-        problems.require(
-            not public,
-            "subnets",
-            public,
-            "private subnets (a VpcOnly domain on public subnets would give apps a route to the internet)",
-            what="must not be public subnets with AppNetworkAccessType VpcOnly",
-        )
-        if security_groups is not None:
-            problems.require(
-                1 <= len(security_groups) <= 5, "security_groups", len(security_groups), "1..5 security groups"
-            )
 
     # -- users and MLflow ---------------------------------------------------------------------------
 
