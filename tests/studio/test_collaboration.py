@@ -74,6 +74,7 @@ def synth() -> tuple[GovernedSynth, Foundation, Foundation, dict[str, Any]]:
         app_type=ImageAppType.KERNEL_GATEWAY,
         kernel=KernelSpec("python3", "Team Python 3"),
         description="Team kernel image",
+        repository_key=c.keys.data,
         guardrail=c.personas.guardrail.policy,
     )
     domain = StudioDomain(
@@ -370,3 +371,10 @@ def test_a_shared_space(collab: Template, objs: dict[str, Any]) -> None:
         "CodeEditorAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}},
     }
     assert {"Key": "team", "Value": "churn"} in props["Tags"]
+
+
+def test_an_encrypted_repositorys_key_is_used_only_through_ecr(collab: Template, objs: dict[str, Any]) -> None:
+    statements = statements_for_role(collab, objs["kernel"].image_role)
+    (decrypt,) = [s for s in statements if "kms:Decrypt" in as_list(s["Action"])]
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "ecr.eu-west-1.amazonaws.com"}}
+    assert not any("kms:Decrypt" in as_list(s["Action"]) for s in statements_for_role(collab, objs["lab"].image_role))
