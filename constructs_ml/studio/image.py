@@ -112,7 +112,9 @@ class StudioImage(StudioImageBase):
         environment: with JupyterLab: environment variables (at most 25): none.
         uid / gid: with KernelGateway: the POSIX user and group apps run as: 1000 / 100 (Studio's defaults).
         mount_path: with KernelGateway: where the user's home volume is mounted: ``/home/sagemaker-user``.
-        repository_key: the KMS key the repository is encrypted with, if not AES-256: none.
+        repository_key: the KMS key the repository is encrypted with, if not AES-256: none. Its key policy
+            must let this role use it through ECR (the platform's own keys admit only their listed services;
+            the workload contract check reports it when the key policy refuses).
         image_name: the SageMaker image name: derived from the construct path.
         description: what the image is for and who maintains it (reviewers read it; AWS Config
             ``sagemaker-image-description``): required, 1..512 characters.

@@ -12,8 +12,9 @@ from typing import Any
 
 import botocore.session
 import pytest
-from aws_cdk import Stack, Tags
+from aws_cdk import RemovalPolicy, Stack, Tags
 from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_kms as kms
 from botocore.validate import ParamValidator
 
 from constructs_ml.contracts import check_assembly
@@ -56,6 +57,8 @@ def synth() -> tuple[GovernedSynth, Foundation, Foundation, dict[str, Any]]:
     )
     hub.grant_manage_content(c.personas.role(PersonaKind.PLATFORM_ADMIN))
     repo = ecr.Repository.from_repository_name(c.stack, "Repo", "platform/studio")
+    # The repository's own key (its default policy leaves use to IAM); the platform data key would refuse ECR.
+    repo_key = kms.Key(c.stack, "RepoKey", enable_key_rotation=True, removal_policy=RemovalPolicy.RETAIN)
     lab = StudioImage(
         c.stack,
         "LabImage",
@@ -74,7 +77,7 @@ def synth() -> tuple[GovernedSynth, Foundation, Foundation, dict[str, Any]]:
         app_type=ImageAppType.KERNEL_GATEWAY,
         kernel=KernelSpec("python3", "Team Python 3"),
         description="Team kernel image",
-        repository_key=c.keys.data,
+        repository_key=repo_key,
         guardrail=c.personas.guardrail.policy,
     )
     domain = StudioDomain(
