@@ -64,6 +64,25 @@ PUBLIC_HUB_BROWSE_ACTIONS: tuple[str, ...] = (
     "sagemaker:ListHubContentVersions",
 )
 
+#: Regions where curated private hubs are generally available (AWS admin guide for private model hubs;
+#: il-central-1 is SDK-only and left out: Studio cannot show it).
+CURATED_HUB_REGIONS: frozenset[str] = frozenset(
+    {
+        "us-east-1",
+        "us-east-2",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-northeast-1",
+        "ap-northeast-2",
+        "ap-south-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+    }
+)
+#: The admin guide for private hubs: supported regions, prerequisites.
+CURATED_HUBS_ADMIN = "https://docs.aws.amazon.com/sagemaker/latest/dg/jumpstart-curated-hubs-admin-guide.html"
+
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 _MODEL_ID = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}")
 _VERSION = re.compile(r"\d{1,4}\.\d{1,4}\.\d{1,4}")
@@ -325,6 +344,13 @@ class CuratedHub(CuratedHubBase):
         )
         self.resource.apply_removal_policy(removal_policy)
         self.storage_bucket = storage_bucket
+        region = Stack.of(self).region
+        if not Token.is_unresolved(region) and region not in CURATED_HUB_REGIONS:
+            Annotations.of(self).add_warning_v2(
+                "constructs-ml:curated-hub-region-unsupported",
+                f"CuratedHub: curated private hubs are not generally available in {region} (supported: "
+                f"{', '.join(sorted(CURATED_HUB_REGIONS))}; see {CURATED_HUBS_ADMIN}).",
+            )
         stack = Stack.of(self)
         for model, request in zip(self.models, self.content_reference_requests(), strict=True):
             CfnOutput(

@@ -253,6 +253,20 @@ class StudioImage(StudioImageBase):
         self.image_version_arn = self.version.attr_image_version_arn
         self.app_image_config_arn = self.app_image_config.attr_app_image_config_arn
 
+    @classmethod
+    def from_image_name(
+        cls,
+        scope: Construct,
+        construct_id: str,
+        image_name: str,
+        *,
+        app_image_config_name: str | None = None,
+        app_type: ImageAppType = ImageAppType.JUPYTER_LAB,
+    ) -> StudioImageBase:
+        """An existing SageMaker image and app image config (the config named like the image unless given),
+        to offer to a domain's users with ``StudioDomain(custom_images=[...])``."""
+        return _imported_image(scope, construct_id, image_name, app_image_config_name or image_name, app_type)
+
     def _check(
         self,
         problems: Problems,
@@ -333,6 +347,22 @@ class StudioImage(StudioImageBase):
                 why="the repository is encrypted with a KMS key",
                 source=ECR_PULL,
             )
+
+
+def _imported_image(
+    scope: Construct, construct_id: str, image_name: str, app_image_config_name: str, app_type: ImageAppType
+) -> StudioImageBase:
+    problems = Problems(f"{scope.node.path}/{construct_id}")
+    for prop, value in (("image_name", image_name), ("app_image_config_name", app_image_config_name)):
+        if not Token.is_unresolved(value):
+            problems.require(bool(_IMAGE_NAME.fullmatch(value)), prop, value, "1..63 letters, digits, hyphens and dots")
+    problems.require(isinstance(app_type, ImageAppType), "app_type", app_type, "an ImageAppType")
+    problems.raise_if_any()
+    imported = StudioImageBase(scope, construct_id)
+    imported.image_name = image_name
+    imported.app_image_config_name = app_image_config_name
+    imported.app_type = app_type
+    return imported
 
 
 def custom_images_by_app(images: Sequence[StudioImageBase]) -> dict[str, list[dict[str, Any]]]:

@@ -6,7 +6,9 @@ import itertools
 from typing import Any
 
 import pytest
+from aws_cdk import App, Environment, Stack
 from aws_cdk import aws_ecr as ecr
+from aws_cdk.assertions import Annotations, Match
 
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import PersonaKind
@@ -200,3 +202,34 @@ def test_space_names_are_unique_in_a_domain(owned: StudioDomain) -> None:
 def test_a_space_owner_name_is_checked(owned: StudioDomain) -> None:
     with pytest.raises(ValidationError, match=r"owner must be 1\.\.63 letters"):
         owned.add_space("nameless", owner="not a name")
+
+
+# -- imports and regions -----------------------------------------------------------------------------
+
+
+def test_an_imported_image_is_offered_by_name(f: Foundation) -> None:
+    img = StudioImage.from_image_name(
+        f.stack,
+        uid("Existing"),
+        "org-kernel",
+        app_image_config_name="org-kernel-config",
+        app_type=ImageAppType.KERNEL_GATEWAY,
+    )
+    assert img.custom_image_entry() == {"ImageName": "org-kernel", "AppImageConfigName": "org-kernel-config"}
+    d = domain(f, custom_images=[img])
+    assert d.custom_images == [img]
+
+
+def test_an_imported_image_name_is_checked(f: Foundation) -> None:
+    with pytest.raises(ValidationError, match=r"image_name must be 1\.\.63 letters, digits, hyphens and dots"):
+        StudioImage.from_image_name(f.stack, uid("Existing"), "bad name")
+
+
+def test_a_hub_outside_the_supported_regions_warns() -> None:
+    stack = Stack(App(), "Far", env=Environment(account="111111111111", region="sa-east-1"))
+    CuratedHub(stack, "Hub", description="approved models")
+    near = Stack(App(), "Near", env=Environment(account="111111111111", region="eu-west-1"))
+    CuratedHub(near, "Hub", description="approved models")
+    warning = Match.string_like_regexp("curated private hubs are not generally available in sa-east-1")
+    Annotations.from_stack(stack).has_warning("/Far/Hub", warning)
+    Annotations.from_stack(near).has_no_warning("*", Match.string_like_regexp("curated private hubs"))
