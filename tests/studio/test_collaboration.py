@@ -18,7 +18,7 @@ from aws_cdk import aws_kms as kms
 from botocore.validate import ParamValidator
 
 from constructs_ml.contracts import check_assembly
-from constructs_ml.foundation import PersonaKind
+from constructs_ml.foundation import PermissionsBoundary, PersonaKind, apply_permissions_boundary
 from constructs_ml.studio import (
     AppInstanceType,
     CuratedHub,
@@ -41,6 +41,8 @@ PUBLIC_HUB = "hub/SageMakerPublicHub"
 def synth() -> tuple[GovernedSynth, Foundation, Foundation, dict[str, Any]]:
     app = new_app()
     c = foundation(app, "Collab")
+    boundary = PermissionsBoundary(c.stack, "Boundary")  # contracts then hold under the platform's ceiling
+    apply_permissions_boundary(c.stack, boundary.policy)
     hub = CuratedHub(
         c.stack,
         "Hub",
@@ -188,6 +190,11 @@ def test_every_contract_is_honoured(synth: tuple[GovernedSynth, Foundation, Foun
     assert report.ok, "\n".join(str(f) for f in report.findings)
     image_roles = [r for r in report.roles if "Image/Role" in r]
     assert len(image_roles) == 2, report.roles
+
+
+def test_every_role_of_the_collaboration_stack_has_the_boundary(collab: Template) -> None:
+    roles = {k: r for k, r in resources_of(collab, "AWS::IAM::Role").items() if not k.startswith("Custom")}
+    assert roles and all("PermissionsBoundary" in r["Properties"] for r in roles.values())
 
 
 # -- the curated hub ---------------------------------------------------------------------------------
