@@ -56,7 +56,16 @@ if TYPE_CHECKING:
         EndpointConfig,
         Model,
     )
-    from constructs_ml.studio import MlflowTrackingServer, StudioDomain, StudioLifecycleConfig, UserProfile
+    from constructs_ml.studio import (
+        CuratedHub,
+        JumpStartModel,
+        MlflowTrackingServer,
+        StudioDomain,
+        StudioImage,
+        StudioLifecycleConfig,
+        StudioSpace,
+        UserProfile,
+    )
 
 __version__ = "0.1.0"
 
@@ -67,6 +76,7 @@ _EXPORTS: dict[str, str] = {
     "ApprovedPackageRecord": "constructs_ml.serve",
     "BatchTransform": "constructs_ml.serve",
     "ContainerImage": "constructs_ml.develop",
+    "CuratedHub": "constructs_ml.studio",
     "DeployOnApproval": "constructs_ml.operate",
     "Endpoint": "constructs_ml.serve",
     "EndpointAlarms": "constructs_ml.operate",
@@ -77,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "FeatureGroup": "constructs_ml.develop",
     "GlueFunction": "constructs_ml.operate",
     "InstanceType": "constructs_ml.instance_types",
+    "JumpStartModel": "constructs_ml.studio",
     "ManagedPolicyRole": "constructs_ml.foundation",
     "MlDashboard": "constructs_ml.operate",
     "MlNetwork": "constructs_ml.foundation",
@@ -96,7 +107,9 @@ _EXPORTS: dict[str, str] = {
     "SageMakerPipelineTarget": "constructs_ml.operate",
     "SecureBucket": "constructs_ml.foundation",
     "StudioDomain": "constructs_ml.studio",
+    "StudioImage": "constructs_ml.studio",
     "StudioLifecycleConfig": "constructs_ml.studio",
+    "StudioSpace": "constructs_ml.studio",
     "TrainingPipeline": "constructs_ml.develop",
     "UserProfile": "constructs_ml.studio",
     "ValidationError": "constructs_ml.errors",
@@ -114,6 +127,7 @@ __all__ = [
     "ApprovedPackageRecord",
     "BatchTransform",
     "ContainerImage",
+    "CuratedHub",
     "DeployOnApproval",
     "Endpoint",
     "EndpointAlarms",
@@ -124,6 +138,7 @@ __all__ = [
     "FeatureGroup",
     "GlueFunction",
     "InstanceType",
+    "JumpStartModel",
     "ManagedPolicyRole",
     "MlDashboard",
     "MlNetwork",
@@ -143,7 +158,9 @@ __all__ = [
     "SageMakerPipelineTarget",
     "SecureBucket",
     "StudioDomain",
+    "StudioImage",
     "StudioLifecycleConfig",
+    "StudioSpace",
     "TrainingPipeline",
     "UserProfile",
     "ValidationError",

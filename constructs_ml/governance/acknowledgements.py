@@ -103,6 +103,8 @@ RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
+        # Studio finds private JumpStart hubs by listing them (CuratedHub.grant_read).
+        "sagemaker:ListHubs",
         *SAGEMAKER_LIST_ACTIONS,
     }
 )
@@ -480,6 +482,28 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
                 "sagemaker:DeleteApp",
                 "sagemaker:DescribeApp",
                 "sagemaker:AddTags",
+            }
+        ),
+    ),
+    "iam5-curated-hub-content": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:hub-content/*/*/*]",),
+        reason=(
+            "Hub content ARNs carry the content's type and name (hub-content/<hub>/<type>/<name>); the grant names "
+            "one curated hub's content (read, and for the platform admin add/remove model references), or the "
+            "public JumpStart models the admin reads to reference them, in this region only. Studio roles are "
+            "denied browsing the public hub itself."
+        ),
+        scope="CuratedHub.grant_read / grant_manage_content / restrict_studio_role",
+        auto=True,
+        actions=frozenset(
+            {
+                "sagemaker:DescribeHub",
+                "sagemaker:ListHubContents",
+                "sagemaker:ListHubContentVersions",
+                "sagemaker:DescribeHubContent",
+                "sagemaker:CreateHubContentReference",
+                "sagemaker:UpdateHubContentReference",
+                "sagemaker:DeleteHubContentReference",
             }
         ),
     ),

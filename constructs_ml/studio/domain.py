@@ -27,6 +27,9 @@ from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.personas import PersonaKind
 from constructs_ml.foundation.roles import stack_arn
 from constructs_ml.studio.domain_base import StudioDomainBase, allow_source_identity, runs_by_default
+from constructs_ml.studio.domain_checks import check_hub_and_images, check_network
+from constructs_ml.studio.hub import CuratedHubBase
+from constructs_ml.studio.image import StudioImage, StudioImageBase, custom_images_by_app
 from constructs_ml.studio.lifecycle import StudioAppType, StudioLifecycleConfigBase, check_name
 from constructs_ml.studio.settings import (
     FORBIDDEN_STUDIO_PERSONAS,
@@ -37,6 +40,7 @@ from constructs_ml.studio.settings import (
     NotebookSharing,
     SpaceStorage,
     StudioAuth,
+    StudioMlTool,
     StudioPersona,
     canvas_request_json,
     persona_key,
@@ -44,7 +48,8 @@ from constructs_ml.studio.settings import (
 
 if TYPE_CHECKING:
     from constructs_ml.studio.mlflow import MlflowTrackingServer, TrackingServerSize
-    from constructs_ml.studio.user_profile import UserProfile
+    from constructs_ml.studio.space import StudioSpace
+    from constructs_ml.studio.user_profile import UserProfile, UserProfileBase
 
 #: Lifecycle-config app types a domain attaches (Studio Classic types are not supported).
 SUPPORTED_LIFECYCLE_APP_TYPES = (StudioAppType.JUPYTER_LAB, StudioAppType.CODE_EDITOR)
@@ -64,7 +69,11 @@ class StudioDomain(StudioDomainBase):
     * Docker access off and notebook sharing off, or to the platform bucket with KMS (SM-04);
     * JupyterLab and Code Editor stop after an hour idle (SageMaker's built-in idle settings, see
       :class:`IdleShutdown` for why; lifecycle configs may be added too);
-    * Canvas hidden unless :class:`CanvasSettings` are given; RStudio hidden;
+    * Canvas hidden unless :class:`CanvasSettings` are given; RStudio hidden; JumpStart hidden unless a
+      :class:`CuratedHub` is given, and then its users browse that hub only (the public JumpStart hub is
+      denied to their execution roles);
+    * custom images only from the platform's ECR (:class:`StudioImage`), offered in JupyterLab (and
+      KernelGateway) settings;
     * tags propagate to the resources users create in Studio (cost and ownership attribution);
     * retained on stack deletion (users' home directories live on the domain's EFS volume).
 
@@ -100,6 +109,11 @@ class StudioDomain(StudioDomainBase):
         default_instance_type: instance type of new JupyterLab and Code Editor apps: ml.t3.medium.
         space_storage: EBS storage of private spaces: 5 GB, up to 100 GB.
         canvas: Canvas settings: Canvas hidden.
+        curated_hub: the private JumpStart hub the domain's users may browse: none, and JumpStart hidden.
+            With a hub, every persona's execution role gets :meth:`CuratedHub.restrict_studio_role`.
+        custom_images: custom images offered to users (JupyterLab and KernelGateway ``CustomImages``): none.
+        hidden_ml_tools: Studio tools hidden from the navigation pane: JumpStart when no ``curated_hub``
+            is given, otherwise none.
         presigned_url_vpc_endpoint_ids: VPC endpoints through which presigned Studio URLs may be created:
             the network's SageMaker API and Studio endpoints.
         tags: tags of the domain (propagated to Studio resources).
@@ -126,13 +140,16 @@ class StudioDomain(StudioDomainBase):
         default_instance_type: AppInstanceType = AppInstanceType.ML_T3_MEDIUM,
         space_storage: SpaceStorage = SpaceStorage(),  # noqa: B008 (frozen value object)
         canvas: CanvasSettings | None = None,
+        curated_hub: CuratedHubBase | None = None,
+        custom_images: Sequence[StudioImageBase] = (),
+        hidden_ml_tools: Sequence[StudioMlTool] | None = None,
         presigned_url_vpc_endpoint_ids: Sequence[str] | None = None,
         tags: Mapping[str, str] | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        self._check_network(problems, network, vpc, subnets, security_groups)
+        check_network(problems, network, vpc, subnets, security_groups)
         problems.require(len(personas) >= 1, "personas", list(personas), "at least one StudioPersona")
         problems.unique("personas", [p.name for p in personas])
         for p in personas:
@@ -169,6 +186,7 @@ class StudioDomain(StudioDomainBase):
             problems.require(
                 len(defaults) <= 1, "lifecycle_configs", defaults, f"at most one default {app_type.value} config"
             )
+        check_hub_and_images(problems, curated_hub, custom_images, hidden_ml_tools)
         problems.raise_if_any()
 
         stack = Stack.of(self)
@@ -176,7 +194,7 @@ class StudioDomain(StudioDomainBase):
         self.auth = auth
         self.network = network
         the_vpc = network.vpc if network is not None else vpc
-        assert the_vpc is not None  # checked by _check_network
+        assert the_vpc is not None  # checked by check_network
         self.vpc: ec2.IVpc = the_vpc
         self.subnets: list[ec2.ISubnet] = list(network.subnets if network is not None else subnets or [])
         self.security_groups: list[ec2.ISecurityGroup] = list(
@@ -187,6 +205,12 @@ class StudioDomain(StudioDomainBase):
         self.lifecycle_configs = list(lifecycle_configs)
         self.default_instance_type = default_instance_type
         self.canvas = canvas
+        self.space_storage = space_storage
+        self.curated_hub = curated_hub
+        self.custom_images = list(custom_images)
+        if hidden_ml_tools is None:
+            hidden_ml_tools = [] if curated_hub is not None else [StudioMlTool.JUMP_START]
+        self.hidden_ml_tools = list(hidden_ml_tools)
         for p in personas:
             self._personas[p.name] = p
         self.default_persona = self._personas[persona_key(default_persona)]
@@ -200,6 +224,10 @@ class StudioDomain(StudioDomainBase):
         default_role_arn = self.default_persona.role.role_arn
         sharing: Any = notebook_sharing.to_cfn() if notebook_sharing is not None else dict(SHARING_DISABLED)
         hidden = ["RStudioServerPro"] if canvas is not None else ["Canvas", "RStudioServerPro"]
+        portal: dict[str, Any] = {"HiddenAppTypes": hidden}
+        if self.hidden_ml_tools:
+            portal["HiddenMlTools"] = [t.value for t in self.hidden_ml_tools]
+        kernel_images = custom_images_by_app(self.custom_images).get("KernelGatewayAppSettings")
         user_settings: dict[str, Any] = {
             "ExecutionRole": default_role_arn,
             "SecurityGroups": self.security_group_ids_for(self.default_persona),
@@ -208,7 +236,7 @@ class StudioDomain(StudioDomainBase):
             "CodeEditorAppSettings": self.app_settings(StudioAppType.CODE_EDITOR),
             "SpaceStorageSettings": space_storage.to_cfn(),
             "StudioWebPortal": "ENABLED",
-            "StudioWebPortalSettings": {"HiddenAppTypes": hidden},
+            "StudioWebPortalSettings": portal,
         }
         space_settings: dict[str, Any] = {
             "ExecutionRole": default_role_arn,
@@ -216,6 +244,9 @@ class StudioDomain(StudioDomainBase):
             "JupyterLabAppSettings": self.app_settings(StudioAppType.JUPYTER_LAB),
             "SpaceStorageSettings": space_storage.to_cfn(),
         }
+        if kernel_images:
+            user_settings["KernelGatewayAppSettings"] = {"CustomImages": kernel_images}
+            space_settings["KernelGatewayAppSettings"] = {"CustomImages": kernel_images}
         name = domain_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-")
         self.resource = sagemaker.CfnDomain(
             self,
@@ -239,6 +270,11 @@ class StudioDomain(StudioDomainBase):
         self.resource.add_property_override("DefaultUserSettings", user_settings)
         self.resource.add_property_override("DefaultSpaceSettings", space_settings)
         self.resource.apply_removal_policy(removal_policy)
+        for image in self.custom_images:
+            if isinstance(image, StudioImage):
+                # Settings name an image version and an app image config that must exist first.
+                self.resource.add_dependency(image.version)
+                self.resource.add_dependency(image.app_image_config)
         if removal_policy != RemovalPolicy.RETAIN:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:studio-domain-not-retained",
@@ -255,6 +291,8 @@ class StudioDomain(StudioDomainBase):
         for p in personas:
             allow_source_identity(self, p.role)
             self.grant_apps_and_spaces(p.grantee)
+            if curated_hub is not None:
+                curated_hub.restrict_studio_role(p.grantee)
             key.grant(p.grantee, "kms:DescribeKey")
             iam.Grant.add_to_principal(
                 grantee=p.grantee,
@@ -308,41 +346,10 @@ class StudioDomain(StudioDomainBase):
             out["AppLifecycleManagement"] = idle.to_cfn()
         if configs:
             out["LifecycleConfigArns"] = [c.lifecycle_config_arn for c in configs]
+        images = custom_images_by_app(self.custom_images).get(f"{app_type.value}AppSettings")
+        if images:
+            out["CustomImages"] = images
         return out
-
-    def _check_network(
-        self,
-        problems: Problems,
-        network: MlNetwork | None,
-        vpc: ec2.IVpc | None,
-        subnets: Sequence[ec2.ISubnet] | None,
-        security_groups: Sequence[ec2.ISecurityGroup] | None,
-    ) -> None:
-        if not problems.exclusive("network", network, "vpc", vpc):
-            return
-        if network is None and vpc is None:
-            problems.add("network", None, "an MlNetwork, or vpc and subnets", what="is required (or vpc and subnets)")
-            return
-        if vpc is not None:
-            problems.require(subnets is not None, "subnets", subnets, "the private subnets of vpc")
-            problems.require(bool(security_groups), "security_groups", security_groups, "at least one security group")
-        chosen = list(network.subnets if network is not None else subnets or [])
-        the_vpc = network.vpc if network is not None else vpc
-        assert the_vpc is not None
-        problems.require(len(chosen) >= 2, "subnets", [s.node.path for s in chosen], "at least two subnets")
-        public_ids = [s.subnet_id for s in the_vpc.public_subnets]
-        public = [s.node.path for s in chosen if s.subnet_id in public_ids or isinstance(s, ec2.PublicSubnet)]
-        problems.require(
-            not public,
-            "subnets",
-            public,
-            "private subnets (a VpcOnly domain on public subnets would give apps a route to the internet)",
-            what="must not be public subnets with AppNetworkAccessType VpcOnly",
-        )
-        if security_groups is not None:
-            problems.require(
-                1 <= len(security_groups) <= 5, "security_groups", len(security_groups), "1..5 security groups"
-            )
 
     # -- users and MLflow ---------------------------------------------------------------------------
 
@@ -373,6 +380,18 @@ class StudioDomain(StudioDomainBase):
             persona=persona,
             **options,
         )
+
+    def add_space(
+        self,
+        space_name: str,
+        *,
+        owner: UserProfileBase | str,
+        **options: Any,
+    ) -> StudioSpace:
+        """Add a space owned by ``owner`` (see :class:`StudioSpace` for ``options``); id ``Space-<name>``."""
+        from constructs_ml.studio.space import StudioSpace
+
+        return StudioSpace(self, f"Space-{space_name}", domain=self, space_name=space_name, owner=owner, **options)
 
     def add_mlflow_tracking_server(
         self,

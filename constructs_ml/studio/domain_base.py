@@ -36,6 +36,7 @@ class StudioDomainBase(Construct):
         super().__init__(scope, construct_id)
         self._personas: dict[str, StudioPersona] = {}
         self._user_names: list[str] = []
+        self._space_names: list[str] = []
         self.default_security_group_ids: list[str] = []
 
     # -- personas and users -------------------------------------------------------------------------
@@ -59,6 +60,22 @@ class StudioDomainBase(Construct):
             )
         else:
             self._user_names.append(user_profile_name)
+
+    def register_space(self, problems: Problems, space_name: str) -> None:
+        """Record a space name; a duplicate is a problem (space names are unique per domain)."""
+        if space_name in self._space_names:
+            problems.add(
+                "space_name",
+                space_name,
+                "unique in the domain",
+                what=f"must be unique in domain {self.node.path}; already used",
+            )
+        else:
+            self._space_names.append(space_name)
+
+    @property
+    def space_names(self) -> list[str]:
+        return list(self._space_names)
 
     @property
     def user_profile_names(self) -> list[str]:

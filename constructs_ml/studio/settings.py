@@ -134,6 +134,26 @@ AppInstanceType.ML_C5_XLARGE = AppInstanceType("ml.c5.xlarge")
 AppInstanceType.ML_G5_XLARGE = AppInstanceType("ml.g5.xlarge")
 
 
+class StudioMlTool(enum.Enum):
+    """Machine-learning tools of Studio's navigation pane that a domain can hide (``HiddenMlTools``)."""
+
+    DATA_WRANGLER = "DataWrangler"
+    FEATURE_STORE = "FeatureStore"
+    EMR_CLUSTERS = "EmrClusters"
+    AUTO_ML = "AutoMl"
+    EXPERIMENTS = "Experiments"
+    TRAINING = "Training"
+    MODEL_EVALUATION = "ModelEvaluation"
+    PIPELINES = "Pipelines"
+    MODELS = "Models"
+    JUMP_START = "JumpStart"
+    INFERENCE_RECOMMENDER = "InferenceRecommender"
+    ENDPOINTS = "Endpoints"
+    PROJECTS = "Projects"
+    INFERENCE_OPTIMIZATION = "InferenceOptimization"
+    HYPER_POD_CLUSTERS = "HyperPodClusters"
+
+
 @dataclass(frozen=True)
 class IdleShutdown:
     """Idle shutdown of JupyterLab and Code Editor apps, through SageMaker's built-in idle settings.
