@@ -176,8 +176,42 @@ def test_the_endpoint_role_has_the_guardrail_and_its_contract_holds(outdir: str,
     mine = {p: n for p, n in report.roles.items() if p.startswith("/Components/Assistants/Role")}
     assert mine and sum(mine.values()) >= 8
     assert not [f for f in report.findings if f.role.startswith("/Components/Assistants/Role")], report.summary()
-    ours = ("/Components/Assistants", "/Components/Summarize", "/Components/Classify")
+    ours = ("/Components/Assistants", "/Components/Summarize", "/Components/Classify", "/Components/DeploySummarize")
     assert not [r for r in report.roles_without_contract if r.startswith(ours)]
+
+
+def test_deploy_on_approval_updates_exactly_the_summarize_component(outdir: str, template: dict[str, Any]) -> None:
+    (function,) = [
+        f["Properties"]
+        for k, f in resources_of(template, "AWS::Lambda::Function").items()
+        if k.startswith("DeploySummarize")
+    ]
+    env = function["Environment"]["Variables"]
+    assert env["INFERENCE_COMPONENT_NAME"] == "assistants-summarize"
+    assert env["ENDPOINT_NAME"] == "assistants"
+    assert (env["ROLLING_BATCH_TYPE"], env["ROLLING_BATCH_SIZE"], env["WAIT_INTERVAL_SECONDS"]) == (
+        "COPY_COUNT",
+        "1",
+        "300",
+    )
+    alarms = env["ROLLBACK_ALARM_NAMES"]["Fn::Join"][1]
+    assert [a["Ref"] for a in alarms if isinstance(a, dict)] == [
+        k
+        for k in resources_of(template, "AWS::CloudWatch::Alarm")
+        if k.startswith("AssistantsComponentSummarize") and "WakeUp" not in k
+    ]
+    statements = [
+        st
+        for p in resources_of(template, "AWS::IAM::ManagedPolicy").values()
+        for st in p["Properties"]["PolicyDocument"]["Statement"]
+        if st.get("Sid") == "ReadAndUpdateTheInferenceComponent"
+    ]
+    (statement,) = statements
+    assert statement["Action"] == ["sagemaker:DescribeInferenceComponent", "sagemaker:UpdateInferenceComponent"]
+    assert statement["Resource"]["Fn::Join"][1][-1].endswith(":111111111111:inference-component/assistants-summarize")
+    report = ContractChecker(Assembly(outdir)).check()
+    assert any(p.startswith("/Components/DeploySummarize/Function/Role") for p in report.roles)
+    assert not [f for f in report.findings if f.role.startswith("/Components/DeploySummarize")], report.summary()
 
 
 # -- the guardrail and component-mode endpoint configs ---------------------------------------------
