@@ -104,17 +104,18 @@ def component_endpoint_role(
         distributed=False,
         vpc_arn=stack_arn(scope, "ec2", f"vpc/{network.vpc.vpc_id}"),
     )
+    via_sagemaker = {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}
     contract.allows(
         "kms:CreateGrant",
         key.key_arn,
-        context={"kms:GrantIsForAWSResource": "true"},
+        context={"kms:GrantIsForAWSResource": "true", **via_sagemaker},
         why="the endpoint config names a volume key: SageMaker creates a grant for the instances' volumes",
         source=src.KMS_GRANTS,
     )
     contract.denies(
         "kms:CreateGrant",
         key.key_arn,
-        context={"kms:GrantIsForAWSResource": "false"},
+        context={"kms:GrantIsForAWSResource": "false", **via_sagemaker},
         why="grants only for AWS resources (the volumes), never for a principal",
         source=src.KMS_GRANTS,
     )
