@@ -11,13 +11,13 @@ from constructs_ml.serve.components import (
     ComponentAutoscaling,
     ComponentVariant,
     ComputeRequirements,
-    EndpointComponent,
     InferenceComponent,
     RollingUpdate,
 )
 from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
 from constructs_ml.serve.endpoint import Endpoint
 from constructs_ml.serve.endpoint_base import EndpointBase, ImportedEndpoint
+from constructs_ml.serve.endpoint_component import EndpointComponent
 from constructs_ml.serve.endpoint_config import EndpointConfig
 from constructs_ml.serve.model import (
     ApprovedPackageParameter,

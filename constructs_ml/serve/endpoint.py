@@ -28,15 +28,11 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.serve.autoscaling import VariantAutoscaling
 from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements, physical_name
 from constructs_ml.serve.component_role import ComponentNetwork, component_endpoint_role
-from constructs_ml.serve.components import (
-    ComponentVariant,
-    EndpointComponent,
-    InferenceComponent,
-    validate_components,
-)
+from constructs_ml.serve.components import ComponentVariant, InferenceComponent, validate_components
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import (
     EndpointBase,
@@ -44,6 +40,7 @@ from constructs_ml.serve.endpoint_base import (
     endpoint_arn_for,
     endpoint_name_from_arn,
 )
+from constructs_ml.serve.endpoint_component import EndpointComponent
 from constructs_ml.serve.endpoint_config import EndpointConfig, validate
 from constructs_ml.serve.topic import AlarmTopic
 from constructs_ml.serve.variants import AsyncInference, DataCapture, InstanceVariant, Variant
@@ -192,7 +189,7 @@ class Endpoint(EndpointBase):
         self.component_mode = component_mode
         self.network = network
         self.execution_role: iam.IRole | None = None
-        self.role = None
+        self.role: ManagedPolicyRole | None = None
         if network is not None:
             self.role = component_endpoint_role(self, network=network, key=kms_key, guardrail=guardrail)
             self.execution_role = self.role.role

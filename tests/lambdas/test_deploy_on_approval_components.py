@@ -16,8 +16,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from deploy_on_approval import component, deploy
 from deploy_on_approval import config as config_module
-from deploy_on_approval import deploy
 from deploy_on_approval import handler as deploy_handler
 from deploy_on_approval.events import parse
 from moto import mock_aws
@@ -247,7 +247,7 @@ def test_a_component_on_another_endpoint_is_an_error(aws: Aws) -> None:
 
 def test_the_update_keeps_reservations_and_refuses_a_specification_without_them() -> None:
     config = config_module.load({**COMPONENT_ENV, "ROLLING_BATCH_TYPE": "capacity_percent", "ROLLING_BATCH_SIZE": "25"})
-    request = deploy.component_update(config, {"ModelName": "old", "ComputeResourceRequirements": COMPUTE}, "new")
+    request = component.component_update(config, {"ModelName": "old", "ComputeResourceRequirements": COMPUTE}, "new")
     assert request["Specification"] == {"ModelName": "new", "ComputeResourceRequirements": COMPUTE}
     assert request["DeploymentConfig"]["RollingUpdatePolicy"]["MaximumBatchSize"] == {
         "Type": "CAPACITY_PERCENT",
@@ -255,7 +255,7 @@ def test_the_update_keeps_reservations_and_refuses_a_specification_without_them(
     }
     assert "RuntimeConfig" not in request  # the copy count autoscaling set is kept
     with pytest.raises(RuntimeError, match="reports no ComputeResourceRequirements"):
-        deploy.component_update(config, {"ModelName": "old"}, "new")
+        component.component_update(config, {"ModelName": "old"}, "new")
 
 
 def test_bad_component_settings_are_listed_together() -> None:
