@@ -38,6 +38,14 @@ Variable                               Required  Meaning
                                                  it (see :mod:`deploy_on_approval.integrity`).
 ``METRIC_NAMESPACE``                   no        Namespace of ``ArtifactIntegrityFailures``
                                                  (default ``constructs-ml/DeployOnApproval``).
+``INFERENCE_COMPONENT_NAME``           no        An inference component of the endpoint: roll packages
+                                                 onto it (``UpdateInferenceComponent``) instead of the
+                                                 variants (:mod:`deploy_on_approval.component`).
+``ROLLING_BATCH_TYPE``                 no        Component mode: ``COPY_COUNT`` (default) or
+                                                 ``CAPACITY_PERCENT``.
+``ROLLING_BATCH_SIZE``                 no        Component mode: copies (1..1000) or percent (1..100)
+                                                 per batch (default 1); the wait between batches is
+                                                 ``WAIT_INTERVAL_SECONDS``.
 =====================================  ========  ======================================================
 
 **The deployed-package parameter (contract with the serving stack).** After ``UpdateEndpoint`` is
