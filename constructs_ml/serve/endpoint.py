@@ -41,7 +41,7 @@ from constructs_ml.serve.endpoint_base import (
     endpoint_name_from_arn,
 )
 from constructs_ml.serve.endpoint_component import EndpointComponent
-from constructs_ml.serve.endpoint_config import EndpointConfig, validate
+from constructs_ml.serve.endpoint_config import EndpointConfig, validate, validate_capture
 from constructs_ml.serve.topic import AlarmTopic
 from constructs_ml.serve.variants import AsyncInference, DataCapture, InstanceVariant, Variant
 
@@ -143,6 +143,7 @@ class Endpoint(EndpointBase):
                 "empty in component mode",
             )
             problems.require(async_inference is None, "async_inference", async_inference, "None in component mode")
+            validate_capture(problems, data_capture)
             network = ComponentNetwork.select(problems, vpc, vpc_subnets, security_groups)
         else:
             for prop, value in (("vpc", vpc), ("vpc_subnets", vpc_subnets), ("guardrail", guardrail)):

@@ -28,11 +28,13 @@ from constructs_ml.serve import (
     ComponentAutoscaling,
     ComponentVariant,
     ComputeRequirements,
+    DataCapture,
     DeploymentConfig,
     Endpoint,
     InferenceComponent,
     InstanceVariant,
     RollingUpdate,
+    S3Path,
 )
 from tests.serve.conftest import ENV, foundation
 from tests.support import cfn_lint_errors, doc_shows_example_verbatim, load_example, resources_of
@@ -346,6 +348,7 @@ def test_component_mode_needs_the_network_and_rejects_other_modes_settings(parts
             security_groups=[],
             deployment=DeploymentConfig.canary(10),
             shadow_variants=[InstanceVariant(model=model, variant_name="Shadow")],
+            data_capture=DataCapture(destination=S3Path(parts.buckets.capture.bucket, "c"), sampling_percentage=101),
         )
     text = str(err.value)
     for fragment in (
@@ -354,6 +357,7 @@ def test_component_mode_needs_the_network_and_rejects_other_modes_settings(parts
         "T/Ep: security_groups",
         "T/Ep: deployment",
         "T/Ep: shadow_variants",
+        "T/Ep: data_capture.sampling_percentage",
     ):
         assert fragment in text, (fragment, text)
 
