@@ -437,11 +437,19 @@ class DeployOnApproval(Construct):
         physical name, its rollback alarms, its rolling update and its model.
 
         Raises:
-            ValidationError: ``component`` is not one of the endpoint's components.
+            ValidationError: ``component`` is not one of the endpoint's components, or is missing for an
+                endpoint in component mode (its variants have no model to replace).
         """
         config = getattr(endpoint, "config", None)
         variants = [v for v in (getattr(config, "variants", ()) if config is not None else ()) if hasattr(v, "model")]
         component = kwargs.pop("component", None)
+        if component is None and getattr(endpoint, "component_mode", False):
+            raise ValidationError(
+                [
+                    f"{scope.node.path}/{construct_id}: component must name one of "
+                    f"{sorted(getattr(endpoint, 'components', {}))} for an endpoint in component mode (got None)"
+                ]
+            )
         if component is not None:
             hosted = getattr(endpoint, "components", {})
             if component not in hosted:

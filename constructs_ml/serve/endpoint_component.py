@@ -115,7 +115,12 @@ class EndpointComponent(Construct):
         """A metric of this component (``AWS/SageMaker`` by ``InferenceComponentName``)."""
         return component_metric(self.inference_component_name, metric_name, statistic=statistic, period=period)
 
+    def metric_invocations(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """Requests sent to the component (Sum)."""
+        return self.metric("Invocations", period=period)
+
     def metric_invocation_5xx_errors(self, period: Duration | None = None) -> cloudwatch.Metric:
+        """Requests answered with a 5xx (Sum)."""
         return self.metric("Invocation5XXErrors", period=period)
 
     def metric_model_latency(self, period: Duration | None = None) -> cloudwatch.Metric:

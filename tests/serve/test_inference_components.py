@@ -394,3 +394,27 @@ def test_explicit_rollback_alarms_replace_the_defaults(parts: Any) -> None:
         ],
     )
     assert endpoint.rollback_alarm_names == ["my-alarm"]
+
+
+def test_deploy_on_approval_needs_the_component_of_a_component_endpoint(parts: Any) -> None:
+    from aws_cdk import aws_sns as sns
+
+    from constructs_ml.operate import DeployOnApproval
+
+    endpoint = _endpoint(parts)
+    topic = sns.Topic(parts.stack, "Topic", master_key=parts.keys.messaging)
+    common: dict[str, Any] = {
+        "endpoint": endpoint,
+        "model_package_group": "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/g",
+        "execution_role": endpoint.components["A"].component.model.execution_role,
+        "vpc": parts.network.vpc,
+        "model_security_groups": [parts.network.workload_security_group],
+        "key": parts.keys.messaging,
+        "alarm_topic": topic,
+    }
+    with pytest.raises(ValidationError, match=r"T/D1: component must name one of \['A'\] for an endpoint in component"):
+        DeployOnApproval.for_endpoint(parts.stack, "D1", **common)
+    deployer = DeployOnApproval.for_endpoint(parts.stack, "D2", component="A", **common)
+    assert deployer.inference_component == endpoint.components["A"].inference_component_name
+    assert deployer.rollback_alarms == endpoint.components["A"].rollback_alarms
+    assert endpoint.components["A"].metric_invocations().metric_name == "Invocations"
