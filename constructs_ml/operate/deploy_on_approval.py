@@ -413,6 +413,17 @@ class DeployOnApproval(Construct):
             event_pattern=record_change_pattern(self.parameter_name),
         )
         self.record_change_rule.add_target(self.function.rule_target())
+        #: Component mode: a periodic check that records what the component runs (SageMaker's endpoint
+        #: state events do not cover a component's rolling update and its rollback).
+        self.component_check_rule: events.Rule | None = None
+        if inference_component is not None:
+            self.component_check_rule = events.Rule(
+                self,
+                "ComponentCheckRule",
+                description="Every 5 minutes: record the package the inference component actually runs",
+                schedule=events.Schedule.rate(Duration.minutes(5)),
+            )
+            self.component_check_rule.add_target(self.function.rule_target())
 
         self.event_bus_policies: list[events.CfnEventBusPolicy] = []
         for account in dict.fromkeys(allow_events_from_accounts):

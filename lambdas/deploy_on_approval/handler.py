@@ -177,11 +177,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                 cloudwatch=client("cloudwatch") if verifying else None,
             )
         else:
-            cause = (
-                f"endpoint event {parsed.endpoint_status}"
-                if isinstance(parsed, events.EndpointEvent)
-                else f"record {parsed.operation}"
-            )
+            if isinstance(parsed, events.EndpointEvent):
+                cause = f"endpoint event {parsed.endpoint_status}"
+            elif isinstance(parsed, events.ScheduleEvent):
+                cause = f"scheduled check of component {config.component_name}"
+            else:
+                cause = f"record {parsed.operation}"
             fields = endpoint.reconcile(
                 parsed.event_id, config, sagemaker=client("sagemaker"), ssm=client("ssm"), cause=cause
             )

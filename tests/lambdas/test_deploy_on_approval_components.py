@@ -19,10 +19,10 @@ from botocore.stub import Stubber
 from deploy_on_approval import component, deploy
 from deploy_on_approval import config as config_module
 from deploy_on_approval import handler as deploy_handler
-from deploy_on_approval.events import parse
+from deploy_on_approval.events import MalformedEvent, parse
 from moto import mock_aws
 
-from tests.lambdas.conftest import ACCOUNT, REGION, lambda_context, log_lines
+from tests.lambdas.conftest import ACCOUNT, REGION, lambda_context, load_event, log_lines
 from tests.lambdas.test_deploy_on_approval import (
     ENV,
     PARAMETER,
@@ -271,3 +271,42 @@ def test_bad_component_settings_are_listed_together() -> None:
     assert "INFERENCE_COMPONENT_NAME must be an inference component name (got 'not a name')" in text
     assert "ROLLING_BATCH_TYPE must be one of COPY_COUNT, CAPACITY_PERCENT (got 'HALF')" in text
     assert "ROLLING_BATCH_SIZE" in text
+
+
+def test_the_scheduled_check_records_what_the_component_runs_after_a_rollback(aws: Aws) -> None:
+    approve(aws, 2)
+    name = derived_name(2)
+    aws.component_is("summarize-initial")
+    aws.expect_update(name)
+    assert invoke(approval(2))["decision"] == "deployed"
+    assert aws.recorded() == package_arn(2)  # written when the update was accepted
+    aws.component_is("summarize-initial")  # the rolling update rolled back: InService on the old model
+
+    result = invoke(load_event("scheduled_event"))
+
+    assert result["decision"] == "reconciled", result
+    assert aws.recorded() == package_arn(1)
+    assert "scheduled check of component assistants-summarize" in result["reason"]
+
+
+def test_a_scheduled_check_while_the_component_updates_changes_nothing(aws: Aws) -> None:
+    aws.component_is("summarize-initial", status="Updating")
+
+    result = invoke(load_event("scheduled_event"))
+
+    assert result["decision"] == "unchanged", result
+    assert aws.recorded() == package_arn(1)
+
+
+def test_a_scheduled_event_of_another_account_is_rejected(aws: Aws) -> None:
+    event = load_event("scheduled_event")
+    event["account"] = "999999999999"
+
+    result = invoke(event)
+
+    assert result["decision"] == "rejected" and "account" in result["reason"], result
+
+
+def test_scheduled_events_are_for_component_mode_only() -> None:
+    with pytest.raises(MalformedEvent, match=r"unsupported event source/detail-type 'aws\.events'/'Scheduled Event'"):
+        parse(load_event("scheduled_event"), config_module.load(ENV))

@@ -211,6 +211,14 @@ def test_deploy_on_approval_updates_exactly_the_summarize_component(outdir: str,
     (statement,) = statements
     assert statement["Action"] == ["sagemaker:DescribeInferenceComponent", "sagemaker:UpdateInferenceComponent"]
     assert statement["Resource"]["Fn::Join"][1][-1].endswith(":111111111111:inference-component/assistants-summarize")
+    (check,) = [
+        r["Properties"]
+        for k, r in resources_of(template, "AWS::Events::Rule").items()
+        if k.startswith("DeploySummarizeComponentCheckRule")
+    ]
+    assert check["ScheduleExpression"] == "rate(5 minutes)"
+    (target,) = check["Targets"]
+    assert target["Arn"]["Fn::GetAtt"][0].startswith("DeploySummarizeFunction") and target["DeadLetterConfig"]
     report = ContractChecker(Assembly(outdir)).check()
     assert any(p.startswith("/Components/DeploySummarize/Function/Role") for p in report.roles)
     assert not [f for f in report.findings if f.role.startswith("/Components/DeploySummarize")], report.summary()
