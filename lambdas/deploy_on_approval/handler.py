@@ -56,7 +56,8 @@ is back ``IN_SERVICE`` (a "SageMaker Endpoint State Change" event routed to this
 whenever anyone else writes the parameter (a "Parameter Store Change" event), the value is reconciled
 with the package actually serving *as DescribeEndpoint reports it now* (a late event changes nothing
 while the endpoint is updating), so a blue/green rollback is recorded too, and a reset of the record
-by CloudFormation or by hand is repaired.
+by CloudFormation or by hand is repaired. In component mode (``INFERENCE_COMPONENT_NAME``) a scheduled
+rule ("Scheduled Event") triggers the same reconciliation against ``DescribeInferenceComponent``.
 So that the next ``cdk deploy`` does not silently revert the endpoint, the serving stack must take the
 model package ARN of its ``AWS::SageMaker::Model`` from this parameter *at deploy time*:
 ``ssm.StringParameter.value_for_string_parameter(scope, name)`` (a CloudFormation parameter of type
