@@ -21,10 +21,17 @@ _SKIP_MODULES = {"__future__", "typing", "constructs_ml._lazy"}
 _GENERATED = {"_EXPORTS", "__all__", "__getattr__", "__dir__"}
 
 
-def _imports(tree: ast.Module) -> dict[str, str]:
-    """name -> ``module`` (or ``module:original`` for an alias) of every re-export in ``tree``."""
+def _imports(tree: ast.Module) -> tuple[dict[str, str], list[str]]:
+    """name -> ``module`` (or ``module:original`` for an alias) of every re-export in ``tree``, and the
+    other statements under ``if TYPE_CHECKING:`` (aliases such as ``IEndpoint = EndpointBase``)."""
     found: dict[str, str] = {}
+    extra: list[str] = []
     nodes: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and ast.unparse(node.target) == "_EXPORTS" and node.value is not None:
+            found.update(ast.literal_eval(node.value))
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            extra += [ast.unparse(n) for n in node.body if not isinstance(n, ast.ImportFrom | ast.Import)]
     for node in tree.body:
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             nodes.extend(node.body)
@@ -35,7 +42,7 @@ def _imports(tree: ast.Module) -> dict[str, str]:
             for alias in node.names:
                 name = alias.asname or alias.name
                 found[name] = node.module if alias.asname in (None, alias.name) else f"{node.module}:{alias.name}"
-    return found
+    return found, extra
 
 
 def _kept(tree: ast.Module, source: str) -> tuple[str | None, list[str]]:
@@ -59,15 +66,22 @@ def _kept(tree: ast.Module, source: str) -> tuple[str | None, list[str]]:
 
 def render(sources: list[str]) -> str:
     exports: dict[str, str] = {}
+    aliases: list[str] = []
     doc: str | None = None
     kept: list[str] = []
     for i, source in enumerate(sources):
         tree = ast.parse(source)
-        exports.update(_imports(tree))
+        found, extra = _imports(tree)
+        exports.update(found)
+        aliases += [a for a in extra if a not in aliases]
         if i == 0:
             doc, kept = _kept(tree, source)
+    alias_names = {a.split("=")[0].strip() for a in aliases}
+    kept = [k for k in kept if k.split("=")[0].strip() not in alias_names]  # an eager alias moves under TYPE_CHECKING
     by_module: dict[str, list[str]] = {}
     for name, target in exports.items():
+        if name in alias_names:
+            continue
         module, _, original = target.partition(":")
         by_module.setdefault(module, []).append(f"{original} as {name}" if original else name)
     lines = [f'"""{doc}"""', ""] if doc is not None else []
@@ -82,6 +96,7 @@ def render(sources: list[str]) -> str:
     ]
     for module in sorted(by_module):
         lines.append(f"    from {module} import {', '.join(sorted(by_module[module]))}")
+    lines += [f"    {a}" for a in aliases]
     lines.append("")
     lines += kept + ([""] if kept else [])
     lines.append("_EXPORTS: dict[str, str] = {")

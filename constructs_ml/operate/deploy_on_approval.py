@@ -55,6 +55,7 @@ from constructs_ml.operate.deploy_on_approval_parts import (
     NOT_YET_APPROVED,
     GroupRef,
     approval_pattern,
+    component_environment,
     deployment_environment,
     endpoint_in_service_pattern,
     event_bus_statement,
@@ -67,10 +68,12 @@ from constructs_ml.operate.deploy_on_approval_role import (
     INTEGRITY_NAMESPACE,
     deploy_on_approval_contract,
     grant_artifact_checks,
+    grant_component_update,
     grant_deployer,
 )
 from constructs_ml.operate.glue_function import GlueFunction
-from constructs_ml.serve.common import S3Path
+from constructs_ml.serve.common import NAME_PATTERN, S3Path
+from constructs_ml.serve.components import RollingUpdate
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import EndpointBase, endpoint_arn_for
 from constructs_ml.serve.model_parts import ApprovedPackageParameter, freeze_record
@@ -150,6 +153,13 @@ class DeployOnApproval(Construct):
             artifact against the identity the register step recorded (see ``lambdas/deploy_on_approval/
             integrity.py``) and refuses it, with an ERROR log line and the ``ArtifactIntegrityFailures``
             metric and alarm, when it differs. Not verified when omitted (a warning says so).
+        inference_component: the inference component (its physical name, on ``endpoint``) that approved
+            packages roll onto, for an endpoint in component mode: none (the endpoint's variants).
+            Then the function updates that component (``UpdateInferenceComponent``: the new model, the
+            component's compute reservations and copy count kept, a rolling update with
+            ``rollback_alarms``), and may describe and update only that component.
+        rolling_update: with ``inference_component``: how the new model replaces copies: one copy at a
+            time with ``deployment``'s wait interval.
         reserved_concurrency: reserved concurrency of the function (1..1000): none, so stack creation
             works in accounts with a low concurrency quota. Two approvals handled at once still cannot
             both update the endpoint: SageMaker refuses an update while one runs, and the refused
@@ -190,6 +200,8 @@ class DeployOnApproval(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
         reserved_concurrency: int | None = None,
         package_artifacts: S3Path | None = None,
+        inference_component: str | None = None,
+        rolling_update: RollingUpdate | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         deployment = deployment or DEFAULT_DEPLOYMENT
@@ -236,6 +248,21 @@ class DeployOnApproval(Construct):
             problems.require_range("reserved_concurrency", reserved_concurrency, 1, 1000)
         if package_artifacts is not None and (why := package_artifacts.prefix_problem()) is not None:
             problems.add("package_artifacts.prefix", package_artifacts.prefix, why)
+        if inference_component is not None:
+            problems.require(
+                bool(NAME_PATTERN.match(inference_component)),
+                "inference_component",
+                inference_component,
+                "an inference component name [a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
+            )
+            problems.require(
+                not variant_names, "variant_names", list(variant_names), "omitted with inference_component"
+            )
+        elif rolling_update is not None:
+            problems.add("rolling_update", rolling_update, "omitted without inference_component")
+        if rolling_update is not None:
+            for prop, value, allowed in rolling_update.problems("rolling_update"):
+                problems.add(prop, value, allowed)
         problems.raise_if_any()
         if package_artifacts is None:
             Annotations.of(self).add_warning_v2(
@@ -307,6 +334,13 @@ class DeployOnApproval(Construct):
                     else {}
                 ),
                 **deployment_environment(deployment),
+                **(
+                    component_environment(
+                        inference_component, rolling_update or RollingUpdate(wait_interval=deployment.wait_interval)
+                    )
+                    if inference_component is not None
+                    else {}
+                ),
             },
             timeout=Duration.minutes(2),
             memory_size=256,
@@ -335,6 +369,9 @@ class DeployOnApproval(Construct):
             model_security_group_ids=[sg.security_group_id for sg in model_security_groups],
             network_isolation=network_isolation,
         )
+        self.inference_component = inference_component
+        if inference_component is not None:
+            grant_component_update(self, inference_component)
         self.package_artifacts = package_artifacts
         #: Fires when an approved package's artifact failed its check (None without ``package_artifacts``).
         self.integrity_alarm: cloudwatch.Alarm | None = None
@@ -376,6 +413,17 @@ class DeployOnApproval(Construct):
             event_pattern=record_change_pattern(self.parameter_name),
         )
         self.record_change_rule.add_target(self.function.rule_target())
+        #: Component mode: a periodic check that records what the component runs (SageMaker's endpoint
+        #: state events do not cover a component's rolling update and its rollback).
+        self.component_check_rule: events.Rule | None = None
+        if inference_component is not None:
+            self.component_check_rule = events.Rule(
+                self,
+                "ComponentCheckRule",
+                description="Every 5 minutes: record the package the inference component actually runs",
+                schedule=events.Schedule.rate(Duration.minutes(5)),
+            )
+            self.component_check_rule.add_target(self.function.rule_target())
 
         self.event_bus_policies: list[events.CfnEventBusPolicy] = []
         for account in dict.fromkeys(allow_events_from_accounts):
@@ -395,10 +443,35 @@ class DeployOnApproval(Construct):
 
         Takes from the endpoint (unless given in ``kwargs``): its rollback alarms, its blue/green
         ``deployment``, its KMS key, and the endpoint config and model names CloudFormation created,
-        so the function's read permissions name them exactly.
+        so the function's read permissions name them exactly. For an endpoint in component mode,
+        ``component="<InferenceComponent name>"`` picks the component approvals roll onto: its
+        physical name, its rollback alarms, its rolling update and its model.
+
+        Raises:
+            ValidationError: ``component`` is not one of the endpoint's components, or is missing for an
+                endpoint in component mode (its variants have no model to replace).
         """
         config = getattr(endpoint, "config", None)
-        variants = getattr(config, "variants", ()) if config is not None else ()
+        variants = [v for v in (getattr(config, "variants", ()) if config is not None else ()) if hasattr(v, "model")]
+        component = kwargs.pop("component", None)
+        if component is None and getattr(endpoint, "component_mode", False):
+            raise ValidationError(
+                [
+                    f"{scope.node.path}/{construct_id}: component must name one of "
+                    f"{sorted(getattr(endpoint, 'components', {}))} for an endpoint in component mode (got None)"
+                ]
+            )
+        if component is not None:
+            hosted = getattr(endpoint, "components", {})
+            if component not in hosted:
+                raise ValidationError(
+                    [f"{scope.node.path}/{construct_id}: component must be one of {sorted(hosted)} (got {component!r})"]
+                )
+            chosen = hosted[component]
+            kwargs.setdefault("inference_component", chosen.inference_component_name)
+            kwargs.setdefault("rollback_alarms", list(chosen.rollback_alarms))
+            kwargs.setdefault("rolling_update", chosen.component.rolling_update)
+            kwargs.setdefault("model_arns", [chosen.component.model.model_arn])
         kwargs.setdefault("rollback_alarms", list(getattr(endpoint, "rollback_alarms", [])))
         if getattr(endpoint, "deployment", None) is not None:
             kwargs.setdefault("deployment", endpoint.deployment)

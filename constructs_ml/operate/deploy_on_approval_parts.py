@@ -16,6 +16,7 @@ from constructs import Construct
 
 from constructs_ml.errors import Problems, is_token
 from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.serve.components import RollingUpdate
 from constructs_ml.serve.deployment import DeploymentConfig, TrafficRouting
 
 #: A model package group ARN (the registry may be in another account).
@@ -112,6 +113,19 @@ def deployment_environment(deployment: DeploymentConfig) -> dict[str, str]:
         env["LINEAR_STEP_PERCENT"] = str(deployment.step_percent)
     if deployment.maximum_execution_timeout is not None:
         env["MAXIMUM_EXECUTION_TIMEOUT_SECONDS"] = str(int(deployment.maximum_execution_timeout.to_seconds()))
+    return env
+
+
+def component_environment(component_name: str, rolling_update: RollingUpdate) -> dict[str, str]:
+    """The function's variables for rolling a package onto an inference component."""
+    env = {
+        "INFERENCE_COMPONENT_NAME": component_name,
+        "ROLLING_BATCH_TYPE": rolling_update.unit.value,
+        "ROLLING_BATCH_SIZE": str(rolling_update.batch_size),
+        "WAIT_INTERVAL_SECONDS": str(int(rolling_update.wait_interval.to_seconds())),
+    }
+    if rolling_update.maximum_execution_timeout is not None:
+        env["MAXIMUM_EXECUTION_TIMEOUT_SECONDS"] = str(int(rolling_update.maximum_execution_timeout.to_seconds()))
     return env
 
 

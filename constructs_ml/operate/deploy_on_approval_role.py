@@ -36,6 +36,37 @@ INTEGRITY_NAMESPACE = "constructs-ml/DeployOnApproval"
 #: AWS pages for the artifact check's calls.
 HEAD_OBJECT = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html"
 PUT_METRIC_DATA = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html"
+#: UpdateInferenceComponent: "Updates an inference component" (its model, compute and deployment config).
+UPDATE_INFERENCE_COMPONENT = (
+    "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateInferenceComponent.html"
+)
+
+
+def grant_component_update(deployer: DeployOnApproval, component_name: str) -> None:
+    """Component mode: describe and update exactly the one inference component; with its contract."""
+    stack = Stack.of(deployer)
+    base = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:inference-component"
+    component_arn = f"{base}/{component_name.lower()}"
+    deployer.function.add_to_role_policy(
+        iam.PolicyStatement(
+            sid="ReadAndUpdateTheInferenceComponent",
+            actions=["sagemaker:DescribeInferenceComponent", "sagemaker:UpdateInferenceComponent"],
+            resources=[component_arn],
+        )
+    )
+    contract = deployer.function.contract
+    contract.allows(
+        ["sagemaker:DescribeInferenceComponent", "sagemaker:UpdateInferenceComponent"],
+        component_arn,
+        why="ordering reads the model the component runs; a deployment rolls the new model onto it",
+        source=UPDATE_INFERENCE_COMPONENT,
+    )
+    contract.denies(
+        "sagemaker:UpdateInferenceComponent",
+        f"{base}/another-component",
+        why="only the configured component is updated",
+        source=UPDATE_INFERENCE_COMPONENT,
+    )
 
 
 def grant_artifact_checks(deployer: DeployOnApproval, artifacts: S3Path) -> None:

@@ -20,14 +20,19 @@ from collections.abc import Sequence
 from aws_cdk import Duration, RemovalPolicy, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.serve.autoscaling import VariantAutoscaling
-from constructs_ml.serve.common import NAME_PATTERN, S3Path, physical_name
+from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements, physical_name
+from constructs_ml.serve.component_role import ComponentNetwork, component_endpoint_role
+from constructs_ml.serve.components import ComponentVariant, InferenceComponent, validate_components
 from constructs_ml.serve.deployment import DeploymentConfig
 from constructs_ml.serve.endpoint_base import (
     EndpointBase,
@@ -35,7 +40,8 @@ from constructs_ml.serve.endpoint_base import (
     endpoint_arn_for,
     endpoint_name_from_arn,
 )
-from constructs_ml.serve.endpoint_config import EndpointConfig, validate
+from constructs_ml.serve.endpoint_component import EndpointComponent
+from constructs_ml.serve.endpoint_config import EndpointConfig, validate, validate_capture
 from constructs_ml.serve.topic import AlarmTopic
 from constructs_ml.serve.variants import AsyncInference, DataCapture, InstanceVariant, Variant
 
@@ -60,10 +66,21 @@ class Endpoint(EndpointBase):
     and deploy-on-approval's own update and CloudFormation's agree on the same model (see
     :class:`~constructs_ml.serve.ApprovedPackageParameter`).
 
+    Component mode (inference components): give :class:`ComponentVariant` variants (instances, no
+    model) and ``components`` (one :class:`InferenceComponent` per model, each with its reserved
+    compute, copies, autoscaling and rolling update), plus ``vpc`` and ``security_groups``. The
+    endpoint config then carries the VPC config and an execution role the endpoint creates (with
+    ``guardrail``), and network isolation when every model is isolated. Each component rolls a new
+    model out copy by copy and rolls back on its own 5xx and latency alarms; ``deployment``
+    (blue/green of the endpoint config) does not apply and must be omitted. Shadow variants and
+    async inference are not available in component mode; data capture is configured on the endpoint
+    config as for the other modes.
+
     Args:
         scope: parent construct.
         construct_id: construct id.
-        variants: production variants (see :class:`InstanceVariant`, :class:`ServerlessVariant`).
+        variants: production variants (see :class:`InstanceVariant`, :class:`ServerlessVariant`,
+            :class:`ComponentVariant`).
         shadow_variants: instance variants that receive a copy of the traffic (shadow tests): none.
         kms_key: the key for volumes, captured data and async results: the key of the data capture
             (or async output) bucket when that bucket's key is known (a platform bucket, or one imported
@@ -77,6 +94,11 @@ class Endpoint(EndpointBase):
         endpoint_name: physical name: derived from the construct path (lowercase).
         removal_policy: what happens to the endpoint on stack deletion: destroyed (it holds no data;
             captured data stays in the capture bucket).
+        components: component mode: the inference components (at least one): none.
+        vpc: component mode: the platform VPC (required there, rejected otherwise).
+        vpc_subnets: component mode: subnets of ``vpc`` in at least two AZs: its private subnets.
+        security_groups: component mode: the instances' security groups (at least one).
+        guardrail: component mode: the guardrail policy on the endpoint's execution role: none.
     """
 
     def __init__(
@@ -84,7 +106,7 @@ class Endpoint(EndpointBase):
         scope: Construct,
         construct_id: str,
         *,
-        variants: Sequence[Variant],
+        variants: Sequence[Variant | ComponentVariant],
         shadow_variants: Sequence[InstanceVariant] = (),
         kms_key: kms.IKey | None = None,
         data_capture: DataCapture | None = None,
@@ -93,11 +115,51 @@ class Endpoint(EndpointBase):
         alarm_topic: sns.ITopic | None = None,
         endpoint_name: str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        components: Sequence[InferenceComponent] = (),
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] = (),
+        guardrail: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        deployment = deployment or DeploymentConfig()
+        listed = variants if isinstance(variants, list | tuple) else ()  # a single variant: validate() says so
+        component_mode = bool(components) or any(isinstance(v, ComponentVariant) for v in listed)
         problems = Problems(self)
-        validate(problems, variants, shadow_variants, data_capture, async_inference)
+        network: ComponentNetwork | None = None
+        if component_mode:
+            problems.require(
+                all(isinstance(v, ComponentVariant) for v in variants) and len(variants) >= 1,
+                "variants",
+                [type(v).__name__ for v in variants],
+                "ComponentVariant variants only (at least one) with components",
+            )
+            validate_components(problems, [v for v in variants if isinstance(v, ComponentVariant)], list(components))
+            problems.require(
+                deployment is None,
+                "deployment",
+                deployment,
+                "omitted in component mode (each component rolls out with its rolling_update)",
+            )
+            problems.require(
+                not shadow_variants,
+                "shadow_variants",
+                [v.variant_name for v in shadow_variants],
+                "empty in component mode",
+            )
+            problems.require(async_inference is None, "async_inference", async_inference, "None in component mode")
+            validate_capture(problems, data_capture)
+            network = ComponentNetwork.select(problems, vpc, vpc_subnets, security_groups)
+        else:
+            for prop, value in (("vpc", vpc), ("vpc_subnets", vpc_subnets), ("guardrail", guardrail)):
+                problems.require(value is None, prop, value, "omitted outside component mode (the models carry it)")
+            problems.require(
+                not security_groups,
+                "security_groups",
+                f"{len(security_groups)} group(s)",
+                "omitted outside component mode",
+            )
+            validate(problems, variants, shadow_variants, data_capture, async_inference)  # type: ignore[arg-type]
+        deployment = deployment or DeploymentConfig()
         deployment.validate(problems)
         if endpoint_name is not None:
             problems.require(
@@ -106,7 +168,7 @@ class Endpoint(EndpointBase):
                 endpoint_name,
                 "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
             )
-        if deployment.rollback_alarms is None and isinstance(variants, list | tuple):
+        if deployment.rollback_alarms is None and not component_mode and isinstance(variants, list | tuple):
             problems.require(
                 2 * len(variants) <= 10,
                 "deployment.rollback_alarms",
@@ -131,6 +193,13 @@ class Endpoint(EndpointBase):
                 description=f"Key of endpoint {self.node.path}: volumes, captured data, async results",
             )
         self.key = kms_key
+        self.component_mode = component_mode
+        self.network = network
+        self.execution_role: iam.IRole | None = None
+        self.role: ManagedPolicyRole | None = None
+        if network is not None:
+            self.role = component_endpoint_role(self, network=network, key=kms_key, guardrail=guardrail)
+            self.execution_role = self.role.role
         self.config = EndpointConfig(
             self,
             "Config",
@@ -139,7 +208,19 @@ class Endpoint(EndpointBase):
             kms_key=kms_key,
             data_capture=data_capture,
             async_inference=async_inference,
+            execution_role=self.execution_role,
+            vpc_config=network.to_cfn() if network is not None else None,
+            network_isolation=(all(c.model.network_isolation is True for c in components) if component_mode else None),
         )
+        if self.role is not None:
+            if data_capture is not None:  # in component mode the endpoint's role writes captured data
+                capture_key = data_capture.kms_key or kms_key
+                for stmt in [
+                    *data_capture.destination.write_statements(),
+                    *kms_statements(capture_key.key_arn, encrypt=True, decrypt=True),
+                ]:
+                    self.role.add_to_policy(stmt)
+            self.config.node.add_dependency(self.role)
         self.data_capture = data_capture
         self.data_capture_path = data_capture.destination if data_capture else None
         self.async_inference = async_inference
@@ -153,7 +234,7 @@ class Endpoint(EndpointBase):
             self.alarm_topic = alarm_topic
 
         self.rollback_alarms: list[cloudwatch.IAlarm] = list(deployment.rollback_alarms or [])
-        if deployment.rollback_alarms is None and isinstance(variants, list | tuple):
+        if deployment.rollback_alarms is None and not component_mode and isinstance(variants, list | tuple):
             self.rollback_alarms = self._default_rollback_alarms(deployment)
 
         self.resource = sagemaker.CfnEndpoint(
@@ -162,10 +243,11 @@ class Endpoint(EndpointBase):
             endpoint_name=self.endpoint_name,
             endpoint_config_name=self.config.endpoint_config_name,
         )
-        # Raw CloudFormation (PascalCase), the shape the schema documents.
-        self.resource.add_property_override(
-            "DeploymentConfig", deployment.to_cfn([a.alarm_name for a in self.rollback_alarms])
-        )
+        if not component_mode:
+            # Raw CloudFormation (PascalCase), the shape the schema documents.
+            self.resource.add_property_override(
+                "DeploymentConfig", deployment.to_cfn([a.alarm_name for a in self.rollback_alarms])
+            )
         if Token.is_unresolved(self.endpoint_name):
             # A name known only at deploy cannot be lower-cased here: use the ARN SageMaker returns.
             self.endpoint_arn = self.resource.attr_endpoint_arn
@@ -173,9 +255,23 @@ class Endpoint(EndpointBase):
         for alarm in self.rollback_alarms:
             self.resource.node.add_dependency(alarm)
 
+        self.components: dict[str, EndpointComponent] = {}
+        for c in components:
+            self.components[c.name] = EndpointComponent(
+                self,
+                f"Component-{c.name}",
+                endpoint=self,
+                endpoint_resource=self.resource,
+                component=c,
+                alarm_topic=self.alarm_topic,
+                latency_threshold=deployment.latency_threshold,
+                error_threshold=deployment.error_threshold,
+            )
+            self.rollback_alarms.extend(self.components[c.name].rollback_alarms)
+
         self.autoscaling: dict[str, VariantAutoscaling] = {}
         for v in variants:
-            if v.autoscaling is not None:
+            if not isinstance(v, ComponentVariant) and v.autoscaling is not None:
                 scaling = VariantAutoscaling(
                     self,
                     f"Autoscaling-{v.variant_name}",

@@ -16,6 +16,7 @@ from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import HOST_INSTANCE_STORAGE, InstanceType
 from constructs_ml.serve.autoscaling import ScalingMetric
 from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements
+from constructs_ml.serve.components import ComponentVariant
 from constructs_ml.serve.variants import (
     SERVERLESS_MEMORY_SIZES,
     AsyncInference,
@@ -40,15 +41,23 @@ class EndpointConfig(Construct):
     The execution roles of the variants' models get what SageMaker does with them: write captured
     data and async results under the given prefixes, use the keys, publish to the async topics.
 
+    In component mode (:class:`ComponentVariant` variants, models in inference components) the
+    config names no model: it carries the endpoint's ``execution_role`` and ``vpc_config`` (AWS
+    requires both for inference components), network isolation when every component's model is
+    isolated. The owner of the role (the endpoint) grants it what data capture needs.
+
     Args:
         scope: parent construct.
         construct_id: construct id.
-        variants: production variants (at least one; one serverless variant alone, or instance
-            variants).
+        variants: production variants (at least one; one serverless variant alone, instance
+            variants, or component variants).
         kms_key: the key of the instances' ML storage volumes.
         shadow_variants: instance variants that receive a copy of production traffic: none.
         data_capture: capture requests/responses: off.
         async_inference: make the endpoint asynchronous: real-time.
+        execution_role: component mode only: the endpoint's execution role.
+        vpc_config: component mode only: the subnets and security groups of the instances.
+        network_isolation: component mode only: isolate every container: SageMaker's default (off).
     """
 
     def __init__(
@@ -56,15 +65,38 @@ class EndpointConfig(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        variants: Sequence[Variant],
+        variants: Sequence[Variant | ComponentVariant],
         kms_key: kms.IKey,
         shadow_variants: Sequence[InstanceVariant] = (),
         data_capture: DataCapture | None = None,
         async_inference: AsyncInference | None = None,
+        execution_role: iam.IRole | None = None,
+        vpc_config: sagemaker.CfnEndpointConfig.VpcConfigProperty | None = None,
+        network_isolation: bool | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         problems = Problems(self)
-        validate(problems, variants, shadow_variants, data_capture, async_inference)
+        component_variants = [v for v in variants if isinstance(v, ComponentVariant)]
+        self.component_mode = bool(component_variants)
+        if self.component_mode:
+            problems.require(
+                len(component_variants) == len(variants),
+                "variants",
+                [type(v).__name__ for v in variants],
+                "only ComponentVariant variants in component mode",
+            )
+            problems.require(execution_role is not None, "execution_role", None, "a role in component mode")
+            problems.require(vpc_config is not None, "vpc_config", None, "the VPC config in component mode")
+            problems.require(
+                not shadow_variants,
+                "shadow_variants",
+                [v.variant_name for v in shadow_variants],
+                "empty in component mode",
+            )
+            problems.require(async_inference is None, "async_inference", async_inference, "None in component mode")
+            validate_capture(problems, data_capture)
+        else:
+            validate(problems, variants, shadow_variants, data_capture, async_inference)  # type: ignore[arg-type]
         problems.raise_if_any()
 
         self.variants = tuple(variants)
@@ -74,7 +106,8 @@ class EndpointConfig(Construct):
         self.kms_key = kms_key
         serverless = any(isinstance(v, ServerlessVariant) for v in variants)
         self.serverless = serverless
-        models = {id(v.model): v.model for v in (*variants, *shadow_variants)}
+        models = {id(v.model): v.model for v in (*variants, *shadow_variants) if not isinstance(v, ComponentVariant)}
+        self.execution_role = execution_role
 
         capture_cfg = None
         if data_capture is not None:
@@ -155,6 +188,9 @@ class EndpointConfig(Construct):
             kms_key_id=None if serverless else kms_key.key_arn,
             data_capture_config=capture_cfg,
             async_inference_config=async_cfg,
+            execution_role_arn=execution_role.role_arn if execution_role is not None else None,
+            vpc_config=vpc_config,
+            enable_network_isolation=network_isolation,
         )
         for m in models.values():
             self.resource.node.add_dependency(m)
@@ -174,7 +210,9 @@ class EndpointConfig(Construct):
                 )
 
 
-def _variant(v: Variant) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+def _variant(v: Variant | ComponentVariant) -> sagemaker.CfnEndpointConfig.ProductionVariantProperty:
+    if isinstance(v, ComponentVariant):
+        return v.to_cfn()
     if isinstance(v, ServerlessVariant):
         return sagemaker.CfnEndpointConfig.ProductionVariantProperty(
             variant_name=v.variant_name,
@@ -359,6 +397,13 @@ def validate(
             [v.variant_name for v in shadow_variants],
             "empty with multi-model containers",
         )
+    validate_capture(problems, data_capture)
+    if async_inference is not None:
+        _validate_async(problems, async_inference)
+
+
+def validate_capture(problems: Problems, data_capture: DataCapture | None) -> None:
+    """Record every problem with a data capture setting."""
     if data_capture is not None:
         problems.require_range("data_capture.sampling_percentage", data_capture.sampling_percentage, 0, 100)
         problems.require(
@@ -370,19 +415,22 @@ def validate(
         bad = data_capture.destination.prefix_problem()
         if bad:
             problems.add("data_capture.destination.prefix", data_capture.destination.prefix, bad)
-    if async_inference is not None:
-        problems.require(
-            async_inference.output_path is not None,
-            "async_inference.output_path",
-            None,
-            "an S3Path for results (async inference writes every result to S3)",
+
+
+def _validate_async(problems: Problems, async_inference: AsyncInference) -> None:
+    """Record every problem with an async inference setting."""
+    problems.require(
+        async_inference.output_path is not None,
+        "async_inference.output_path",
+        None,
+        "an S3Path for results (async inference writes every result to S3)",
+    )
+    if async_inference.max_concurrent_invocations_per_instance is not None:
+        problems.require_range(
+            "async_inference.max_concurrent_invocations_per_instance",
+            async_inference.max_concurrent_invocations_per_instance,
+            1,
+            1000,
         )
-        if async_inference.max_concurrent_invocations_per_instance is not None:
-            problems.require_range(
-                "async_inference.max_concurrent_invocations_per_instance",
-                async_inference.max_concurrent_invocations_per_instance,
-                1,
-                1000,
-            )
-        for x in async_inference.include_inference_response_in:
-            problems.require_one_of("async_inference.include_inference_response_in", x, _ASYNC_INCLUDE)
+    for x in async_inference.include_inference_response_in:
+        problems.require_one_of("async_inference.include_inference_response_in", x, _ASYNC_INCLUDE)

@@ -153,6 +153,10 @@ class Model(ModelBase):
         serverless: build the model for serverless variants, which AWS runs without VPC config and
             without network isolation (documented exclusions); the two findings are acknowledged
             through the allowlist entry ``serverless-model-no-vpc`` and a warning is added.
+        marketplace: ``model_package_arn`` is an AWS Marketplace model package (a seller's account):
+            AWS requires network isolation for it, so ``network_isolation=False`` is an error; the
+            role gets no artifact permission (SageMaker fetches the seller's artifact). The account
+            must be subscribed to the listing. No (a package of your registry).
         role: an existing execution role instead of a new one (then no permissions are added).
         guardrail: the platform guardrail policy, attached to the new role: none.
         model_name: a physical name: generated (recommended; models are replaced on change).
@@ -176,6 +180,7 @@ class Model(ModelBase):
         security_groups: Sequence[ec2.ISecurityGroup] = (),
         network_isolation: bool = True,
         serverless: bool = False,
+        marketplace: bool = False,
         role: iam.IRole | None = None,
         guardrail: iam.IManagedPolicy | None = None,
         model_name: str | None = None,
@@ -214,6 +219,20 @@ class Model(ModelBase):
                 model_name,
                 "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
             )
+        if marketplace:
+            problems.require(
+                model_package_arn is not None,
+                "marketplace",
+                marketplace,
+                "used with model_package_arn (the Marketplace model package)",
+            )
+            problems.require(
+                network_isolation,
+                "network_isolation",
+                network_isolation,
+                "True for an AWS Marketplace model package (AWS requires it)",
+            )
+            problems.require(not serverless, "serverless", serverless, "False for an AWS Marketplace model package")
         if image is not None:
             image.validate(self, problems, "image")
         if approved_package is not None:
@@ -283,6 +302,7 @@ class Model(ModelBase):
         self.image = image
         self.model_data = model_data
         self.mode = mode
+        self.marketplace = marketplace
         self.multi_model = mode == ContainerMode.MULTI_MODEL
         self.network_isolation = network_isolation and not serverless
         self.in_vpc = not serverless

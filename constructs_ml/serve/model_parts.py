@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
+from typing import cast
 
 from aws_cdk import CfnCondition, Fn, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -58,6 +59,29 @@ class ModelData:
     def from_bucket(cls, bucket: s3.IBucket, key: str, *, encryption_key: kms.IKey | None = None) -> ModelData:
         """One artifact, ``s3://<bucket>/<key>``."""
         return cls(S3Path(bucket, key), is_prefix=False, key=encryption_key or bucket.encryption_key)
+
+    @classmethod
+    def from_jumpstart(cls, scope: Construct, key: str) -> ModelData:
+        """A JumpStart model's artifact in AWS's JumpStart bucket of the stack's region.
+
+        ``key`` is the artifact's key in ``jumpstart-cache-prod-<region>`` (the model's
+        ``hosting_artifact_key`` in the JumpStart model specs). The bucket is AWS-owned and
+        SSE-S3-encrypted, so the role gets ``s3:GetObject`` on exactly that object and no KMS
+        permission; the model, in the VPC, reaches it through the S3 gateway endpoint only if the
+        endpoint policy allows it: ``network.allow_s3_buckets(ModelData.jumpstart_bucket(scope))``. For a
+        governed copy, curate the artifact into the platform's artifacts bucket and use
+        :meth:`from_bucket` instead.
+        """
+        return cls(S3Path(cls.jumpstart_bucket(scope), key), is_prefix=False, key=None)
+
+    @staticmethod
+    def jumpstart_bucket(scope: Construct) -> s3.IBucket:
+        """AWS's JumpStart bucket in the stack's region (``jumpstart-cache-prod-<region>``), imported once per stack."""
+        stack = Stack.of(scope)
+        found = stack.node.try_find_child("JumpStartBucket")
+        if found is not None:
+            return cast(s3.IBucket, found)
+        return s3.Bucket.from_bucket_name(stack, "JumpStartBucket", f"jumpstart-cache-prod-{stack.region}")
 
     @classmethod
     def from_prefix(cls, bucket: s3.IBucket, prefix: str, *, encryption_key: kms.IKey | None = None) -> ModelData:

@@ -27,6 +27,7 @@ ARTIFACT_LOCATION_RE = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^,]
 METRIC_NAMESPACE_RE = re.compile(r"^(?!AWS/)[^:]{1,255}$")
 
 TRAFFIC_ROUTING_TYPES = ("ALL_AT_ONCE", "CANARY", "LINEAR")
+ROLLING_BATCH_TYPES = ("COPY_COUNT", "CAPACITY_PERCENT")
 
 
 class ConfigError(environment.ConfigError):
@@ -63,6 +64,10 @@ class Config:
         artifact_locations: ``s3://bucket/prefix`` locations packages' artifacts must be in; when set,
             every package's artifact is verified before it is served (``deploy_on_approval.integrity``).
         metric_namespace: namespace of the ``ArtifactIntegrityFailures`` metric.
+        component_name: an inference component of the endpoint: when set, a package is rolled onto
+            this component (``UpdateInferenceComponent``, rolling) instead of the endpoint's variants.
+        rolling_batch_type: ``COPY_COUNT`` or ``CAPACITY_PERCENT`` (component mode).
+        rolling_batch_size: copies (or percent) replaced per batch (component mode).
     """
 
     endpoint_name: str
@@ -87,6 +92,22 @@ class Config:
     function_timeout_seconds: int = 120
     artifact_locations: tuple[str, ...] = ()
     metric_namespace: str = "constructs-ml/DeployOnApproval"
+    component_name: str | None = None
+    rolling_batch_type: str = "COPY_COUNT"
+    rolling_batch_size: int = 1
+
+    def component_deployment_config(self) -> dict[str, Any]:
+        """The ``DeploymentConfig`` of ``UpdateInferenceComponent``: a rolling update and auto-rollback alarms."""
+        policy: dict[str, Any] = {
+            "MaximumBatchSize": {"Type": self.rolling_batch_type, "Value": self.rolling_batch_size},
+            "WaitIntervalInSeconds": self.wait_interval_seconds,
+        }
+        if self.max_execution_timeout_seconds is not None:
+            policy["MaximumExecutionTimeoutInSeconds"] = self.max_execution_timeout_seconds
+        config: dict[str, Any] = {"RollingUpdatePolicy": policy}
+        if self.rollback_alarm_names:
+            config["AutoRollbackConfiguration"] = {"Alarms": [{"AlarmName": n} for n in self.rollback_alarm_names]}
+        return config
 
     def deployment_config(self) -> dict[str, Any]:
         """The ``DeploymentConfig`` of ``UpdateEndpoint``: blue/green routing and auto-rollback alarms."""
@@ -171,6 +192,15 @@ def load(env: Mapping[str, str]) -> Config:
     namespace = env.get("METRIC_NAMESPACE", "").strip() or "constructs-ml/DeployOnApproval"
     if not METRIC_NAMESPACE_RE.match(namespace):
         problems.append(f"METRIC_NAMESPACE must be 1..255 characters without ':' or 'AWS/' (got {namespace!r})")
+    component = env.get("INFERENCE_COMPONENT_NAME", "").strip() or None
+    if component is not None and not ENDPOINT_NAME_RE.match(component):
+        problems.append(f"INFERENCE_COMPONENT_NAME must be an inference component name (got {component!r})")
+    batch_type = env.get("ROLLING_BATCH_TYPE", "COPY_COUNT").strip().upper() or "COPY_COUNT"
+    if batch_type not in ROLLING_BATCH_TYPES:
+        problems.append(f"ROLLING_BATCH_TYPE must be one of {', '.join(ROLLING_BATCH_TYPES)} (got {batch_type!r})")
+    batch_size = environment.integer(
+        env, "ROLLING_BATCH_SIZE", 1, 1, 100 if batch_type == "CAPACITY_PERCENT" else 1000, problems
+    )
     match = GROUP_ARN_RE.match(group_arn)
     if problems or match is None:
         raise ConfigError(problems)
@@ -197,4 +227,7 @@ def load(env: Mapping[str, str]) -> Config:
         function_timeout_seconds=function_timeout,
         artifact_locations=locations,
         metric_namespace=namespace,
+        component_name=component,
+        rolling_batch_type=batch_type,
+        rolling_batch_size=batch_size,
     )

@@ -34,8 +34,16 @@ For an ``Approved`` package event (:func:`deploy_package`):
 8. tag the derived config with the event id (step 4) and write the package ARN to the SSM parameter
    (``deployed``).
 
+With ``INFERENCE_COMPONENT_NAME`` (an endpoint in component mode) the same steps run against the
+component: ``DescribeInferenceComponent`` gives its status and the model it runs (in place of the
+endpoint config), the derived model is tagged with the event id (there is no derived config), and
+step 7 is ``UpdateInferenceComponent`` with the new model and the component's current compute
+reservations and startup parameters, rolling (``ROLLING_BATCH_TYPE``/``ROLLING_BATCH_SIZE``, the
+wait interval) with the auto-rollback alarms; the copy count that autoscaling set is kept (no
+``RuntimeConfig`` is sent).
+
 Endpoint events and changes of the record are reconciled from ``DescribeEndpoint``
-(:func:`deploy_on_approval.endpoint.reconcile`).
+(:func:`deploy_on_approval.endpoint.reconcile`), or ``DescribeInferenceComponent`` in component mode.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from . import integrity
+from .component import component_update, update_component
 from .config import Config
 from .endpoint import EndpointBusy, EndpointState, SageMakerClient, describe, group_package, serving_package
 from .events import PackageArn
@@ -225,6 +234,20 @@ def rolled_out_by(sagemaker: SageMakerClient, config_arn_or_name: str) -> str | 
     return None
 
 
+def rolled_out_by_model(sagemaker: SageMakerClient, model_name: str) -> str | None:
+    """Component mode: the approval event id that rolled the derived model out before (its tag), or None."""
+    try:
+        described = sagemaker.describe_model(ModelName=model_name)
+    except ClientError as error:
+        if error_code(error) == "ValidationException":
+            return None  # never created: no earlier roll-out
+        raise
+    for tag in sagemaker.list_tags(ResourceArn=described["ModelArn"]).get("Tags", []):
+        if tag.get("Key") == TAG_ROLLED_OUT_BY:
+            return str(tag.get("Value"))
+    return None
+
+
 def update_endpoint(sagemaker: SageMakerClient, config: Config, name: str) -> None:
     """``UpdateEndpoint`` keeping the running variants' instance counts and weights (autoscaling).
 
@@ -295,8 +318,13 @@ def deploy_package(
     deployed = recorded_package(ssm, config)
     base["deployed_package_arn"] = deployed
     state: EndpointState = describe(sagemaker, config)
+    if state.is_component and not state.in_service:
+        # A component's Specification may name the new model while the rolling update (or its
+        # rollback) still runs: nothing is concluded from it until the component is InService.
+        raise EndpointBusy(f"inference component {config.component_name} is {state.status}, not InService")
     if state.config_name == name:
-        base.update(model_name=name, endpoint_config_name=name, serving_package_arn=package.arn)
+        names = {"model_name": name} if state.is_component else {"model_name": name, "endpoint_config_name": name}
+        base.update(serving_package_arn=package.arn, **names)
         if deployed == package.arn:
             return Decision(DUPLICATE, reason="the endpoint already runs this package's config", **base)
         record_package(ssm, config, package.arn)
@@ -317,8 +345,10 @@ def deploy_package(
     if approval != "Approved" or status != "Completed":
         why = f"package is now {approval} / {status}; only Approved and Completed packages deploy"
         return Decision(NOT_APPROVED, reason=why, **base)
-    base.update(model_name=name, endpoint_config_name=name)
-    if rolled_out_by(sagemaker, name) == event_id:
+    component = state.is_component
+    base.update(model_name=name, **({} if component else {"endpoint_config_name": name}))
+    earlier = rolled_out_by_model(sagemaker, name) if component else rolled_out_by(sagemaker, name)
+    if earlier == event_id:
         why = (
             "this event already rolled the package out and the endpoint no longer runs it (the deployment "
             "failed and was rolled back); a redelivery does not deploy it again: approve it anew to retry"
@@ -331,9 +361,18 @@ def deploy_package(
         except integrity.IntegrityFailure as failure:
             integrity.count_failure(cloudwatch, config.metric_namespace, config.endpoint_name)
             base.pop("model_name")
-            base.pop("endpoint_config_name")
+            base.pop("endpoint_config_name", None)
             return Decision(REFUSED, reason=f"artifact integrity: {failure}", **base)
         base["artifact"] = {"url": identity.url, "version_id": identity.version_id, "etag": identity.etag}
+    if state.specification is not None:
+        request = component_update(config, state.specification, name)
+        _ensure_model(sagemaker, config, package, name, identity)
+        update_component(sagemaker, request)
+        created = sagemaker.describe_model(ModelName=name)
+        sagemaker.add_tags(ResourceArn=created["ModelArn"], Tags=[{"Key": TAG_ROLLED_OUT_BY, "Value": event_id}])
+        record_package(ssm, config, package.arn)
+        why = f"rolling update of component {config.component_name} to version {package.version} started"
+        return Decision(DEPLOYED, reason=why, **base)
     current = sagemaker.describe_endpoint_config(EndpointConfigName=state.config_name)
     tags = sagemaker.list_tags(ResourceArn=current["EndpointConfigArn"]).get("Tags", [])
     _ensure_model(sagemaker, config, package, name, identity)

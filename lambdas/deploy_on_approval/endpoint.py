@@ -33,6 +33,8 @@ class SageMakerClient(Protocol):
     def list_tags(self, **kwargs: Any) -> dict[str, Any]: ...
     def add_tags(self, **kwargs: Any) -> dict[str, Any]: ...
     def update_endpoint(self, **kwargs: Any) -> dict[str, Any]: ...
+    def describe_inference_component(self, **kwargs: Any) -> dict[str, Any]: ...
+    def update_inference_component(self, **kwargs: Any) -> dict[str, Any]: ...
 
 
 class EndpointBusy(RuntimeError):
@@ -41,17 +43,26 @@ class EndpointBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class EndpointState:
-    """One ``DescribeEndpoint`` of the configured endpoint.
+    """One ``DescribeEndpoint`` of the configured endpoint (or ``DescribeInferenceComponent`` of the
+    configured component).
 
     Attributes:
-        status: ``EndpointStatus`` (``InService``, ``Updating``, ``RollingBack``, ...).
-        config_name: the endpoint config currently deployed (during an update: the old one).
+        status: ``EndpointStatus`` (``InService``, ``Updating``, ``RollingBack``, ...), or the
+            component's ``InferenceComponentStatus`` (``InService``, ``Updating``, ``Failed``, ...).
+        config_name: the endpoint config currently deployed (during an update: the old one); for a
+            component, the model it currently runs (``Specification.ModelName``).
         variants: the endpoint's ``ProductionVariants`` (current and desired instance counts, weights).
+        specification: the component's ``Specification`` (component mode), copied into an update.
     """
 
     status: str
     config_name: str
     variants: tuple[dict[str, Any], ...]
+    specification: dict[str, Any] | None = None
+
+    @property
+    def is_component(self) -> bool:
+        return self.specification is not None
 
     @property
     def in_service(self) -> bool:
@@ -68,7 +79,21 @@ class EndpointState:
 
 
 def describe(sagemaker: SageMakerClient, config: Config) -> EndpointState:
-    """The endpoint's current state."""
+    """The endpoint's current state (the component's, when ``config.component_name`` is set)."""
+    if config.component_name is not None:
+        component = sagemaker.describe_inference_component(InferenceComponentName=config.component_name)
+        if component.get("EndpointName") != config.endpoint_name:
+            raise RuntimeError(
+                f"inference component {config.component_name} is on endpoint {component.get('EndpointName')!r}, "
+                f"not {config.endpoint_name}"
+            )
+        specification = dict(component.get("Specification") or {})
+        return EndpointState(
+            status=str(component.get("InferenceComponentStatus", "")),
+            config_name=str(specification.get("ModelName", "")),
+            variants=(),
+            specification=specification,
+        )
     endpoint = sagemaker.describe_endpoint(EndpointName=config.endpoint_name)
     return EndpointState(
         status=str(endpoint.get("EndpointStatus", "")),
@@ -78,23 +103,31 @@ def describe(sagemaker: SageMakerClient, config: Config) -> EndpointState:
 
 
 def serving_package(sagemaker: SageMakerClient, config: Config, config_name: str) -> str | None:
-    """The model package behind ``config_name`` (first selected variant), if any."""
+    """The model package behind ``config_name`` (first selected variant; in component mode the name is
+    the component's model), if any."""
+    if config.component_name is not None:
+        return model_package(sagemaker, config_name)
     current = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
     wanted = set(config.variant_names)
     for variant in current.get("ProductionVariants", []):
         if wanted and variant.get("VariantName") not in wanted:
             continue
-        try:
-            model = sagemaker.describe_model(ModelName=variant["ModelName"])
-        except ClientError as error:
-            if error_code(error) == "ValidationException":
-                return None  # the model was deleted: nothing of the group can be said to serve
-            raise
-        containers = [model.get("PrimaryContainer") or {}, *model.get("Containers", [])]
-        for container in containers:
-            if container.get("ModelPackageName"):
-                return str(container["ModelPackageName"])
-        return None
+        return model_package(sagemaker, str(variant["ModelName"]))
+    return None
+
+
+def model_package(sagemaker: SageMakerClient, model_name: str) -> str | None:
+    """The model package a model was built from, if any (None when the model is gone)."""
+    try:
+        model = sagemaker.describe_model(ModelName=model_name)
+    except ClientError as error:
+        if error_code(error) == "ValidationException":
+            return None  # the model was deleted: nothing of the group can be said to serve
+        raise
+    containers = [model.get("PrimaryContainer") or {}, *model.get("Containers", [])]
+    for container in containers:
+        if container.get("ModelPackageName"):
+            return str(container["ModelPackageName"])
     return None
 
 

@@ -7,6 +7,8 @@
   :class:`EndpointEvent` (used to reconcile the recorded package after a rollback).
 - ``aws.ssm`` / ``Parameter Store Change`` of the deployed-package parameter → :class:`RecordEvent`
   (someone else wrote the record: it is reconciled with what the endpoint serves).
+- ``aws.events`` / ``Scheduled Event``, only with ``INFERENCE_COMPONENT_NAME`` → :class:`ScheduleEvent`:
+  the periodic check that records what the component runs (after a rolling update rolled back).
 
 Origins are checked on every event type: package events must come from the registry's account and
 region (those of ``MODEL_PACKAGE_GROUP_ARN``), endpoint and parameter events from the function's own
@@ -28,6 +30,7 @@ from .config import Config
 
 PACKAGE_STATE_CHANGE = ("aws.sagemaker", "SageMaker Model Package State Change")
 ENDPOINT_STATE_CHANGE = ("aws.sagemaker", "SageMaker Endpoint State Change")
+SCHEDULED = ("aws.events", "Scheduled Event")
 PARAMETER_CHANGE = ("aws.ssm", "Parameter Store Change")
 
 PACKAGE_ARN_RE = re.compile(
@@ -83,6 +86,13 @@ class EndpointEvent:
 
 
 @dataclass(frozen=True)
+class ScheduleEvent:
+    """The periodic check of the configured inference component (component mode)."""
+
+    event_id: str
+
+
+@dataclass(frozen=True)
 class RecordEvent:
     """A write to the deployed-package parameter (by anyone, this function included)."""
 
@@ -92,8 +102,9 @@ class RecordEvent:
 
 def parse(
     event: Any, config: Config, account: str | None = None, region: str | None = None
-) -> PackageEvent | EndpointEvent | RecordEvent:
-    """Turn an EventBridge event into a :class:`PackageEvent`, :class:`EndpointEvent` or :class:`RecordEvent`.
+) -> PackageEvent | EndpointEvent | RecordEvent | ScheduleEvent:
+    """Turn an EventBridge event into a :class:`PackageEvent`, :class:`EndpointEvent`, :class:`RecordEvent`
+    or :class:`ScheduleEvent`.
 
     Args:
         event: the Lambda event as received.
@@ -133,4 +144,7 @@ def parse(
         if name != config.deployed_parameter:
             raise MalformedEvent(f"parameter {name!r} is not DEPLOYED_PACKAGE_PARAMETER {config.deployed_parameter!r}")
         return RecordEvent(event_id, string(detail, "operation", "detail"))
+    if envelope.key == SCHEDULED and config.component_name is not None:
+        envelope.require_origin(account, region, "the scheduled check")
+        return ScheduleEvent(event_id)
     raise MalformedEvent(f"unsupported event source/detail-type {envelope.source!r}/{envelope.detail_type!r}")

@@ -38,6 +38,14 @@ Variable                               Required  Meaning
                                                  it (see :mod:`deploy_on_approval.integrity`).
 ``METRIC_NAMESPACE``                   no        Namespace of ``ArtifactIntegrityFailures``
                                                  (default ``constructs-ml/DeployOnApproval``).
+``INFERENCE_COMPONENT_NAME``           no        An inference component of the endpoint: roll packages
+                                                 onto it (``UpdateInferenceComponent``) instead of the
+                                                 variants (:mod:`deploy_on_approval.component`).
+``ROLLING_BATCH_TYPE``                 no        Component mode: ``COPY_COUNT`` (default) or
+                                                 ``CAPACITY_PERCENT``.
+``ROLLING_BATCH_SIZE``                 no        Component mode: copies (1..1000) or percent (1..100)
+                                                 per batch (default 1); the wait between batches is
+                                                 ``WAIT_INTERVAL_SECONDS``.
 =====================================  ========  ======================================================
 
 **The deployed-package parameter (contract with the serving stack).** After ``UpdateEndpoint`` is
@@ -48,7 +56,8 @@ is back ``IN_SERVICE`` (a "SageMaker Endpoint State Change" event routed to this
 whenever anyone else writes the parameter (a "Parameter Store Change" event), the value is reconciled
 with the package actually serving *as DescribeEndpoint reports it now* (a late event changes nothing
 while the endpoint is updating), so a blue/green rollback is recorded too, and a reset of the record
-by CloudFormation or by hand is repaired.
+by CloudFormation or by hand is repaired. In component mode (``INFERENCE_COMPONENT_NAME``) a scheduled
+rule ("Scheduled Event") triggers the same reconciliation against ``DescribeInferenceComponent``.
 So that the next ``cdk deploy`` does not silently revert the endpoint, the serving stack must take the
 model package ARN of its ``AWS::SageMaker::Model`` from this parameter *at deploy time*:
 ``ssm.StringParameter.value_for_string_parameter(scope, name)`` (a CloudFormation parameter of type
@@ -169,11 +178,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
                 cloudwatch=client("cloudwatch") if verifying else None,
             )
         else:
-            cause = (
-                f"endpoint event {parsed.endpoint_status}"
-                if isinstance(parsed, events.EndpointEvent)
-                else f"record {parsed.operation}"
-            )
+            if isinstance(parsed, events.EndpointEvent):
+                cause = f"endpoint event {parsed.endpoint_status}"
+            elif isinstance(parsed, events.ScheduleEvent):
+                cause = f"scheduled check of component {config.component_name}"
+            else:
+                cause = f"record {parsed.operation}"
             fields = endpoint.reconcile(
                 parsed.event_id, config, sagemaker=client("sagemaker"), ssm=client("ssm"), cause=cause
             )

@@ -25,7 +25,7 @@ from constructs_ml.develop import ModelRegistry
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import MlNetwork, PlatformKeys
 from constructs_ml.operate import NOT_YET_APPROVED, DeployOnApproval
-from constructs_ml.serve import ApprovedPackageParameter, DeploymentConfig
+from constructs_ml.serve import ApprovedPackageParameter, DeploymentConfig, Endpoint, RollingUpdate
 from tests.fixtures import ENV
 from tests.support import ACCOUNT, REGION, new_app
 
@@ -273,3 +273,26 @@ def test_warning_without_package_artifacts(shapes: dict[str, Any]) -> None:
     )
     variables = shapes["release"].find_resources("AWS::Lambda::Function")
     assert all("ARTIFACT_LOCATIONS" not in str(f) for f in variables.values())
+
+
+def test_bad_inference_component_settings(parts: Parts) -> None:
+    with pytest.raises(ValidationError) as raised:
+        make(
+            parts,
+            inference_component="not_a_name",
+            variant_names=["AllTraffic"],
+            rolling_update=RollingUpdate(batch_size=0, wait_interval=Duration.hours(2)),
+        )
+    text = str(raised.value)
+    assert "inference_component must be an inference component name" in text
+    assert "variant_names must be omitted with inference_component" in text
+    assert "rolling_update.batch_size must be at least 1 (got 0)" in text
+    assert "rolling_update.wait_interval must be 0..3600 s" in text
+    with pytest.raises(ValidationError, match="rolling_update must be omitted without inference_component"):
+        make(parts, rolling_update=RollingUpdate())
+
+
+def test_for_endpoint_names_one_of_the_endpoint_components(parts: Parts) -> None:
+    endpoint = Endpoint.from_endpoint_name(parts.stack, "Imported", "assistants")  # no components
+    with pytest.raises(ValidationError, match=r"component must be one of \[\] \(got 'Summarize'\)"):
+        DeployOnApproval.for_endpoint(parts.stack, "ForComponent", endpoint=endpoint, component="Summarize")
