@@ -451,6 +451,30 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="the RuntimePolicy of constructs_ml.operate.GlueFunction",
     ),
+    "iam5-labeling-jobs": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:labeling-job/*]",),
+        reason=(
+            "Each labeling workflow execution names its job '<prefix>-<uuid>' at run time; the grant names the "
+            "workflow's own prefix in this account and region, only to create, describe and stop labeling jobs, "
+            "and the SageMaker guardrail denies labeling jobs without the platform's output key."
+        ),
+        scope="the state machine role of constructs_ml.label.LabelingWorkflow",
+        auto=True,
+        actions=frozenset(
+            {"sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"}
+        ),
+    ),
+    "sfn-log-delivery-and-xray": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::*]",),
+        reason=(
+            "Step Functions log delivery (logs:*LogDelivery*, PutResourcePolicy, DescribeResourcePolicies, "
+            "DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) "
+            "support no resource-level permissions; the Step Functions developer guide's logging and tracing "
+            "policies name Resource '*'. The policy holds only these actions and is attached to one state "
+            "machine's role."
+        ),
+        scope="the DeliveryPolicy of constructs_ml.label.LabelingWorkflow state machine roles",
+    ),
     "terminal-dead-letter-queue": AllowedAcknowledgement(
         rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
         reason=(
