@@ -12,6 +12,7 @@ from constructs_ml.develop import (
     ModelRegistry,
     TrainingPipeline,
 )
+from constructs_ml.edge import EdgeDeployment, TokenExchangeRole
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import (
     AccessLogBucket,
@@ -31,6 +32,7 @@ from constructs_ml.foundation import (
 )
 from constructs_ml.governance import SageMakerChecks, apply_governance
 from constructs_ml.instance_types import InstanceType
+from constructs_ml.label import LabelingWorkflow, PrivateWorkforce, Workteam
 from constructs_ml.operate import (
     DeployOnApproval,
     EndpointAlarms,
@@ -61,6 +63,7 @@ __all__ = [
     "BatchTransform",
     "ContainerImage",
     "DeployOnApproval",
+    "EdgeDeployment",
     "Endpoint",
     "EndpointAlarms",
     "EndpointConfig",
@@ -70,6 +73,7 @@ __all__ = [
     "FeatureGroup",
     "GlueFunction",
     "InstanceType",
+    "LabelingWorkflow",
     "ManagedPolicyRole",
     "MlDashboard",
     "MlNetwork",
@@ -83,6 +87,7 @@ __all__ = [
     "Personas",
     "PlatformBuckets",
     "PlatformKeys",
+    "PrivateWorkforce",
     "RetrainingTrigger",
     "SageMakerChecks",
     "SageMakerGuardrail",
@@ -90,10 +95,12 @@ __all__ = [
     "SecureBucket",
     "StudioDomain",
     "StudioLifecycleConfig",
+    "TokenExchangeRole",
     "TrainingPipeline",
     "UserProfile",
     "ValidationError",
     "VpcEndpointRestriction",
+    "Workteam",
     "apply_governance",
     "apply_permissions_boundary",
 ]

@@ -10,7 +10,7 @@ import constructs_ml
 def test_every_top_level_name_is_the_layer_object() -> None:
     layers = [
         importlib.import_module(f"constructs_ml.{m}")
-        for m in ("foundation", "studio", "develop", "serve", "operate", "governance")
+        for m in ("foundation", "studio", "develop", "serve", "operate", "governance", "label", "edge")
     ]
     for name in constructs_ml.__all__:
         obj = getattr(constructs_ml, name)
