@@ -12,7 +12,7 @@ from constructs_ml.develop import (
     ModelRegistry,
     TrainingPipeline,
 )
-from constructs_ml.edge import EdgeDeployment, TokenExchangeRole
+from constructs_ml.edge import EdgeDeployment, EdgeDeployOnApproval, TokenExchangeRole
 from constructs_ml.errors import ValidationError
 from constructs_ml.foundation import (
     AccessLogBucket,
@@ -63,6 +63,7 @@ __all__ = [
     "BatchTransform",
     "ContainerImage",
     "DeployOnApproval",
+    "EdgeDeployOnApproval",
     "EdgeDeployment",
     "Endpoint",
     "EndpointAlarms",

@@ -116,15 +116,24 @@ class TokenExchangeRole(Construct):
         )
         self._stack = stack
 
-    def allow_artifacts(self, artifacts: Sequence[S3Path], key: kms.IKey | None) -> None:
-        """Let devices download exactly these artifact objects (and decrypt them with ``key`` through S3)."""
+    def allow_artifacts(self, artifacts: Sequence[S3Path], key: kms.IKey | None, *, prefixes: bool = False) -> None:
+        """Let devices download these artifacts (and decrypt them with ``key`` through S3).
+
+        Args:
+            artifacts: the artifact objects, or (``prefixes=True``) the prefixes whose objects are artifacts.
+            key: the buckets' KMS key: none (SSE-S3).
+            prefixes: ``artifacts`` are prefixes (the on-approval path, whose objects are known at run time).
+        """
         stack = self._stack
         for artifact in artifacts:
-            obj = artifact.bucket.arn_for_objects(artifact.clean_prefix)
+            obj = artifact.bucket.arn_for_objects(f"{artifact.clean_prefix}/*" if prefixes else artifact.clean_prefix)
             self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[obj]))
+            checked = (
+                artifact.bucket.arn_for_objects(f"{artifact.clean_prefix}/contract-check.onnx") if prefixes else obj
+            )
             self.contract.allows(
                 "s3:GetObject",
-                obj,
+                checked,
                 why="the Greengrass nucleus downloads the component artifact",
                 source=GREENGRASS_ARTIFACTS,
             )

@@ -82,6 +82,8 @@ RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
         "cloudwatch:PutMetricData",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
+        "greengrass:CreateDeployment",
+        "greengrass:ListDeployments",
         *SAGEMAKER_LIST_ACTIONS,
     }
 )
@@ -462,6 +464,35 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         auto=True,
         actions=frozenset(
             {"sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"}
+        ),
+    ),
+    "iam5-greengrass-deployments": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::arn:*:iot:*:*:job/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:iot:*:*:thing/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:greengrass:*:*:deployments:*]",
+        ),
+        reason=(
+            "A Greengrass V2 deployment to a thing group is an IoT job with a generated id that acts on the "
+            "group's devices (their shadows) and is read back by its generated deployment id; the Greengrass "
+            "developer guide's CreateDeployment policy lists these IoT actions. The grant names the IoT job, "
+            "thing and deployment types in this account and region, the exact thing group and component "
+            "elsewhere, and holds no write action beyond the deployment's own job and shadows."
+        ),
+        scope="the function role of constructs_ml.edge.EdgeDeployOnApproval",
+        auto=True,
+        actions=frozenset(
+            {
+                "iot:CreateJob",
+                "iot:DescribeJob",
+                "iot:CancelJob",
+                "iot:UpdateJob",
+                "iot:DescribeThing",
+                "iot:GetThingShadow",
+                "iot:UpdateThingShadow",
+                "iot:DeleteThingShadow",
+                "greengrass:GetDeployment",
+            }
         ),
     ),
     "sfn-log-delivery-and-xray": AllowedAcknowledgement(

@@ -99,20 +99,25 @@ def test_the_token_exchange_role_reads_only_the_two_artifacts(template: dict[str
         for r in resources_of(template, "AWS::IAM::Role").values()
         if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]
         == {"Service": "credentials.iot.amazonaws.com"}
+        and "ChurnAtTheEdge/" in r["Properties"]["Description"]
     ]
     assert role["Properties"].get("ManagedPolicyArns") in (None, [])
     (policy,) = [
         p
         for p in resources_of(template, "AWS::IAM::ManagedPolicy").values()
-        if "token-exchange" in p["Properties"]["Description"]
+        if "token-exchange role of EdgeExample/ChurnAtTheEdge/" in p["Properties"]["Description"]
     ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     objects = [s["Resource"]["Fn::Join"][1][1] for s in statements if s["Action"] == "s3:GetObject"]
     assert objects == ["/edge/churn/3/model.onnx", "/edge/churn/3/app.zip"]
     assert {s["Action"] for s in statements} == {"s3:GetObject", "kms:Decrypt"}
-    (alias,) = resources_of(template, "AWS::IoT::RoleAlias").values()
+    (alias,) = [
+        a for lid, a in resources_of(template, "AWS::IoT::RoleAlias").items() if lid.startswith("ChurnAtTheEdge")
+    ]
     assert alias["Properties"]["CredentialDurationSeconds"] == 3600
-    (device_policy,) = resources_of(template, "AWS::IoT::Policy").values()
+    (device_policy,) = [
+        p for lid, p in resources_of(template, "AWS::IoT::Policy").items() if lid.startswith("ChurnAtTheEdge")
+    ]
     (statement,) = device_policy["Properties"]["PolicyDocument"]["Statement"]
     assert statement["Action"] == "iot:AssumeRoleWithCertificate"
     assert statement["Resource"]["Fn::GetAtt"][1] == "RoleAliasArn"
@@ -184,3 +189,89 @@ def test_a_shared_token_exchange_role_gets_each_deployments_artifacts() -> None:
         from aws_cdk import Duration
 
         TokenExchangeRole(stack, "TooLong", credential_duration=Duration.hours(13))
+
+
+# -- on approval -------------------------------------------------------------------------------------
+
+
+def _function(template: dict[str, Any]) -> dict[str, Any]:
+    (fn,) = [
+        f
+        for f in resources_of(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "edge_deploy.handler.handler"
+    ]
+    return fn
+
+
+def test_approvals_of_the_group_invoke_the_edge_deploy_function(template: dict[str, Any]) -> None:
+    (rule,) = [
+        r
+        for r in resources_of(template, "AWS::Events::Rule").values()
+        if r["Properties"].get("EventPattern", {}).get("detail-type") == ["SageMaker Model Package State Change"]
+    ]
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["detail"] == {"ModelPackageGroupName": ["churn-edge"], "ModelApprovalStatus": ["Approved"]}
+    assert pattern["account"] == ["111111111111"]
+    (target,) = rule["Properties"]["Targets"]
+    assert "DeadLetterConfig" in target and "RetryPolicy" in target
+    env = _function(template)["Properties"]["Environment"]["Variables"]
+    assert env["COMPONENT_NAME"] == "com.example.churn.KioskModel"
+    assert json.loads(env["ADDITIONAL_COMPONENTS"]) == {"aws.greengrass.Nucleus": "2.14.3"}
+    assert env["MODEL_PACKAGE_GROUP_ARN"].endswith(":model-package-group/churn-edge")
+
+
+def test_the_network_has_the_greengrass_endpoint(template: dict[str, Any]) -> None:
+    names = [
+        json.dumps(e["Properties"]["ServiceName"]) for e in resources_of(template, "AWS::EC2::VPCEndpoint").values()
+    ]
+    assert any(".greengrass" in n for n in names), names
+
+
+def test_the_function_may_create_only_its_own_component(template: dict[str, Any]) -> None:
+    statements = [
+        s
+        for p in resources_of(template, "AWS::IAM::ManagedPolicy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "CreateModelComponent"
+    ]
+    (statement,) = statements
+    assert json.dumps(statement["Resource"]).endswith(':components:com.example.churn.KioskModel"]]}')
+
+
+def test_the_on_approval_contracts_hold(outdir: Path) -> None:
+    report = ContractChecker(Assembly(str(outdir))).check()
+    ours = [r for r in report.roles if "/KiosksOnApproval/" in r]
+    assert len(ours) == 2, sorted(report.roles)  # the function's role and the devices' role
+    assert not [f for f in report.findings if "/KiosksOnApproval/" in f.role], report.summary()
+
+
+def test_on_approval_bad_props() -> None:
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_sns as sns
+
+    from constructs_ml.edge import EdgeDeployOnApproval
+
+    stack, bucket = _stack()
+    vpc = ec2.Vpc.from_vpc_attributes(stack, "Vpc", vpc_id="vpc-1", availability_zones=["eu-west-1a"])
+    key = kms.Key.from_key_arn(
+        stack, "K", "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    )
+    with pytest.raises(ValidationError) as raised:
+        EdgeDeployOnApproval(
+            stack,
+            "Bad",
+            model_package_group_arn="arn:aws:sagemaker:eu-west-1:222222222222:model-package-group/churn",
+            artifacts=S3Path(bucket, ""),
+            component_name="com.example.M",
+            thing_group_name="kiosks",
+            additional_components={"com.example.M": "1.0.0"},
+            vpc=vpc,
+            key=key,
+            alarm_topic=sns.Topic.from_topic_arn(stack, "T", "arn:aws:sns:eu-west-1:111111111111:alerts"),
+        )
+    problems = raised.value.problems
+    assert any("model_package_group_arn must be a model package group ARN of this account" in p for p in problems)
+    assert any("artifacts must be a key prefix" in p for p in problems)
+    assert any("additional_components must be not com.example.M" in p for p in problems)
+    assert len(problems) == 3, problems
