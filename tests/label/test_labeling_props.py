@@ -204,3 +204,17 @@ def test_the_job_role_passes_only_to_sagemaker_and_the_jobs_are_scoped_to_the_pr
             }
         },
     )
+
+
+def test_the_bucket_check_holds_for_buckets_of_this_app_too() -> None:
+    stack = _stack()
+    output = s3.Bucket(stack, "Output")
+    other = s3.Bucket(stack, "Other")
+    with pytest.raises(ValidationError, match=r"T/Flow: data must be in one of allowed_buckets"):
+        _workflow(
+            stack,
+            output=S3Path(output, "labels"),
+            manifest=S3Path(output, "in.manifest"),
+            ui_template=S3Path(output, "t.html"),
+            data=[S3Path(other, "images")],
+        )
