@@ -170,7 +170,7 @@ def labeling_job_role(
         contract.allows(
             "kms:CreateGrant",
             key.key_arn,
-            context={"kms:GrantIsForAWSResource": "true"},
+            context={"kms:GrantIsForAWSResource": "true", "kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
             why="automated labeling encrypts its instances' volumes with the platform key",
             source=src.KMS_GRANTS,
         )
