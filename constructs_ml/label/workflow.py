@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -341,6 +342,14 @@ class LabelingWorkflow(Construct):
         return iam.Grant.add_to_principal(
             grantee=grantee, actions=["states:StartExecution"], resource_arns=[self.state_machine_arn]
         )
+
+    def metric_executions_failed(self, **props: Any) -> cloudwatch.Metric:
+        """Executions that failed (the labeling job failed or stopped, or the publish step failed); sum."""
+        return self.state_machine.metric_failed(**props)
+
+    def metric_executions_succeeded(self, **props: Any) -> cloudwatch.Metric:
+        """Executions that labeled (and published) their manifest; sum."""
+        return self.state_machine.metric_succeeded(**props)
 
     # -- checks ------------------------------------------------------------------------------
 

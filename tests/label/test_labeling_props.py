@@ -218,3 +218,12 @@ def test_the_bucket_check_holds_for_buckets_of_this_app_too() -> None:
             ui_template=S3Path(output, "t.html"),
             data=[S3Path(other, "images")],
         )
+
+
+def test_the_execution_metrics_are_the_state_machines() -> None:
+    stack = _stack()
+    flow = _workflow(stack)
+    metric = flow.metric_executions_failed()
+    assert metric.namespace == "AWS/States" and metric.metric_name == "ExecutionsFailed"
+    assert stack.resolve(metric.dimensions)["StateMachineArn"] == stack.resolve(flow.state_machine_arn)
+    assert flow.metric_executions_succeeded().metric_name == "ExecutionsSucceeded"
