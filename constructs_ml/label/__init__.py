@@ -7,7 +7,7 @@ its own services (Cognito, Step Functions); it uses ``foundation`` and the share
 
 from constructs_ml.label.task_types import BUILTIN_FUNCTION_ACCOUNTS, LabelingTaskType
 from constructs_ml.label.workflow import AutomatedLabeling, LabelingWorkflow
-from constructs_ml.label.workforce import PrivateWorkforce, Workteam, WorkteamRef
+from constructs_ml.label.workforce import PrivateWorkforce, WorkforceVpcAccess, Workteam, WorkteamRef
 
 __all__ = [
     "BUILTIN_FUNCTION_ACCOUNTS",
@@ -15,6 +15,7 @@ __all__ = [
     "LabelingTaskType",
     "LabelingWorkflow",
     "PrivateWorkforce",
+    "WorkforceVpcAccess",
     "Workteam",
     "WorkteamRef",
 ]

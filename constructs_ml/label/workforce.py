@@ -20,9 +20,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from aws_cdk import Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
@@ -34,6 +36,25 @@ from constructs_ml.serve.common import physical_name
 _NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 #: Cognito hosted-UI domain prefixes (lowercase letters, digits, hyphens; not starting/ending with '-').
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+_SELECTION_KEYS = ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnets", "subnet_type")
+
+
+@dataclass(frozen=True)
+class WorkforceVpcAccess:
+    """Workers reach the labeling portal through an interface endpoint in your VPC only (Ground Truth's
+    "Amazon VPC mode"): they must be on a network connected to the VPC (VPN, Direct Connect).
+
+    Attributes:
+        vpc: the VPC of the portal's endpoint.
+        security_groups: its security groups (1..5); allow HTTPS from your workers' networks.
+        subnets: which subnets: the VPC's private isolated subnets.
+    """
+
+    vpc: ec2.IVpc
+    security_groups: Sequence[ec2.ISecurityGroup]
+    subnets: ec2.SubnetSelection | None = None
 
 
 class PrivateWorkforce(Construct):
@@ -50,6 +71,8 @@ class PrivateWorkforce(Construct):
             from the construct path and the account.
         source_ip_cidrs: the only IPv4 ranges workers may reach the labeling portal from (up to 10):
             any address. Give your offices' or VPN's egress ranges.
+        vpc_access: reach the portal only through an endpoint in your VPC (:class:`WorkforceVpcAccess`):
+            the public portal.
         removal_policy: what happens to the user pool (the workers' identities) on stack deletion:
             retained.
 
@@ -65,6 +88,7 @@ class PrivateWorkforce(Construct):
         workforce_name: str | None = None,
         domain_prefix: str | None = None,
         source_ip_cidrs: Sequence[str] = (),
+        vpc_access: WorkforceVpcAccess | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -93,6 +117,9 @@ class PrivateWorkforce(Construct):
             problems.require(
                 ok, "source_ip_cidrs", cidr, "IPv4 CIDR blocks other than 0.0.0.0/0 (e.g. '203.0.113.0/24')"
             )
+        if vpc_access is not None:
+            count = len(vpc_access.security_groups)
+            problems.require(1 <= count <= 5, "vpc_access.security_groups", count, "1..5 security groups")
         problems.raise_if_any()
 
         self.user_pool = cognito.UserPool(
@@ -138,8 +165,25 @@ class PrivateWorkforce(Construct):
                 client_id=self.client.user_pool_client_id, user_pool=self.user_pool.user_pool_id
             ),
             source_ip_config=source_ip,
+            workforce_vpc_config=self._vpc_config(vpc_access),
         )
         self.workforce_name = name
+
+    @staticmethod
+    def _vpc_config(
+        access: WorkforceVpcAccess | None,
+    ) -> sagemaker.CfnWorkforce.WorkforceVpcConfigRequestProperty | None:
+        if access is None:
+            return None
+        selection = access.subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        subnets = access.vpc.select_subnets(
+            **{k: getattr(selection, k) for k in _SELECTION_KEYS if getattr(selection, k, None) is not None}
+        )
+        return sagemaker.CfnWorkforce.WorkforceVpcConfigRequestProperty(
+            vpc_id=access.vpc.vpc_id,
+            security_group_ids=[sg.security_group_id for sg in access.security_groups],
+            subnets=subnets.subnet_ids,
+        )
 
     @property
     def workforce_arn(self) -> str:
@@ -248,4 +292,4 @@ class WorkteamRef(Construct):
             return ""
 
 
-__all__ = ["PrivateWorkforce", "Workteam", "WorkteamRef"]
+__all__ = ["PrivateWorkforce", "WorkforceVpcAccess", "Workteam", "WorkteamRef"]

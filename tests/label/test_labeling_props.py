@@ -227,3 +227,31 @@ def test_the_execution_metrics_are_the_state_machines() -> None:
     assert metric.namespace == "AWS/States" and metric.metric_name == "ExecutionsFailed"
     assert stack.resolve(metric.dimensions)["StateMachineArn"] == stack.resolve(flow.state_machine_arn)
     assert flow.metric_executions_succeeded().metric_name == "ExecutionsSucceeded"
+
+
+def test_a_vpc_only_portal_gets_the_workforce_vpc_config() -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    from constructs_ml.label import WorkforceVpcAccess
+
+    stack = _stack()
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+    sg = ec2.SecurityGroup(stack, "Sg", vpc=vpc, allow_all_outbound=False)
+    PrivateWorkforce(stack, "Workforce", vpc_access=WorkforceVpcAccess(vpc=vpc, security_groups=[sg]))
+    with pytest.raises(ValidationError, match=r"vpc_access.security_groups must be 1\.\.5 security groups"):
+        PrivateWorkforce(stack, "Bad", vpc_access=WorkforceVpcAccess(vpc=vpc, security_groups=[]))
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SageMaker::Workforce",
+        {
+            "WorkforceVpcConfig": {
+                "VpcId": {"Ref": Match.string_like_regexp("Vpc")},
+                "SecurityGroupIds": [{"Fn::GetAtt": [Match.string_like_regexp("Sg"), "GroupId"]}],
+                "Subnets": Match.any_value(),
+            }
+        },
+    )
