@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         ModelRegistry,
         TrainingPipeline,
     )
+    from constructs_ml.edge import EdgeDeployment, EdgeDeployOnApproval, TokenExchangeRole
     from constructs_ml.errors import ValidationError
     from constructs_ml.foundation import (
         AccessLogBucket,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     )
     from constructs_ml.governance import SageMakerChecks, apply_governance
     from constructs_ml.instance_types import InstanceType
+    from constructs_ml.label import LabelingWorkflow, PrivateWorkforce, Workteam
     from constructs_ml.operate import (
         DeployOnApproval,
         EndpointAlarms,
@@ -78,6 +80,8 @@ _EXPORTS: dict[str, str] = {
     "ContainerImage": "constructs_ml.develop",
     "CuratedHub": "constructs_ml.studio",
     "DeployOnApproval": "constructs_ml.operate",
+    "EdgeDeployOnApproval": "constructs_ml.edge",
+    "EdgeDeployment": "constructs_ml.edge",
     "Endpoint": "constructs_ml.serve",
     "EndpointAlarms": "constructs_ml.operate",
     "EndpointConfig": "constructs_ml.serve",
@@ -88,6 +92,7 @@ _EXPORTS: dict[str, str] = {
     "GlueFunction": "constructs_ml.operate",
     "InstanceType": "constructs_ml.instance_types",
     "JumpStartModel": "constructs_ml.studio",
+    "LabelingWorkflow": "constructs_ml.label",
     "ManagedPolicyRole": "constructs_ml.foundation",
     "MlDashboard": "constructs_ml.operate",
     "MlNetwork": "constructs_ml.foundation",
@@ -101,6 +106,7 @@ _EXPORTS: dict[str, str] = {
     "Personas": "constructs_ml.foundation",
     "PlatformBuckets": "constructs_ml.foundation",
     "PlatformKeys": "constructs_ml.foundation",
+    "PrivateWorkforce": "constructs_ml.label",
     "RetrainingTrigger": "constructs_ml.operate",
     "SageMakerChecks": "constructs_ml.governance",
     "SageMakerGuardrail": "constructs_ml.foundation",
@@ -110,10 +116,12 @@ _EXPORTS: dict[str, str] = {
     "StudioImage": "constructs_ml.studio",
     "StudioLifecycleConfig": "constructs_ml.studio",
     "StudioSpace": "constructs_ml.studio",
+    "TokenExchangeRole": "constructs_ml.edge",
     "TrainingPipeline": "constructs_ml.develop",
     "UserProfile": "constructs_ml.studio",
     "ValidationError": "constructs_ml.errors",
     "VpcEndpointRestriction": "constructs_ml.foundation",
+    "Workteam": "constructs_ml.label",
     "apply_governance": "constructs_ml.governance",
     "apply_permissions_boundary": "constructs_ml.foundation",
 }
@@ -129,6 +137,8 @@ __all__ = [
     "ContainerImage",
     "CuratedHub",
     "DeployOnApproval",
+    "EdgeDeployOnApproval",
+    "EdgeDeployment",
     "Endpoint",
     "EndpointAlarms",
     "EndpointConfig",
@@ -139,6 +149,7 @@ __all__ = [
     "GlueFunction",
     "InstanceType",
     "JumpStartModel",
+    "LabelingWorkflow",
     "ManagedPolicyRole",
     "MlDashboard",
     "MlNetwork",
@@ -152,6 +163,7 @@ __all__ = [
     "Personas",
     "PlatformBuckets",
     "PlatformKeys",
+    "PrivateWorkforce",
     "RetrainingTrigger",
     "SageMakerChecks",
     "SageMakerGuardrail",
@@ -161,10 +173,12 @@ __all__ = [
     "StudioImage",
     "StudioLifecycleConfig",
     "StudioSpace",
+    "TokenExchangeRole",
     "TrainingPipeline",
     "UserProfile",
     "ValidationError",
     "VpcEndpointRestriction",
+    "Workteam",
     "apply_governance",
     "apply_permissions_boundary",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,7 @@ import constructs_ml.serve
 def test_every_top_level_name_is_the_layer_object() -> None:
     layers = [
         importlib.import_module(f"constructs_ml.{m}")
-        for m in ("foundation", "studio", "develop", "serve", "operate", "governance")
+        for m in ("foundation", "studio", "develop", "serve", "operate", "governance", "label", "edge")
     ]
     for name in constructs_ml.__all__:
         obj = getattr(constructs_ml, name)
@@ -50,16 +51,13 @@ def test_a_value_error_for_bad_props() -> None:
     assert issubclass(constructs_ml.ValidationError, ValueError)
 
 
-PACKAGES = (
-    "constructs_ml",
-    "constructs_ml.foundation",
-    "constructs_ml.studio",
-    "constructs_ml.develop",
-    "constructs_ml.serve",
-    "constructs_ml.operate",
-    "constructs_ml.governance",
-    "constructs_ml.contracts",
+#: The package and every layer (each top-level subpackage, so a new layer is checked without edits).
+LAYERS = tuple(
+    f"constructs_ml.{m.name}"
+    for m in pkgutil.iter_modules([str(Path(__file__).parents[1] / "constructs_ml")])
+    if m.ispkg and not m.name.startswith("_")
 )
+PACKAGES = ("constructs_ml", *LAYERS)
 
 
 def _type_checking_names(package: str) -> set[str]:

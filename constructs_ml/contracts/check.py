@@ -37,6 +37,7 @@ _ENDPOINT_SERVICE = {
     "sqs": "sqs",
     "sns": "sns",
     "glue": "glue",
+    "greengrass": "greengrass",
 }
 _RUNTIME_ACTIONS = {
     "sagemaker:invokeendpoint": "sagemaker.runtime",

@@ -49,6 +49,7 @@ class EndpointService(enum.Enum):
     GLUE = "glue"
     ATHENA = "athena"
     SERVICE_CATALOG = "servicecatalog"
+    GREENGRASS = "greengrass"
 
     def aws_service(self) -> ec2.InterfaceVpcEndpointAwsService:
         return {
@@ -70,6 +71,7 @@ class EndpointService(enum.Enum):
             EndpointService.GLUE: ec2.InterfaceVpcEndpointAwsService.GLUE,
             EndpointService.ATHENA: ec2.InterfaceVpcEndpointAwsService.ATHENA,
             EndpointService.SERVICE_CATALOG: ec2.InterfaceVpcEndpointAwsService.SERVICE_CATALOG,
+            EndpointService.GREENGRASS: ec2.InterfaceVpcEndpointAwsService.IOT_GREENGRASS,
         }[self]
 
 

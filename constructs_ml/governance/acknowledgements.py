@@ -105,6 +105,9 @@ RESOURCELESS_ACTIONS: frozenset[str] = frozenset(
         "xray:PutTelemetryRecords",
         # Studio finds private JumpStart hubs by listing them (CuratedHub.grant_read).
         "sagemaker:ListHubs",
+        # Greengrass deployments (EdgeDeployment) are account-level actions, no resource type.
+        "greengrass:CreateDeployment",
+        "greengrass:ListDeployments",
         *SAGEMAKER_LIST_ACTIONS,
     }
 )
@@ -538,6 +541,59 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "VPC permissions). The function's own grants are in a separate policy without acknowledgement."
         ),
         scope="the RuntimePolicy of constructs_ml.operate.GlueFunction",
+    ),
+    "iam5-labeling-jobs": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:labeling-job/*]",),
+        reason=(
+            "Each labeling workflow execution names its job '<prefix>-<uuid>' at run time; the grant names the "
+            "workflow's own prefix in this account and region, only to create, describe and stop labeling jobs, "
+            "and the SageMaker guardrail denies labeling jobs without the platform's output key."
+        ),
+        scope="the state machine role of constructs_ml.label.LabelingWorkflow",
+        auto=True,
+        actions=frozenset(
+            {"sagemaker:CreateLabelingJob", "sagemaker:DescribeLabelingJob", "sagemaker:StopLabelingJob"}
+        ),
+    ),
+    "iam5-greengrass-deployments": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Resource::arn:*:iot:*:*:job/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:iot:*:*:thing/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:greengrass:*:*:deployments:*]",
+        ),
+        reason=(
+            "A Greengrass V2 deployment to a thing group is an IoT job with a generated id that acts on the "
+            "group's devices (their shadows) and is read back by its generated deployment id; the Greengrass "
+            "developer guide's CreateDeployment policy lists these IoT actions. The grant names the IoT job, "
+            "thing and deployment types in this account and region, the exact thing group and component "
+            "elsewhere, and holds no write action beyond the deployment's own job and shadows."
+        ),
+        scope="the function role of constructs_ml.edge.EdgeDeployOnApproval",
+        auto=True,
+        actions=frozenset(
+            {
+                "iot:CreateJob",
+                "iot:DescribeJob",
+                "iot:CancelJob",
+                "iot:UpdateJob",
+                "iot:DescribeThing",
+                "iot:GetThingShadow",
+                "iot:UpdateThingShadow",
+                "iot:DeleteThingShadow",
+                "greengrass:GetDeployment",
+            }
+        ),
+    ),
+    "sfn-log-delivery-and-xray": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::*]",),
+        reason=(
+            "Step Functions log delivery (logs:*LogDelivery*, PutResourcePolicy, DescribeResourcePolicies, "
+            "DescribeLogGroups) and X-Ray (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) "
+            "support no resource-level permissions; the Step Functions developer guide's logging and tracing "
+            "policies name Resource '*'. The policy holds only these actions and is attached to one state "
+            "machine's role."
+        ),
+        scope="the DeliveryPolicy of constructs_ml.label.LabelingWorkflow state machine roles",
     ),
     "terminal-dead-letter-queue": AllowedAcknowledgement(
         rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),

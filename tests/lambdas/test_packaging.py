@@ -32,7 +32,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "constructs_ml", "lambdas")
-FUNCTIONS = ("deploy_on_approval", "retraining_trigger")
+FUNCTIONS = ("deploy_on_approval", "edge_deploy", "retraining_trigger")
 SHARED = "glue_common"
 SHARED_MODULES = sorted(p.name for p in (REPO / "lambdas" / SHARED).glob("*.py"))
 PROBE = """

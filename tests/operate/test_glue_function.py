@@ -473,7 +473,7 @@ def test_metrics_are_the_functions_own(synth: Synth) -> None:
 
 
 def test_available_functions_lists_the_packaged_handlers() -> None:
-    assert available_functions() == ["deploy_on_approval", "retraining_trigger"]
+    assert available_functions() == ["deploy_on_approval", "edge_deploy", "retraining_trigger"]
 
 
 # -- validation ---------------------------------------------------------------------------------------------
@@ -513,7 +513,7 @@ def build(**overrides: Any) -> None:
         ({"retry_attempts": 3}, r"retry_attempts must be between 0 and 2"),
         ({"max_event_age": Duration.seconds(30)}, r"max_event_age \(seconds\) must be between 60 and 21600"),
         ({"dead_letter_retention": Duration.days(15)}, r"dead_letter_retention \(seconds\) must be between"),
-        ({"code": "no_such_function"}, r"code must be one of deploy_on_approval, retraining_trigger"),
+        ({"code": "no_such_function"}, r"code must be one of deploy_on_approval, edge_deploy, retraining_trigger"),
         ({"code": "../etc"}, r"code must be a packaged function folder name"),
         ({"description": " "}, r"description must be a non-empty string"),
         ({"environment": {"AWS_REGION": "eu-west-1"}}, r"environment must be names matching"),

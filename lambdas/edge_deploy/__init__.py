@@ -1,0 +1,1 @@
+"""Edge deploy on approval: an approved model package becomes a Greengrass V2 component deployed to a thing group."""
