@@ -18,8 +18,8 @@ Example::
     pipeline.build()
 
 Security: the artifact bucket is a :class:`~constructs_ml.foundation.SecureBucket` (versioned, TLS only,
-access-logged, retained) encrypted with a customer-managed key (rotation on) whose policy lets only the
-stage accounts' bootstrap deploy roles decrypt through S3. No Docker is used at synth (``docker_enabled_for_synth``
+access-logged, retained) encrypted with a customer-managed key (rotation on, retained) whose policy names, besides the tooling
+account, only the stage accounts' CDK bootstrap deploy roles (``kms:Decrypt``/``kms:DescribeKey``). No Docker is used at synth (``docker_enabled_for_synth``
 is off): the platform's assets are plain folders. The self-mutation project may assume only the CDK
 bootstrap roles of the tooling account (CDK Pipelines would grant ``role/*`` with a tag condition).
 """
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy, Stack, Stage, Token, pipelines
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -197,6 +198,24 @@ class PlatformPipeline(Construct):
         self.pipeline.build_pipeline()
         scope_self_mutation(self)
         record_pipeline_contracts(self)
+        self._sub_action_role_arns()
+
+    def _sub_action_role_arns(self) -> None:
+        """Write the change-set actions' execution-role ARNs as ``Fn::Sub`` (the same ARN; CDK Pipelines joins
+        the partition in with ``Fn::Join``, which cfn-lint rejects in an action's configuration, E3703)."""
+        cfn = self.pipeline.pipeline.node.default_child
+        if not isinstance(cfn, codepipeline.CfnPipeline):
+            return
+        stages = Stack.of(self).resolve(cfn.stages)
+        for i, stage in enumerate(stages):
+            for j, action in enumerate(stage.get("actions", stage.get("Actions", []))):
+                config = action.get("configuration", action.get("Configuration")) or {}
+                arn = config.get("RoleArn")
+                join = arn.get("Fn::Join") if isinstance(arn, dict) else None
+                if not join or join[0] != "" or not all(isinstance(p, str) or p == {"Ref": "AWS::Partition"} for p in join[1]):
+                    continue
+                text = "".join("${AWS::Partition}" if isinstance(p, dict) else p for p in join[1])
+                cfn.add_property_override(f"Stages.{i}.Actions.{j}.Configuration.RoleArn", {"Fn::Sub": text})
 
     def bootstrap_role_arn(self, kind: str, account: str, region: str) -> str:
         """The ARN of a CDK bootstrap role (``deploy``, ``file-publishing``, ``image-publishing``, ``lookup``)."""

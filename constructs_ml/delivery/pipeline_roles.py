@@ -135,10 +135,16 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
     mutation_project = pipeline.pipeline.self_mutation_project
     code_pipeline = pipeline.pipeline.pipeline
     other_account_role = f"arn:{stack.partition}:iam::{stack.account}:role/OrganizationAccountAccessRole"
+    # jsii returns a new proxy per access to CDK-created objects: compare construct paths, not identities.
+    pipeline_role_path = code_pipeline.role.node.path
+    synth_role_path = synth_project.role.node.path if synth_project is not None and synth_project.role else None
+    mutation_role_path = (
+        mutation_project.role.node.path if mutation_project is not None and mutation_project.role else None
+    )
     for role in _pipeline_roles(pipeline):
         contract = WorkloadContract.of(role)
         path = role.node.path
-        if role is code_pipeline.role:
+        if path == pipeline_role_path:
             contract.allows(
                 ["s3:GetObject", "s3:PutObject"],
                 objects,
@@ -164,7 +170,7 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
                 source=CONFUSED_DEPUTY,
             )
             _assumed_by(contract, role, "codepipeline.amazonaws.com", CODEPIPELINE_ROLE)
-        elif synth_project is not None and role is synth_project.role:
+        elif synth_project is not None and path == synth_role_path:
             _codebuild_runtime(contract, role, synth_project.project_name, objects, key_arn)
             for target in pipeline.stages:
                 contract.denies(
@@ -173,7 +179,7 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
                     why="synth builds the cloud assembly and the compliance report; it never deploys",
                     source=CDK_BOOTSTRAP,
                 )
-        elif mutation_project is not None and role is mutation_project.role:
+        elif mutation_project is not None and path == mutation_role_path:
             _codebuild_runtime(contract, role, mutation_project.project_name, objects, key_arn)
             contract.allows(
                 "sts:AssumeRole",
@@ -188,6 +194,17 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
                 why="no role/* assume permission: only the named bootstrap roles",
                 source=CONFUSED_DEPUTY,
             )
+        elif "/Assets/" in f"/{path}/":
+            # The asset projects' shared role publishes the stages' file assets with their accounts' roles.
+            _assumed_by(contract, role, "codebuild.amazonaws.com", CODEBUILD_ROLE)
+            for target in pipeline.stages:
+                contract.allows(
+                    "sts:AssumeRole",
+                    pipeline.bootstrap_role_arn("file-publishing", target.account, target.region),
+                    why=f"publish the {target.name} stage's file assets to its account's CDK asset bucket",
+                    source=CDK_BOOTSTRAP,
+                )
+            contract.allows("s3:GetObject", objects, why="the asset build reads the cloud assembly", source=CODEBUILD_ROLE)
         elif "/Source/" in f"/{path}/":
             if pipeline.source.connection_arn is not None:
                 contract.allows(
