@@ -136,7 +136,8 @@ def _unknown(raw: dict[str, Any], allowed: set[str], prefix: str, problems: list
     for key in raw:
         if key not in allowed:
             problems.append(
-                f"config: {prefix}{key} is not a known key (got {raw[key]!r}); allowed keys: {', '.join(sorted(allowed))}"
+                f"config: {prefix}{key} is not a known key (got {raw[key]!r}); "
+                f"allowed keys: {', '.join(sorted(allowed))}"
             )
 
 
@@ -191,7 +192,8 @@ def _source(raw: Any, region: str, account: str, problems: list[str]) -> SourceC
         )
     elif not CONNECTION_ARN.match(arn):
         problems.append(
-            f"config: {p}connection_arn must be arn:aws:codeconnections:<region>:<account>:connection/<id> (got {arn!r})"
+            f"config: {p}connection_arn must be arn:aws:codeconnections:<region>:<account>:connection/<id> "
+            f"(got {arn!r})"
         )
     elif arn.split(":")[3] != region or arn.split(":")[4] != account:
         problems.append(

@@ -332,17 +332,17 @@ class ServingStack(Stack):
     ) -> Model:
         """The initial model, replaced by the package recorded in the approved-package parameter once there is one."""
         return Model(
-        self,
-        "Model",
-        image=ContainerImage.from_ecr_repository(repository, c.initial_image_tag),
-        model_data=ModelData.from_bucket(art, c.initial_model_data_key, encryption_key=keys.data),
-        approved_package=(
-            ApprovedPackageParameter(c.approved_package_parameter) if c.approved_package_parameter else None
-        ),
-        package_artifacts=S3Path(art, c.package_artifacts_prefix),
-        package_artifacts_key=keys.data,
-        vpc=network.vpc,
-        vpc_subnets=network.subnet_selection,
-        security_groups=[network.workload_security_group],
-        guardrail=guardrail,
-    )
+            self,
+            "Model",
+            image=ContainerImage.from_ecr_repository(repository, c.initial_image_tag),
+            model_data=ModelData.from_bucket(art, c.initial_model_data_key, encryption_key=keys.data),
+            approved_package=(
+                ApprovedPackageParameter(c.approved_package_parameter) if c.approved_package_parameter else None
+            ),
+            package_artifacts=S3Path(art, c.package_artifacts_prefix),
+            package_artifacts_key=keys.data,
+            vpc=network.vpc,
+            vpc_subnets=network.subnet_selection,
+            security_groups=[network.workload_security_group],
+            guardrail=guardrail,
+        )

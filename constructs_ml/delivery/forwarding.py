@@ -106,7 +106,9 @@ class ApprovalForwarding(Construct):
         problems.require(bool(targets), "targets", list(targets), "at least one account to forward to")
         seen: set[tuple[str, str]] = set()
         for i, t in enumerate(targets):
-            problems.require(bool(_ACCOUNT.match(t.account)), f"targets[{i}].account", t.account, "a 12-digit account id")
+            problems.require(
+                bool(_ACCOUNT.match(t.account)), f"targets[{i}].account", t.account, "a 12-digit account id"
+            )
             problems.require(bool(_REGION.match(t.region)), f"targets[{i}].region", t.region, "a region like eu-west-1")
             problems.require(
                 t.account != stack.account,
@@ -120,9 +122,7 @@ class ApprovalForwarding(Construct):
         problems.raise_if_any()
         group_name = model_package_group.model_package_group_name
         self.targets = tuple(targets)
-        self.bus_arns = [
-            f"arn:{stack.partition}:events:{t.region}:{t.account}:event-bus/default" for t in self.targets
-        ]
+        self.bus_arns = [f"arn:{stack.partition}:events:{t.region}:{t.account}:event-bus/default" for t in self.targets]
         self.managed_role = ManagedPolicyRole(
             self,
             "Role",

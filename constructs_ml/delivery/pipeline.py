@@ -17,11 +17,12 @@ Example::
     pipeline.add_platform_stage(prod_stage, manual_approval=True)
     pipeline.build()
 
-Security: the artifact bucket is a :class:`~constructs_ml.foundation.SecureBucket` (versioned, TLS only,
-access-logged, retained) encrypted with a customer-managed key (rotation on, retained) whose policy names, besides the tooling
-account, only the stage accounts' CDK bootstrap deploy roles (``kms:Decrypt``/``kms:DescribeKey``). No Docker is used at synth (``docker_enabled_for_synth``
-is off): the platform's assets are plain folders. The self-mutation project may assume only the CDK
-bootstrap roles of the tooling account (CDK Pipelines would grant ``role/*`` with a tag condition).
+Security: the artifact bucket is a :class:`~constructs_ml.foundation.SecureBucket` (versioned, TLS
+only, access-logged, retained) encrypted with a customer-managed key (rotation on, retained) whose policy
+names, besides the tooling account, only the stage accounts' CDK bootstrap deploy roles
+(``kms:Decrypt``/``kms:DescribeKey``). No Docker is used at synth (``docker_enabled_for_synth`` is off): the
+platform's assets are plain folders. The self-mutation project may assume only the CDK bootstrap roles of
+the tooling account (CDK Pipelines would grant ``role/*`` with a tag condition).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_ml.delivery.pipeline_roles import scope_self_mutation, record_pipeline_contracts
+from constructs_ml.delivery.pipeline_roles import record_pipeline_contracts, scope_self_mutation
 from constructs_ml.delivery.source import PipelineSource
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import SecureBucket
@@ -175,7 +176,10 @@ class PlatformPipeline(Construct):
         problems = Problems(self)
         account, region = stage.account, stage.region
         problems.require(
-            account is not None and not Token.is_unresolved(account) and region is not None and not Token.is_unresolved(region),
+            account is not None
+            and not Token.is_unresolved(account)
+            and region is not None
+            and not Token.is_unresolved(region),
             "stage",
             stage.node.path,
             "",
@@ -186,7 +190,11 @@ class PlatformPipeline(Construct):
         )
         problems.raise_if_any()
         pre: Sequence[pipelines.Step] = (
-            [pipelines.ManualApprovalStep(f"Approve-{stage.stage_name}", comment=f"Deploy to {stage.stage_name} ({account})?")]
+            [
+                pipelines.ManualApprovalStep(
+                    f"Approve-{stage.stage_name}", comment=f"Deploy to {stage.stage_name} ({account})?"
+                )
+            ]
             if manual_approval
             else []
         )
@@ -212,7 +220,11 @@ class PlatformPipeline(Construct):
                 config = action.get("configuration", action.get("Configuration")) or {}
                 arn = config.get("RoleArn")
                 join = arn.get("Fn::Join") if isinstance(arn, dict) else None
-                if not join or join[0] != "" or not all(isinstance(p, str) or p == {"Ref": "AWS::Partition"} for p in join[1]):
+                if (
+                    not join
+                    or join[0] != ""
+                    or not all(isinstance(p, str) or p == {"Ref": "AWS::Partition"} for p in join[1])
+                ):
                     continue
                 text = "".join("${AWS::Partition}" if isinstance(p, dict) else p for p in join[1])
                 cfn.add_property_override(f"Stages.{i}.Actions.{j}.Configuration.RoleArn", {"Fn::Sub": text})

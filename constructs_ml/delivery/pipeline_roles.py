@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
@@ -34,7 +34,9 @@ CODEBUILD_ROLE = "https://docs.aws.amazon.com/codebuild/latest/userguide/setting
 #: CodePipeline's service role (artifacts, assuming action roles).
 CODEPIPELINE_ROLE = "https://docs.aws.amazon.com/codepipeline/latest/userguide/how-to-custom-role.html"
 #: Cross-account actions in CodePipeline: a customer-managed key and the target account's role.
-CODEPIPELINE_CROSS_ACCOUNT = "https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html"
+CODEPIPELINE_CROSS_ACCOUNT = (
+    "https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-create-cross-account.html"
+)
 #: The CodeConnections source action's permission.
 CONNECTIONS = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html"
 #: Confused-deputy guidance (a role must not be usable beyond its purpose).
@@ -204,7 +206,9 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
                     why=f"publish the {target.name} stage's file assets to its account's CDK asset bucket",
                     source=CDK_BOOTSTRAP,
                 )
-            contract.allows("s3:GetObject", objects, why="the asset build reads the cloud assembly", source=CODEBUILD_ROLE)
+            contract.allows(
+                "s3:GetObject", objects, why="the asset build reads the cloud assembly", source=CODEBUILD_ROLE
+            )
         elif "/Source/" in f"/{path}/":
             if pipeline.source.connection_arn is not None:
                 contract.allows(
@@ -232,7 +236,11 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
 
 def _assumed_by(contract: WorkloadContract, role: iam.Role, service: str, source: str) -> None:
     contract.allows(
-        "sts:AssumeRole", role.role_arn, caller=f"service:{service}", why=f"{service} runs with this role", source=source
+        "sts:AssumeRole",
+        role.role_arn,
+        caller=f"service:{service}",
+        why=f"{service} runs with this role",
+        source=source,
     )
 
 
@@ -244,9 +252,7 @@ def _codebuild_runtime(contract: WorkloadContract, role: iam.Role, project: str,
         f"{log_group}:log-stream:build-1",
         why="CodeBuild writes the build log to the project's log group",
         source=CODEBUILD_ROLE,
-    ).allows(
-        ["s3:GetObject"], objects, why="the build reads its input artifact", source=CODEBUILD_ROLE
-    ).allows(
+    ).allows(["s3:GetObject"], objects, why="the build reads its input artifact", source=CODEBUILD_ROLE).allows(
         "kms:Decrypt", key_arn, why="the artifacts are encrypted with the pipeline's key", source=CODEBUILD_ROLE
     )
     _assumed_by(contract, role, "codebuild.amazonaws.com", CODEBUILD_ROLE)
@@ -261,7 +267,3 @@ def _acknowledge_role(role: IConstruct, statements: list[dict[str, Any]]) -> Non
     if covered:
         acknowledge(role, "delivery-pipeline-grant-wildcards", rules=covered)
 
-
-def is_concrete(value: str | None) -> bool:
-    """True for a value known at synth time."""
-    return value is not None and not Token.is_unresolved(value)

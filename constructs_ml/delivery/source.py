@@ -25,7 +25,9 @@ CONNECTION_ARN = re.compile(
 _REPOSITORY = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 #: CodePipeline's CodeConnections source action (GitHub, GitLab, Bitbucket through a connection).
-CONNECTIONS_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html"
+CONNECTIONS_DOC = (
+    "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-CodestarConnectionSource.html"
+)
 #: CodePipeline's S3 source action.
 S3_SOURCE_DOC = "https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-S3.html"
 

@@ -75,7 +75,9 @@ def test_a_prod_stage_without_approval() -> None:
     ]
     # Another name marked production needs it too.
     problems = _problems(
-        _stages({"name": "dev", "account": "222222222222"}, {"name": "live", "account": "444444444444", "production": True})
+        _stages(
+            {"name": "dev", "account": "222222222222"}, {"name": "live", "account": "444444444444", "production": True}
+        )
     )
     assert len(problems) == 1 and "production stage 'live'" in problems[0]
 
@@ -87,7 +89,9 @@ def test_a_region_without_the_images() -> None:
             {"name": "prod", "account": "444444444444", "manual_approval": True},
         )
     )
-    assert problems and all(p.startswith("config: delivery.stages[0].region 'ap-southeast-7' has no SageMaker") for p in problems)
+    assert problems and all(
+        p.startswith("config: delivery.stages[0].region 'ap-southeast-7' has no SageMaker") for p in problems
+    )
     assert any("XGBoost images" in p for p in problems)
 
 
