@@ -4,6 +4,7 @@ Import the constructs from the top level (``from constructs_ml import MlNetwork`
 layer (``from constructs_ml.foundation import MlNetwork``).
 """
 
+from constructs_ml.delivery import ApprovalForwarding, ForwardingTarget, PipelineSource, PlatformPipeline
 from constructs_ml.develop import (
     ContainerImage,
     ExternalDefinition,
@@ -56,6 +57,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AccessLogBucket",
     "AlarmTopic",
+    "ApprovalForwarding",
     "ApprovedPackageParameter",
     "ApprovedPackageRecord",
     "BatchTransform",
@@ -68,6 +70,7 @@ __all__ = [
     "ExecutionRoles",
     "ExternalDefinition",
     "FeatureGroup",
+    "ForwardingTarget",
     "GlueFunction",
     "InstanceType",
     "ManagedPolicyRole",
@@ -81,8 +84,10 @@ __all__ = [
     "PermissionsBoundary",
     "PersonaKind",
     "Personas",
+    "PipelineSource",
     "PlatformBuckets",
     "PlatformKeys",
+    "PlatformPipeline",
     "RetrainingTrigger",
     "SageMakerChecks",
     "SageMakerGuardrail",
