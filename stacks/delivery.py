@@ -181,6 +181,11 @@ def build_delivery(app: Stage, config: PlatformConfig, *, governed: bool = True)
     for stage_config in delivery.stages:
         env = Environment(account=stage_config.account, region=stage_config.region)
         stage = Stage(app, _stage_id(stage_config.name), env=env, stage_name=_stage_id(stage_config.name))
+        # Recorded, not looked up: the pipeline's synth has no credentials for the stage accounts.
+        stage.node.set_context(
+            f"availability-zones:account={stage_config.account}:region={stage_config.region}",
+            list(stage_config.availability_zones),
+        )
         result.stages[stage_config.name] = stage
         if stage_config.name == registry.name:
             platform_config = _stage_config(config, stage_config, readers)

@@ -59,6 +59,9 @@ class StageConfig:
         region: the stage's region: the delivery region.
         manual_approval: a person approves in the pipeline before the stage deploys.
         production: the production stage (needs ``manual_approval``): true for the stage named ``prod``.
+        availability_zones: the account's availability zones in the region, recorded instead of looked up (the
+            pipeline's synth has no credentials for the stage accounts, and a recorded value keeps synth
+            reproducible): ``<region>a``, ``<region>b``, ``<region>c``; the VPC uses the first ``network.max_azs``.
     """
 
     name: str
@@ -66,6 +69,7 @@ class StageConfig:
     region: str
     manual_approval: bool = False
     production: bool = False
+    availability_zones: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,7 @@ _KEYS = {
     "qualifier",
     "config_file",
 }
-_STAGE_KEYS = {"name", "account", "region", "manual_approval", "production"}
+_STAGE_KEYS = {"name", "account", "region", "manual_approval", "production", "availability_zones"}
 _SOURCE_KEYS = {"repository", "branch", "connection_arn", "bucket_name", "object_key"}
 
 
@@ -246,12 +250,27 @@ def _stages(raw: Any, region: str, problems: list[str]) -> tuple[StageConfig, ..
                         f"training, monitoring and Clarify jobs need them); regions with them: "
                         f"{', '.join(supported_regions(family))}"
                     )
+        azs_raw = s.get("availability_zones")
+        azs: tuple[str, ...] = tuple(f"{stage_region}{letter}" for letter in "abc")
+        if azs_raw is not None:
+            if (
+                not isinstance(azs_raw, list)
+                or len(azs_raw) < 2
+                or not all(isinstance(a, str) and re.fullmatch(rf"{re.escape(stage_region)}[a-z]", a) for a in azs_raw)
+                or len(set(azs_raw)) != len(azs_raw)
+            ):
+                problems.append(
+                    f"config: {p}availability_zones must be at least two distinct zones of {stage_region!r}, "
+                    f"e.g. ['{stage_region}a', '{stage_region}b'] (got {azs_raw!r})"
+                )
+            else:
+                azs = tuple(azs_raw)
         if production and not approval:
             problems.append(
                 f"config: {p}manual_approval must be true for the production stage {name!r} (got {approval!r}): "
                 f"a person approves every production deployment"
             )
-        out.append(StageConfig(name, account, stage_region, approval, production))
+        out.append(StageConfig(name, account, stage_region, approval, production, azs))
     if sum(1 for s in out if s.production) > 1:
         problems.append(
             f"config: delivery.stages must have at most one production stage "

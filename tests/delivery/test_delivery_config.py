@@ -36,6 +36,7 @@ def test_the_example_config_file_is_the_documented_topology() -> None:
     delivery = config.delivery
     assert delivery is not None
     assert delivery.tooling_account == "111111111111" and delivery.region == "eu-west-1"
+    assert all(s.availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c") for s in delivery.stages)
     assert [(s.name, s.account, s.region, s.manual_approval, s.production) for s in delivery.stages] == [
         ("dev", "222222222222", "eu-west-1", False, False),
         ("staging", "333333333333", "eu-west-1", False, False),
@@ -158,4 +159,23 @@ def test_single_account_keys_conflict_and_unknown_keys() -> None:
         "prod_promotion, qualifier, region, registry_stage, source, stages, tooling_account",
         "config: account must not be set with delivery (got '222222222222'): each stage names its account and the "
         "registry's readers are the other stages",
+    ]
+
+
+def test_availability_zones_are_recorded_not_looked_up() -> None:
+    raw = copy.deepcopy(EXAMPLE)
+    raw["delivery"]["stages"][0]["availability_zones"] = ["eu-west-1b", "eu-west-1c"]
+    delivery = parse_config(raw).delivery
+    assert delivery is not None and delivery.stages[0].availability_zones == ("eu-west-1b", "eu-west-1c")
+    problems = _problems(
+        _stages(
+            {"name": "dev", "account": "222222222222", "availability_zones": ["eu-west-1a", "us-east-1b"]},
+            {"name": "prod", "account": "444444444444", "manual_approval": True, "availability_zones": ["eu-west-1a"]},
+        )
+    )
+    assert problems == [
+        "config: delivery.stages[0].availability_zones must be at least two distinct zones of 'eu-west-1', "
+        "e.g. ['eu-west-1a', 'eu-west-1b'] (got ['eu-west-1a', 'us-east-1b'])",
+        "config: delivery.stages[1].availability_zones must be at least two distinct zones of 'eu-west-1', "
+        "e.g. ['eu-west-1a', 'eu-west-1b'] (got ['eu-west-1a'])",
     ]

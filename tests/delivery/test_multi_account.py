@@ -343,3 +343,16 @@ def test_every_stage_role_has_a_contract_that_holds(synth: Synth, stage: str) ->
     ]
     assert len(report.roles) >= 10
     assert report.findings == [], report.summary()
+
+
+def test_synth_needs_no_lookup_and_warns_only_as_the_single_account_platform(synth: Synth) -> None:
+    # The pipeline's synth has no credentials for the stage accounts: nothing may be left to look up.
+    assert all("missing" not in manifest for manifest in synth.manifests.values())
+    warnings = {w for w, _ in synth.result.warnings()}
+    assert "error-annotation" not in warnings
+    assert warnings <= {
+        "constructs-ml:network-no-s3-egress",
+        "constructs-ml:retraining-no-dynamodb-egress",
+        "constructs-ml:pipeline-step-protection-off",
+        "constructs-ml:guardrail-network-isolation-off",
+    }, warnings
