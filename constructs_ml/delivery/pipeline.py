@@ -31,20 +31,40 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Stage, Token, pipelines
+from aws_cdk import Duration, Names, RemovalPolicy, Stack, Stage, Token, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_ml.delivery.pipeline_roles import record_pipeline_contracts, scope_self_mutation
+from constructs_ml.delivery.pipeline_roles import (
+    record_pipeline_contracts,
+    render_managed_policies,
+    scope_self_mutation,
+)
 from constructs_ml.delivery.source import PipelineSource
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.buckets import SecureBucket
+from constructs_ml.foundation.guardrails import PermissionsBoundary, apply_permissions_boundary
 
 #: The CDK bootstrap qualifier of ``cdk bootstrap`` without ``--qualifier``.
 DEFAULT_QUALIFIER = "hnb659fds"
+
+#: Services the pipeline's roles use beyond the platform ceiling (their boundary's extra actions).
+PIPELINE_CEILING_ACTIONS: tuple[str, ...] = (
+    "codebuild:BatchGetBuilds",
+    "codebuild:StartBuild",
+    "codebuild:StopBuild",
+    "codebuild:CreateReportGroup",
+    "codebuild:CreateReport",
+    "codebuild:UpdateReport",
+    "codebuild:BatchPutTestCases",
+    "codebuild:BatchPutCodeCoverages",
+    "codestar-connections:UseConnection",
+    "codeconnections:UseConnection",
+    "cloudformation:DescribeStacks",
+)
 
 #: Where the compliance report is written inside the synthesized cloud assembly.
 REPORT_DIR = "compliance"
@@ -82,6 +102,7 @@ class PlatformPipeline(Construct):
         artifact_key: the customer-managed key of the artifact bucket.
         artifact_bucket: the artifact bucket.
         stages: the stages added, in order.
+        permissions_boundary: the boundary of every role of the pipeline (set by :meth:`build`).
     """
 
     def __init__(
@@ -202,11 +223,22 @@ class PlatformPipeline(Construct):
         return self.pipeline.add_stage(stage, pre=pre)
 
     def build(self) -> None:
-        """Build the pipeline now (no stage can be added after), scope its roles and record their contracts."""
+        """Build the pipeline now (no stage can be added after): scope its roles' policies, render them as
+        customer-managed policies, bound the roles, record their contracts."""
         self.pipeline.build_pipeline()
         scope_self_mutation(self)
+        render_managed_policies(self)
         record_pipeline_contracts(self)
         self._sub_action_role_arns()
+        # The pipeline's roles get a permissions boundary of their own (the tooling account has no platform
+        # boundary): the platform ceiling plus the CI/CD services the pipeline uses.
+        self.permissions_boundary = PermissionsBoundary(
+            self,
+            "PermissionsBoundary",
+            extra_allowed_actions=PIPELINE_CEILING_ACTIONS,
+            managed_policy_name=f"{Stack.of(self).stack_name}-{Names.unique_id(self)[-12:]}-boundary"[:128],
+        )
+        apply_permissions_boundary(self, self.permissions_boundary.policy)
 
     def _sub_action_role_arns(self) -> None:
         """Write the change-set actions' execution-role ARNs as ``Fn::Sub`` (the same ARN; CDK Pipelines joins

@@ -122,6 +122,23 @@ def scope_self_mutation(pipeline: PlatformPipeline) -> None:
         _acknowledge_role(role, statements)
 
 
+def render_managed_policies(pipeline: PlatformPipeline) -> None:
+    """Render each role's CDK Pipelines default policy as a customer-managed policy attached to that one role.
+
+    The construct stays CDK's ``iam.Policy`` (so the references and ``DependsOn`` CDK Pipelines set on it
+    keep working); the template resource becomes ``AWS::IAM::ManagedPolicy`` with the same document and role
+    (IAM-02: no inline policies). cdk-nag reads the construct and still calls it inline: that finding is
+    acknowledged (``delivery-pipeline-inline-policies``).
+    """
+    for role in _pipeline_roles(pipeline):
+        cfn = _default_policy(role)
+        if cfn is None:
+            continue
+        cfn.add_override("Type", "AWS::IAM::ManagedPolicy")
+        cfn.add_property_deletion_override("PolicyName")
+        cfn.add_property_override("Description", f"CDK Pipelines policy of {role.node.path}"[:1000])
+
+
 def _role_arn(role: iam.Role) -> str:
     return role.role_arn
 
@@ -266,4 +283,3 @@ def _acknowledge_role(role: IConstruct, statements: list[dict[str, Any]]) -> Non
     covered = tuple(i for i in ids if entry.matches(i))
     if covered:
         acknowledge(role, "delivery-pipeline-grant-wildcards", rules=covered)
-

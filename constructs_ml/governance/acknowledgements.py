@@ -583,10 +583,11 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "PCI.DSS.321-IAMNoInlinePolicy",
         ),
         reason=(
-            "CDK Pipelines creates the delivery pipeline's roles and their default policies itself (the "
-            "self-mutation, asset and action roles take no role prop). The policies belong to one role each, "
-            "name only the pipeline's bucket, key, projects and the CDK bootstrap roles (role/* replaced by "
-            "exact ARNs), and each role carries a workload contract checked offline."
+            "CDK Pipelines creates the delivery pipeline's roles and their default policies as iam.Policy "
+            "constructs (the self-mutation, asset and action roles take no role prop); PlatformPipeline renders "
+            "each as a customer-managed policy (AWS::IAM::ManagedPolicy) attached to its one role, but cdk-nag "
+            "reads the construct. The policies name only the pipeline's bucket, key, projects and the CDK "
+            "bootstrap roles (role/* replaced by exact ARNs), and each role carries a workload contract."
         ),
         scope="roles under a constructs_ml.delivery.PlatformPipeline only",
     ),

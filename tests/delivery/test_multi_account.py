@@ -141,9 +141,21 @@ def test_cross_account_deploys_use_each_accounts_bootstrap_deploy_role(synth: Sy
             assert f"role/cdk-hnb659fds-cfn-exec-role-{account}-{REGION}" in _flat(action["Configuration"]["RoleArn"])
 
 
+def _role_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The pipeline roles' policies (CDK Pipelines' default policies, rendered as managed policies)."""
+    return {
+        k: p
+        for k, p in resources_of(template, "AWS::IAM::ManagedPolicy").items()
+        if p["Properties"].get("Description", "").startswith("CDK Pipelines policy of")
+    }
+
+
 def test_no_role_wildcard_and_assume_role_only_on_named_roles(synth: Synth) -> None:
     template = synth.template("Delivery")
-    for name, policy in resources_of(template, "AWS::IAM::Policy").items():
+    policies = _role_policies(template)
+    assert len(policies) == 6
+    for name, policy in policies.items():
+        assert len(policy["Properties"]["Roles"]) == 1
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
             resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
             assert resources != ["*"], (name, statement)
@@ -152,7 +164,7 @@ def test_no_role_wildcard_and_assume_role_only_on_named_roles(synth: Synth) -> N
                     text = _flat(resource)
                     assert "role/*" not in text, (name, statement)
                     assert "role/cdk-hnb659fds-" in text or "GetAtt" in text, (name, statement)
-    self_mutation = next(p for k, p in resources_of(template, "AWS::IAM::Policy").items() if "SelfMutation" in k)
+    self_mutation = next(p for k, p in policies.items() if "SelfMutation" in k)
     assumed = [s for s in self_mutation["Properties"]["PolicyDocument"]["Statement"] if s["Action"] == "sts:AssumeRole"]
     assert [sorted(_flat(r) for r in s["Resource"]) for s in assumed] == [
         sorted(
@@ -160,6 +172,15 @@ def test_no_role_wildcard_and_assume_role_only_on_named_roles(synth: Synth) -> N
             for k in ("deploy", "file-publishing", "image-publishing")
         )
     ]
+
+
+def test_no_inline_policy_and_every_pipeline_role_bounded(synth: Synth) -> None:
+    template = synth.template("Delivery")
+    assert resources_of(template, "AWS::IAM::Policy") == {}
+    roles = resources_of(template, "AWS::IAM::Role")
+    assert len(roles) == 7
+    boundaries = {_flat(r["Properties"].get("PermissionsBoundary")) for r in roles.values()}
+    assert len(boundaries) == 1 and "null" not in boundaries
 
 
 def test_artifacts_are_encrypted_with_a_rotated_retained_key_shared_with_the_deploy_roles(synth: Synth) -> None:
@@ -356,3 +377,12 @@ def test_synth_needs_no_lookup_and_warns_only_as_the_single_account_platform(syn
         "constructs-ml:pipeline-step-protection-off",
         "constructs-ml:guardrail-network-isolation-off",
     }, warnings
+
+
+def test_the_pipelines_report_step_passes_on_this_assembly(synth: Synth, tmp_path: Path) -> None:
+    """What the synth step runs after ``cdk synth``: the strict compliance report over every stage's stacks."""
+    from constructs_ml.governance.__main__ import main as governance_main
+
+    assert governance_main(["report", str(synth.result.outdir), "--out", str(tmp_path), "--strict"]) == 0
+    markdown = (tmp_path / "compliance-report.md").read_text()
+    assert "Delivery" in markdown and "Prod/Serving" in markdown
