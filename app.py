@@ -11,6 +11,7 @@ from aws_cdk import App, Environment
 
 from stacks.app import build_platform
 from stacks.config import ConfigError, load_config
+from stacks.delivery import build_delivery
 
 
 def main() -> None:
@@ -20,6 +21,11 @@ def main() -> None:
     except ConfigError as err:
         print(f"constructs-ml: invalid platform config:\n{err}", file=sys.stderr)
         raise SystemExit(2) from err
+    if config.delivery is not None:
+        # Multi-account: the pipeline stack (tooling account) and one stage per account (docs/delivery.md).
+        build_delivery(app, config)
+        app.synth()
+        return
     env = None
     if not (config.account or config.region) and os.environ.get("CDK_DEFAULT_ACCOUNT"):
         env = Environment(account=os.environ["CDK_DEFAULT_ACCOUNT"], region=os.environ.get("CDK_DEFAULT_REGION"))

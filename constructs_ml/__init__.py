@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from constructs_ml._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from constructs_ml.delivery import ApprovalForwarding, ForwardingTarget, PipelineSource, PlatformPipeline
     from constructs_ml.develop import (
         ContainerImage,
         ExternalDefinition,
@@ -74,6 +75,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "AccessLogBucket": "constructs_ml.foundation",
     "AlarmTopic": "constructs_ml.serve",
+    "ApprovalForwarding": "constructs_ml.delivery",
     "ApprovedPackageParameter": "constructs_ml.serve",
     "ApprovedPackageRecord": "constructs_ml.serve",
     "BatchTransform": "constructs_ml.serve",
@@ -89,6 +91,7 @@ _EXPORTS: dict[str, str] = {
     "ExecutionRoles": "constructs_ml.foundation",
     "ExternalDefinition": "constructs_ml.develop",
     "FeatureGroup": "constructs_ml.develop",
+    "ForwardingTarget": "constructs_ml.delivery",
     "GlueFunction": "constructs_ml.operate",
     "InstanceType": "constructs_ml.instance_types",
     "JumpStartModel": "constructs_ml.studio",
@@ -104,8 +107,10 @@ _EXPORTS: dict[str, str] = {
     "PermissionsBoundary": "constructs_ml.foundation",
     "PersonaKind": "constructs_ml.foundation",
     "Personas": "constructs_ml.foundation",
+    "PipelineSource": "constructs_ml.delivery",
     "PlatformBuckets": "constructs_ml.foundation",
     "PlatformKeys": "constructs_ml.foundation",
+    "PlatformPipeline": "constructs_ml.delivery",
     "PrivateWorkforce": "constructs_ml.label",
     "RetrainingTrigger": "constructs_ml.operate",
     "SageMakerChecks": "constructs_ml.governance",
@@ -131,6 +136,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 __all__ = [
     "AccessLogBucket",
     "AlarmTopic",
+    "ApprovalForwarding",
     "ApprovedPackageParameter",
     "ApprovedPackageRecord",
     "BatchTransform",
@@ -146,6 +152,7 @@ __all__ = [
     "ExecutionRoles",
     "ExternalDefinition",
     "FeatureGroup",
+    "ForwardingTarget",
     "GlueFunction",
     "InstanceType",
     "JumpStartModel",
@@ -161,8 +168,10 @@ __all__ = [
     "PermissionsBoundary",
     "PersonaKind",
     "Personas",
+    "PipelineSource",
     "PlatformBuckets",
     "PlatformKeys",
+    "PlatformPipeline",
     "PrivateWorkforce",
     "RetrainingTrigger",
     "SageMakerChecks",

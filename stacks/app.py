@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import App, Environment, Stack, Tags
+from aws_cdk import Environment, Stack, Stage, Tags
 
 from constructs_ml.foundation import PersonaKind, apply_permissions_boundary
 from constructs_ml.governance import apply_governance
@@ -31,12 +31,12 @@ class ReferencePlatform:
 
 
 def build_platform(
-    app: App, config: PlatformConfig, *, env: Environment | None = None, governed: bool = True
+    app: Stage, config: PlatformConfig, *, env: Environment | None = None, governed: bool = True
 ) -> ReferencePlatform:
     """Add the reference platform's stacks to ``app`` and (by default) the governance packs.
 
     Args:
-        app: the CDK app.
+        app: the CDK app, or a ``Stage`` of it (one account of a multi-account delivery, ``stacks/delivery.py``).
         config: the validated platform config.
         env: the deployment environment: the config's account/region, else environment-agnostic.
         governed: add the cdk-nag packs and our SageMaker pack (the reference app always does).

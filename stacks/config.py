@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_ml.errors import ValidationError
+from stacks.delivery_config import DeliveryConfig, parse_delivery
 
 CONTEXT_KEY = "constructs-ml"
 CONFIG_FILE_KEY = "constructs-ml:config-file"
@@ -95,6 +96,8 @@ class PlatformConfig:
         registry_reader_accounts: other accounts (12-digit ids) that may read the model registry, create
             models from its packages and read (decrypt) the packages' artifacts: none (no cross-account
             access). Not the platform's own account.
+        delivery: multi-account delivery (a CDK Pipelines pipeline and one platform per stage account, see
+            ``stacks/delivery_config.py`` and docs/delivery.md): none (the single-account platform).
     """
 
     name: str = "mlplatform"
@@ -108,6 +111,7 @@ class PlatformConfig:
     )
     tags: dict[str, str] = field(default_factory=dict)
     registry_reader_accounts: tuple[str, ...] = ()
+    delivery: DeliveryConfig | None = None
 
     def stack_name(self, part: str) -> str:
         """The name of one of the platform's stacks, e.g. ``mlplatform-network``."""
@@ -245,6 +249,9 @@ def parse_config(raw: dict[str, Any]) -> PlatformConfig:
                 )
             users.append(UserConfig(name=str(name), persona=str(persona)))
         kwargs["users"] = tuple(users)
+
+    if raw.get("delivery") is not None:
+        kwargs["delivery"] = parse_delivery(raw["delivery"], raw, problems)
 
     if problems:
         raise ConfigError(problems)

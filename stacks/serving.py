@@ -4,12 +4,14 @@ pipelines by default: no Model Monitor resource, see docs/operate.md), alarms an
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from constructs_ml.foundation import MlNetwork, PlatformBuckets, PlatformKeys, apply_permissions_boundary
@@ -80,6 +82,9 @@ class ServingConfig:
         retrain_on_new_data_prefix: retrain when objects land under this prefix of the data bucket: off
             when None.
         retraining_cooldown_hours: no new retraining run sooner than this after the last one.
+        pinned_model_package_arn: serve exactly this model package version (e.g. production behind a manual
+            promotion gate, docs/delivery.md) instead of the initial model and the approved-package record:
+            not pinned.
     """
 
     name: str = "churn"
@@ -105,6 +110,7 @@ class ServingConfig:
     retrain_on_new_data_prefix: str | None = "churn/raw/"
     retraining_cooldown_hours: int = 24
     monitor_backend: MonitorBackend = MonitorBackend.PIPELINE
+    pinned_model_package_arn: str | None = None
 
 
 class ServingStack(Stack):
@@ -130,6 +136,9 @@ class ServingStack(Stack):
             retraining trigger when omitted.
         dynamodb_prefix_list_id: the region's DynamoDB prefix list, for the retraining function's
             egress to its idempotency table through the gateway endpoint.
+        approval_events_from_accounts: the accounts (a central registry's) whose forwarded approval events
+            this account's default bus accepts, for deploy-on-approval from a registry in another account:
+            none.
         **kwargs: ``Stack`` props (env, ...).
 
     Attributes:
@@ -150,6 +159,7 @@ class ServingStack(Stack):
         model_package_group: ModelPackageGroupRef | str | None = None,
         pipeline: PipelineRef | str | None = None,
         dynamodb_prefix_list_id: str | None = None,
+        approval_events_from_accounts: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, description="constructs-ml reference platform: serving", **kwargs)
@@ -158,20 +168,18 @@ class ServingStack(Stack):
         c = config
         art = buckets.artifacts.bucket
         repository = ecr.Repository.from_repository_name(self, "InitialImageRepository", c.initial_image_repository)
-        self.model = Model(
-            self,
-            "Model",
-            image=ContainerImage.from_ecr_repository(repository, c.initial_image_tag),
-            model_data=ModelData.from_bucket(art, c.initial_model_data_key, encryption_key=keys.data),
-            approved_package=(
-                ApprovedPackageParameter(c.approved_package_parameter) if c.approved_package_parameter else None
-            ),
-            package_artifacts=S3Path(art, c.package_artifacts_prefix),
-            package_artifacts_key=keys.data,
-            vpc=network.vpc,
-            vpc_subnets=network.subnet_selection,
-            security_groups=[network.workload_security_group],
-            guardrail=guardrail,
+        self.model = (
+            Model(
+                self,
+                "Model",
+                model_package_arn=c.pinned_model_package_arn,
+                vpc=network.vpc,
+                vpc_subnets=network.subnet_selection,
+                security_groups=[network.workload_security_group],
+                guardrail=guardrail,
+            )
+            if c.pinned_model_package_arn
+            else self._initial_model(c, repository, art, keys, network, guardrail)
         )
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=keys.messaging)
         self.endpoint = Endpoint(
@@ -209,19 +217,25 @@ class ServingStack(Stack):
         # Monitors compare with the baselines the deployed version records (the build pipeline computes and
         # registers them); the ML engineer's baselines/<model>/<type>/ serve until a version is deployed.
         baselines = S3Path(art, f"baselines/{c.name}")
+        # A group in another account (a central registry, given by ARN) records baselines in that account's
+        # artifacts bucket, which this account's monitors do not read: they use their own baseline prefix.
+        group_name = (
+            model_package_group
+            if isinstance(model_package_group, str)
+            else model_package_group.model_package_group_name
+            if model_package_group is not None
+            else None
+        )
+        if group_name is not None and group_name.startswith("arn:"):
+            arn_parts = group_name.split(":")
+            group_name = arn_parts[5].split("/", 1)[1] if arn_parts[4] == self.account else None
         package_baselines = (
             PackageBaselines(
                 deployed_package=ApprovedPackageParameter(c.approved_package_parameter),
-                model_package_group_name=(
-                    model_package_group
-                    if isinstance(model_package_group, str)
-                    else model_package_group.model_package_group_name
-                ),
+                model_package_group_name=group_name,
                 artifacts=S3Path(art, c.package_artifacts_prefix),
             )
-            if model_package_group is not None
-            and c.approved_package_parameter
-            and c.monitor_backend is MonitorBackend.PIPELINE
+            if group_name is not None and c.approved_package_parameter and c.monitor_backend is MonitorBackend.PIPELINE
             else None
         )
         classification = c.problem_type != ProblemType.REGRESSION.value
@@ -277,7 +291,7 @@ class ServingStack(Stack):
 
         # The MLOps loop: approvals roll onto the endpoint; drift, violations and new data retrain.
         self.deploy_on_approval: DeployOnApproval | None = None
-        if model_package_group is not None and c.approved_package_parameter:
+        if model_package_group is not None and c.approved_package_parameter and not c.pinned_model_package_arn:
             self.deploy_on_approval = DeployOnApproval.for_endpoint(
                 self,
                 "DeployOnApproval",
@@ -285,6 +299,7 @@ class ServingStack(Stack):
                 model_package_group=model_package_group,
                 execution_role=self.model.execution_role,
                 deployed_package_parameter=ApprovedPackageParameter(c.approved_package_parameter),
+                allow_events_from_accounts=approval_events_from_accounts,
                 vpc=network.vpc,
                 vpc_subnets=network.subnet_selection,
                 model_subnets=network.subnet_selection,
@@ -331,3 +346,29 @@ class ServingStack(Stack):
             if self.retraining.function is not None:
                 # The idempotency table is reached through the DynamoDB gateway endpoint.
                 network.connect(self.retraining.function.security_group, s3=True, dynamodb=True)
+
+    def _initial_model(
+        self,
+        c: ServingConfig,
+        repository: ecr.IRepository,
+        art: s3.IBucket,
+        keys: PlatformKeys,
+        network: MlNetwork,
+        guardrail: iam.IManagedPolicy | None,
+    ) -> Model:
+        """The initial model, replaced by the package recorded in the approved-package parameter once there is one."""
+        return Model(
+            self,
+            "Model",
+            image=ContainerImage.from_ecr_repository(repository, c.initial_image_tag),
+            model_data=ModelData.from_bucket(art, c.initial_model_data_key, encryption_key=keys.data),
+            approved_package=(
+                ApprovedPackageParameter(c.approved_package_parameter) if c.approved_package_parameter else None
+            ),
+            package_artifacts=S3Path(art, c.package_artifacts_prefix),
+            package_artifacts_key=keys.data,
+            vpc=network.vpc,
+            vpc_subnets=network.subnet_selection,
+            security_groups=[network.workload_security_group],
+            guardrail=guardrail,
+        )

@@ -18,7 +18,7 @@ import constructs_ml.serve
 def test_every_top_level_name_is_the_layer_object() -> None:
     layers = [
         importlib.import_module(f"constructs_ml.{m}")
-        for m in ("foundation", "studio", "develop", "serve", "operate", "governance", "label", "edge")
+        for m in ("foundation", "studio", "develop", "serve", "operate", "governance", "label", "edge", "delivery")
     ]
     for name in constructs_ml.__all__:
         obj = getattr(constructs_ml, name)
@@ -43,6 +43,8 @@ def test_the_main_constructs_are_importable_from_the_top_level() -> None:
         "DeployOnApproval",
         "SageMakerChecks",
         "apply_governance",
+        "PlatformPipeline",
+        "ApprovalForwarding",
     ):
         assert name in constructs_ml.__all__ and hasattr(constructs_ml, name), name
 

@@ -728,6 +728,62 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
             "constructs_ml.operate.ModelMonitor's monitoring pipeline schedules"
         ),
     ),
+    # -- the delivery pipeline's roles (constructs_ml.delivery.PlatformPipeline; CDK Pipelines creates them) --------
+    "delivery-pipeline-inline-policies": AllowedAcknowledgement(
+        rules=(
+            "HIPAA.Security-IAMNoInlinePolicy",
+            "NIST.800.53.R5-IAMNoInlinePolicy",
+            "PCI.DSS.321-IAMNoInlinePolicy",
+        ),
+        reason=(
+            "CDK Pipelines creates the delivery pipeline's roles and their default policies as iam.Policy "
+            "constructs (the self-mutation, asset and action roles take no role prop); PlatformPipeline renders "
+            "each as a customer-managed policy (AWS::IAM::ManagedPolicy) attached to its one role, but cdk-nag "
+            "reads the construct. The policies name only the pipeline's bucket, key, projects and the CDK "
+            "bootstrap roles (role/* replaced by exact ARNs), and each role carries a workload contract."
+        ),
+        scope="roles under a constructs_ml.delivery.PlatformPipeline only",
+    ),
+    "delivery-pipeline-grant-wildcards": AllowedAcknowledgement(
+        rules=(
+            "AwsSolutions-IAM5[Action::s3:GetObject*]",
+            "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+            "AwsSolutions-IAM5[Action::s3:List*]",
+            "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+            "AwsSolutions-IAM5[Action::s3:Abort*]",
+            "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            "AwsSolutions-IAM5[Resource::<*Artifacts*.Arn>/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:logs:*:*:log-group:/aws/codebuild/**]",
+            "AwsSolutions-IAM5[Resource::arn:*:codebuild:*:*:report-group/*]",
+            "AwsSolutions-IAM5[Resource::arn:*:cloudformation:*:*:stack/*]",
+        ),
+        reason=(
+            "CDK Pipelines' grants on the pipeline's own artifact bucket and key (CDK's read/write action "
+            "groups, objects of that bucket only), the CodeBuild projects' log groups and report groups (the "
+            "asset projects share one role, so '/aws/codebuild/*' of the tooling account and region), and "
+            "DescribeStacks on the tooling account's stacks for self-mutation; no other resource."
+        ),
+        scope="roles under a constructs_ml.delivery.PlatformPipeline only",
+    ),
+    "delivery-codebuild-pipeline-source": AllowedAcknowledgement(
+        rules=("HIPAA.Security-CodeBuildProjectSourceRepoUrl", "PCI.DSS.321-CodeBuildProjectSourceRepoUrl"),
+        reason=(
+            "The delivery pipeline's CodeBuild projects have source type CODEPIPELINE: they hold no repository "
+            "URL and no credentials; the pipeline's CodeConnections (or S3) source action fetches the source."
+        ),
+        scope="CodeBuild projects under a constructs_ml.delivery.PlatformPipeline only",
+    ),
+    "delivery-forwarding-dead-letter-queue": AllowedAcknowledgement(
+        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
+        reason=(
+            "This queue is itself the terminal dead-letter queue of the rules that forward model approvals to "
+            "other accounts' event buses (EventBridge delivers there directly; no function exists to share a "
+            "queue with); a redrive policy would need another queue behind it. Messages are kept 14 days, "
+            "KMS-encrypted, TLS-only, only those rules may send, and an alarm notifies on the first message."
+        ),
+        scope="the DeadLetterQueue of constructs_ml.delivery.ApprovalForwarding only",
+    ),
 }
 
 
