@@ -36,3 +36,18 @@ def test_readme_example_runs(index: int, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (tmp_path / "cdk.out" / "manifest.json").exists()
+
+
+def test_the_capability_table_lists_every_example_and_its_test() -> None:
+    """Each runnable example under docs/examples/ is in README's capability table, and every file the table
+    names (examples, tests, docs) exists, so the table cannot point at something that was moved."""
+    text = (ROOT / "README.md").read_text()
+    table = text[text.index("## Capabilities") : text.index("## Foundation")]
+    for example in sorted((ROOT / "docs" / "examples").glob("*.py")):
+        assert f"docs/examples/{example.name}" in table, example.name
+    named = set(re.findall(r"\((docs/[\w./-]+\.(?:py|md))\)", table)) | set(re.findall(r"`(tests/[\w./-]+)`", table))
+    assert len(named) >= 20
+    for path in sorted(named):
+        assert (ROOT / path).exists(), path
+    for layer in ("label", "edge", "delivery", "studio", "develop", "serve", "operate", "governance"):
+        assert f"constructs_ml.{layer}" in text, layer
