@@ -98,6 +98,8 @@ class PlatformConfig:
             access). Not the platform's own account.
         delivery: multi-account delivery (a CDK Pipelines pipeline and one platform per stage account, see
             ``stacks/delivery_config.py`` and docs/delivery.md): none (the single-account platform).
+        artifacts_bucket_name: a physical name for the artifacts bucket (set by the delivery for the
+            central registry's stage, whose readers in other accounts name the bucket): generated.
     """
 
     name: str = "mlplatform"
@@ -112,6 +114,7 @@ class PlatformConfig:
     tags: dict[str, str] = field(default_factory=dict)
     registry_reader_accounts: tuple[str, ...] = ()
     delivery: DeliveryConfig | None = None
+    artifacts_bucket_name: str | None = None
 
     def stack_name(self, part: str) -> str:
         """The name of one of the platform's stacks, e.g. ``mlplatform-network``."""

@@ -34,7 +34,7 @@ from stacks.config import PlatformConfig
 from stacks.delivery_config import DeliveryConfig, ProdPromotion, StageConfig
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack, platform_boundary
-from stacks.serving import ServingConfig, ServingStack
+from stacks.serving import RegistryArtifacts, ServingConfig, ServingStack
 
 #: The model life cycle stage that a package must reach (status Approved) to go to production with
 #: ``prod_promotion: lifecycle-approval``.
@@ -73,7 +73,17 @@ def central_group_arn(delivery: DeliveryConfig, group_name: str) -> str:
     return f"arn:aws:sagemaker:{reg.region}:{reg.account}:model-package-group/{group_name.lower()}"
 
 
-def _stage_config(config: PlatformConfig, stage: StageConfig, readers: tuple[str, ...]) -> PlatformConfig:
+def registry_artifacts_bucket_name(config: PlatformConfig, delivery: DeliveryConfig) -> str:
+    """The central registry's artifacts bucket name: the other stages name it in their policies, so the
+    registry stage gives the bucket this physical name (unique per account and region, at most 63)."""
+    reg = delivery.registry
+    suffix = f"-artifacts-{reg.account}-{reg.region}"
+    return f"{config.name[: 63 - len(suffix)].rstrip('-')}{suffix}"
+
+
+def _stage_config(
+    config: PlatformConfig, stage: StageConfig, readers: tuple[str, ...], artifacts_bucket_name: str | None = None
+) -> PlatformConfig:
     return replace(
         config,
         name=f"{config.name}-{stage.name}" if len(f"{config.name}-{stage.name}") <= 32 else config.name,
@@ -81,11 +91,12 @@ def _stage_config(config: PlatformConfig, stage: StageConfig, readers: tuple[str
         region=stage.region,
         registry_reader_accounts=readers,
         delivery=None,
+        artifacts_bucket_name=artifacts_bucket_name,
     )
 
 
 def _target_platform(
-    stage: Stage, config: PlatformConfig, delivery: DeliveryConfig, target: StageConfig
+    stage: Stage, config: PlatformConfig, delivery: DeliveryConfig, target: StageConfig, registry_bucket: str
 ) -> TargetPlatform:
     env = Environment(account=target.account, region=target.region)
     network = NetworkStack(stage, "Network", stack_name=config.stack_name("network"), config=config, env=env)
@@ -127,6 +138,7 @@ def _target_platform(
         pipeline=None,  # retraining runs in the registry account
         dynamodb_prefix_list_id=config.network.dynamodb_prefix_list_id,
         approval_events_from_accounts=[delivery.registry.account] if deploys_on_approval else [],
+        registry_artifacts=RegistryArtifacts(registry_bucket, delivery.registry.account, delivery.registry.region),
         env=env,
     )
     serving.add_stack_dependency(release)
@@ -178,6 +190,7 @@ def build_delivery(app: Stage, config: PlatformConfig, *, governed: bool = True)
     registry = delivery.registry
     others = [s for s in delivery.stages if s.name != registry.name]
     readers = tuple(s.account for s in others)
+    registry_bucket = registry_artifacts_bucket_name(config, delivery)
     for stage_config in delivery.stages:
         env = Environment(account=stage_config.account, region=stage_config.region)
         stage = Stage(app, _stage_id(stage_config.name), env=env, stage_name=_stage_id(stage_config.name))
@@ -188,7 +201,7 @@ def build_delivery(app: Stage, config: PlatformConfig, *, governed: bool = True)
         )
         result.stages[stage_config.name] = stage
         if stage_config.name == registry.name:
-            platform_config = _stage_config(config, stage_config, readers)
+            platform_config = _stage_config(config, stage_config, readers, registry_bucket)
             platform = build_platform(stage, platform_config, env=env, governed=False)
             result.registry = platform
             targets = [
@@ -211,7 +224,9 @@ def build_delivery(app: Stage, config: PlatformConfig, *, governed: bool = True)
                 )
         else:
             platform_config = _stage_config(config, stage_config, ())
-            result.targets[stage_config.name] = _target_platform(stage, platform_config, delivery, stage_config)
+            result.targets[stage_config.name] = _target_platform(
+                stage, platform_config, delivery, stage_config, registry_bucket
+            )
             Tags.of(stage).add("constructs-ml:platform", platform_config.name)
             for key, value in config.tags.items():
                 Tags.of(stage).add(key, value)

@@ -49,7 +49,9 @@ class PlatformStack(Stack):
             apply_permissions_boundary(self, platform_boundary(self, config))
         self.keys = keys
         self.network = network
-        self.buckets = PlatformBuckets(self, "Buckets", key=keys.data)
+        self.buckets = PlatformBuckets(
+            self, "Buckets", key=keys.data, artifacts_bucket_name=config.artifacts_bucket_name
+        )
         self.personas = Personas(self, "Personas", keys=keys, buckets=self.buckets, network=network)
         self.execution_roles = ExecutionRoles(
             self, "ExecutionRoles", buckets=self.buckets, guardrail=self.personas.guardrail

@@ -51,6 +51,21 @@ from constructs_ml.serve import (
 
 
 @dataclass(frozen=True)
+class RegistryArtifacts:
+    """The central registry's artifacts bucket, as another account's serving stack names it.
+
+    Attributes:
+        bucket_name: the bucket's physical name (the registry stage gives it one).
+        account: the registry's account (the bucket's and its key's).
+        region: the registry's region.
+    """
+
+    bucket_name: str
+    account: str
+    region: str
+
+
+@dataclass(frozen=True)
 class ServingConfig:
     """What the serving stack serves and how it watches it.
 
@@ -139,6 +154,11 @@ class ServingStack(Stack):
         approval_events_from_accounts: the accounts (a central registry's) whose forwarded approval events
             this account's default bus accepts, for deploy-on-approval from a registry in another account:
             none.
+        registry_artifacts: where the central registry's packages keep their model data, when the registry
+            is another account's (delivery stages): approved packages are checked against that bucket and
+            the model role reads and decrypts it (the registry grants this account with
+            ``ModelRegistry.grant_cross_account_read``); the S3 gateway endpoint admits it. None (this
+            account's artifacts bucket).
         **kwargs: ``Stack`` props (env, ...).
 
     Attributes:
@@ -160,6 +180,7 @@ class ServingStack(Stack):
         pipeline: PipelineRef | str | None = None,
         dynamodb_prefix_list_id: str | None = None,
         approval_events_from_accounts: Sequence[str] = (),
+        registry_artifacts: RegistryArtifacts | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, description="constructs-ml reference platform: serving", **kwargs)
@@ -167,19 +188,35 @@ class ServingStack(Stack):
             apply_permissions_boundary(self, permissions_boundary)
         c = config
         art = buckets.artifacts.bucket
+        # Registered packages' model data: this account's artifacts bucket, or the central registry's.
+        self.package_artifacts = S3Path(art, c.package_artifacts_prefix)
+        foreign_key_account: str | None = None
+        if registry_artifacts is not None:
+            registry_bucket = s3.Bucket.from_bucket_attributes(
+                self,
+                "RegistryArtifacts",
+                bucket_name=registry_artifacts.bucket_name,
+                account=registry_artifacts.account,
+                region=registry_artifacts.region,
+            )
+            self.package_artifacts = S3Path(registry_bucket, c.package_artifacts_prefix)
+            foreign_key_account = registry_artifacts.account
+            network.allow_s3_buckets(registry_bucket)
         repository = ecr.Repository.from_repository_name(self, "InitialImageRepository", c.initial_image_repository)
         self.model = (
             Model(
                 self,
                 "Model",
                 model_package_arn=c.pinned_model_package_arn,
+                package_artifacts=self.package_artifacts if foreign_key_account else None,
+                package_artifacts_key_account=foreign_key_account,
                 vpc=network.vpc,
                 vpc_subnets=network.subnet_selection,
                 security_groups=[network.workload_security_group],
                 guardrail=guardrail,
             )
             if c.pinned_model_package_arn
-            else self._initial_model(c, repository, art, keys, network, guardrail)
+            else self._initial_model(c, repository, art, keys, network, guardrail, foreign_key_account)
         )
         self.alarm_topic = AlarmTopic(self, "AlarmTopic", master_key=keys.messaging)
         self.endpoint = Endpoint(
@@ -311,7 +348,7 @@ class ServingStack(Stack):
                 guardrail=guardrail,
                 permissions_boundary=permissions_boundary,
                 # Approved packages are served only if their artifact is the one the pipeline wrote.
-                package_artifacts=S3Path(art, c.package_artifacts_prefix),
+                package_artifacts=self.package_artifacts,
             )
         if self.deploy_on_approval is not None:
             # Workload network paths: the interface endpoints and the gateway endpoints (artifact checks).
@@ -355,6 +392,7 @@ class ServingStack(Stack):
         keys: PlatformKeys,
         network: MlNetwork,
         guardrail: iam.IManagedPolicy | None,
+        foreign_key_account: str | None = None,
     ) -> Model:
         """The initial model, replaced by the package recorded in the approved-package parameter once there is one."""
         return Model(
@@ -365,8 +403,9 @@ class ServingStack(Stack):
             approved_package=(
                 ApprovedPackageParameter(c.approved_package_parameter) if c.approved_package_parameter else None
             ),
-            package_artifacts=S3Path(art, c.package_artifacts_prefix),
-            package_artifacts_key=keys.data,
+            package_artifacts=self.package_artifacts,
+            package_artifacts_key=None if foreign_key_account else keys.data,
+            package_artifacts_key_account=foreign_key_account,
             vpc=network.vpc,
             vpc_subnets=network.subnet_selection,
             security_groups=[network.workload_security_group],

@@ -462,6 +462,9 @@ class PlatformBuckets(Construct):
             turns the protection off (a warning).
         access_log_retention_days: days to keep access logs: 400.
         removal_policy: retained by default.
+        artifacts_bucket_name: a physical name for the artifacts bucket, for a registry whose readers
+            are in other accounts: they can name the bucket in their policies, and its key's policy can
+            scope their decryption to it (``ModelRegistry.grant_cross_account_read``). Generated.
     """
 
     def __init__(
@@ -474,6 +477,7 @@ class PlatformBuckets(Construct):
         artifacts_write_once: Sequence[WriteOncePrefix] = (WriteOncePrefix(),),
         access_log_retention_days: int = 400,
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        artifacts_bucket_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = key
@@ -488,7 +492,10 @@ class PlatformBuckets(Construct):
         ).bucket
 
         def bucket(
-            construct_id: str, event_bridge_enabled: bool = False, write_once: Sequence[WriteOncePrefix] = ()
+            construct_id: str,
+            event_bridge_enabled: bool = False,
+            write_once: Sequence[WriteOncePrefix] = (),
+            bucket_name: str | None = None,
         ) -> SecureBucket:
             return SecureBucket(
                 self,
@@ -499,10 +506,11 @@ class PlatformBuckets(Construct):
                 event_bridge_enabled=event_bridge_enabled,
                 removal_policy=removal_policy,
                 write_once=write_once,
+                bucket_name=bucket_name,
             )
 
         self.data = bucket("Data", event_bridge_enabled=True)
-        self.artifacts = bucket("Artifacts", write_once=artifacts_write_once)
+        self.artifacts = bucket("Artifacts", write_once=artifacts_write_once, bucket_name=artifacts_bucket_name)
         self.capture = bucket("Capture")
 
     @property

@@ -40,6 +40,8 @@ class AllowedAcknowledgement:
             :func:`constructs_ml.governance.iam_wildcards.acknowledge_reviewed_wildcards`.
         actions: with ``auto``: the only actions (``*`` wildcards allowed in the pattern) that the
             statements behind the finding may use; any other action leaves the finding standing.
+        conditions: with ``auto``: condition keys every statement behind the finding must carry
+            (case-insensitive, any operator); a statement without one of them leaves the finding standing.
     """
 
     rules: tuple[str, ...]
@@ -47,6 +49,7 @@ class AllowedAcknowledgement:
     scope: str
     auto: bool = False
     actions: frozenset[str] | None = None
+    conditions: frozenset[str] | None = None
 
     def matches(self, rule_id: str) -> bool:
         """True if ``rule_id`` (as recorded in the assembly) is one of this entry's rules."""
@@ -487,6 +490,20 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
                 "sagemaker:AddTags",
             }
         ),
+    ),
+    "iam5-foreign-artifact-key": AllowedAcknowledgement(
+        rules=("AwsSolutions-IAM5[Resource::arn:*:kms:*:*:key/*]",),
+        reason=(
+            "A central registry's artifacts are encrypted with a key of the registry's account, whose ARN is "
+            "generated there and cannot be named in this account's template; the model role may decrypt with "
+            "that account's keys only through S3 (kms:ViaService) and only for objects of the registry's "
+            "artifacts bucket (kms:EncryptionContext:aws:s3:arn), and the registry key's own policy grants "
+            "this account (ModelRegistry.grant_cross_account_read)."
+        ),
+        scope="Model(package_artifacts_key_account=...) execution roles",
+        auto=True,
+        actions=frozenset({"kms:Decrypt"}),
+        conditions=frozenset({"kms:ViaService", "kms:EncryptionContext:aws:s3:arn"}),
     ),
     "iam5-curated-hub-content": AllowedAcknowledgement(
         rules=("AwsSolutions-IAM5[Resource::arn:*:sagemaker:*:*:hub-content/*/*/*]",),

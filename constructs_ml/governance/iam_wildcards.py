@@ -70,6 +70,12 @@ def _action_covered(action: str, allowed: Iterable[str]) -> bool:
     return any(re.fullmatch(re.escape(p).replace(r"\*", ".*"), action) for p in allowed)
 
 
+def _has_conditions(statement: dict[str, Any], keys: Iterable[str]) -> bool:
+    """``statement`` has a condition on each of ``keys`` (any operator; keys compare case-insensitively)."""
+    present = {k.lower() for block in (statement.get("Condition") or {}).values() for k in block}
+    return all(k.lower() in present for k in keys)
+
+
 def reviewed_entry(finding_id: str, statements: list[dict[str, Any]]) -> tuple[str, AllowedAcknowledgement] | None:
     """The auto allowlist entry that covers ``finding_id`` for all of ``statements``, if any."""
     actions = [a for s in statements for a in _as_list(s.get("Action"))]
@@ -77,6 +83,8 @@ def reviewed_entry(finding_id: str, statements: list[dict[str, Any]]) -> tuple[s
         if not entry.auto or not entry.matches(finding_id):
             continue
         if entry.actions is not None and not all(_action_covered(a, entry.actions) for a in actions):
+            continue
+        if entry.conditions is not None and not all(_has_conditions(s, entry.conditions) for s in statements):
             continue
         return key, entry
     return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Names, Token
+from aws_cdk import Names, Stack, Token
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
@@ -81,6 +81,37 @@ class S3Path:
         if "//" in self.prefix or self.prefix.startswith("s3://"):
             return "a key prefix like 'capture/churn' (no 's3://', no '//')"
         return None
+
+
+def foreign_artifact_decrypt(stack: Stack, artifacts: S3Path, key_account: str) -> iam.PolicyStatement:
+    """``kms:Decrypt`` of ``artifacts``' objects with a key of ``key_account`` whose ARN is not known here.
+
+    Any key of that account in this region, but only through S3 and only for objects of that one
+    bucket (``kms:EncryptionContext:aws:s3:arn``: the bucket ARN with S3 Bucket Keys, the object ARN
+    below the prefix without): https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context
+    and the ``kms:EncryptionContext:`` key of https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html.
+    The key's own policy (the other account's) must allow this account too. The key and S3 are those of
+    the bucket's region (``s3.Bucket.from_bucket_attributes(..., region=...)``), else this stack's.
+    """
+    bucket_region = artifacts.bucket.env.region
+    region = bucket_region if not Token.is_unresolved(bucket_region) else stack.region
+    bucket_arn = f"arn:{stack.partition}:s3:::{artifacts.bucket.bucket_name}"
+    prefix = artifacts.clean_prefix
+    objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
+    return iam.PolicyStatement(
+        sid="DecryptForeignArtifactsThroughS3",
+        actions=["kms:Decrypt"],
+        resources=[f"arn:{stack.partition}:kms:{region}:{key_account}:key/*"],
+        conditions={
+            "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+            "StringLike": {
+                "kms:EncryptionContext:aws:s3:arn": [
+                    bucket_arn,
+                    objects,
+                ]
+            },
+        },
+    )
 
 
 def physical_name(scope: IConstruct, max_length: int = 63, suffix: str = "") -> str:

@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -31,7 +32,7 @@ from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.network import public_subnet_paths
 from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
 from constructs_ml.governance.acknowledgements import acknowledge
-from constructs_ml.serve.common import NAME_PATTERN, S3Path, kms_statements
+from constructs_ml.serve.common import NAME_PATTERN, S3Path, foreign_artifact_decrypt, kms_statements
 from constructs_ml.serve.model_parts import (
     ApprovedPackageParameter,
     ApprovedPackageRecord,
@@ -143,6 +144,12 @@ class Model(ModelBase):
         package_artifacts: where a package's model data lives (read access for the role), e.g. the
             artifacts bucket prefix the training pipeline writes to; with ``package_artifacts_key``.
         package_artifacts_key: the KMS key of ``package_artifacts``: none (unencrypted or SSE-S3).
+        package_artifacts_key_account: instead of ``package_artifacts_key``, when the key is another
+            account's (a central registry's) and its ARN is generated there: the role may decrypt with
+            that account's keys in this region only through S3 (``kms:ViaService``) and only for objects
+            of ``package_artifacts``' bucket (``kms:EncryptionContext:aws:s3:arn``, the bucket ARN with S3
+            Bucket Keys, the object ARN without), which must then have a literal name; the registry's
+            key policy grants the rest (``ModelRegistry.grant_cross_account_read``). None.
         mode: single or multi-model container: single.
         environment: container environment variables: none.
         vpc: the VPC; with ``vpc_subnets`` (at least two subnets in different AZs) and
@@ -173,6 +180,7 @@ class Model(ModelBase):
         approved_package: ApprovedPackageParameter | None = None,
         package_artifacts: S3Path | None = None,
         package_artifacts_key: kms.IKey | None = None,
+        package_artifacts_key_account: str | None = None,
         mode: ContainerMode = ContainerMode.SINGLE_MODEL,
         environment: Mapping[str, str] | None = None,
         vpc: ec2.IVpc | None = None,
@@ -294,6 +302,26 @@ class Model(ModelBase):
                     f"{len(security_groups)} group(s)",
                     "at least one security group",
                 )
+        if package_artifacts_key_account is not None:
+            problems.exclusive(
+                "package_artifacts_key",
+                package_artifacts_key,
+                "package_artifacts_key_account",
+                package_artifacts_key_account,
+            )
+            problems.require(
+                isinstance(package_artifacts_key_account, str)
+                and re.fullmatch(r"\d{12}", package_artifacts_key_account) is not None,
+                "package_artifacts_key_account",
+                package_artifacts_key_account,
+                "a 12-digit AWS account id",
+            )
+            problems.require(
+                package_artifacts is not None and not Token.is_unresolved(package_artifacts.bucket.bucket_name),
+                "package_artifacts",
+                None if package_artifacts is None else f"bucket {package_artifacts.bucket.node.path}",
+                "a bucket with a literal name (e.g. s3.Bucket.from_bucket_name) with package_artifacts_key_account",
+            )
         problems.raise_if_any()
 
         stack = Stack.of(self)
@@ -335,6 +363,10 @@ class Model(ModelBase):
             if package_artifacts_key is not None:
                 for stmt in kms_statements(package_artifacts_key.key_arn, decrypt=True):
                     self._role.add_to_policy(stmt)
+            if package_artifacts_key_account is not None and package_artifacts is not None:
+                self._role.add_to_policy(
+                    foreign_artifact_decrypt(stack, package_artifacts, package_artifacts_key_account)
+                )
             self._record_contract(
                 model_data.path if model_data is not None else package_artifacts,
                 model_data.key if model_data is not None else package_artifacts_key,

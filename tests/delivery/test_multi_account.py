@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from constructs_ml.contracts import check_assembly
+from constructs_ml.contracts.assembly import Assembly
+from constructs_ml.contracts.iam import Principal, Request, evaluate
 from constructs_ml.governance.acknowledgements import find_entry
-from stacks.config import load_config
-from stacks.delivery import PlatformDelivery, build_delivery
+from stacks.config import PlatformConfig, load_config
+from stacks.delivery import PlatformDelivery, build_delivery, registry_artifacts_bucket_name
 from tests.support import GovernedSynth, cfn_lint_errors, governed_synth, new_app, resources_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +32,7 @@ class Synth:
     delivery: PlatformDelivery
     templates: dict[str, dict[str, Any]]
     manifests: dict[str, dict[str, Any]]
+    config: PlatformConfig
 
     def template(self, stack: str) -> dict[str, Any]:
         """The template of ``Delivery`` or of a stage's stack, e.g. ``StagingServing``."""
@@ -53,7 +56,7 @@ def synth() -> Synth:
         templates[prefix + path.name.removesuffix(".template.json")] = json.loads(path.read_text())
     for path in result.outdir.rglob("manifest.json"):
         manifests[str(path.parent.relative_to(result.outdir))] = json.loads(path.read_text())
-    return Synth(result, delivery, templates, manifests)
+    return Synth(result, delivery, templates, manifests, config)
 
 
 def _pipeline(synth: Synth) -> dict[str, Any]:
@@ -387,3 +390,101 @@ def test_the_pipelines_report_step_passes_on_this_assembly(synth: Synth, tmp_pat
     assert governance_main(["report", str(synth.result.outdir), "--out", str(tmp_path), "--strict"]) == 0
     markdown = (tmp_path / "compliance-report.md").read_text()
     assert "Delivery" in markdown and "Prod/Serving" in markdown
+
+
+# -- a package approved in the registry account is served in staging and prod --------------------------------
+
+
+def _stage_assembly(synth: Synth, stage: str) -> Assembly:
+    return Assembly(synth.result.outdir / f"assembly-{stage}", account=STAGE_ACCOUNTS[stage], region=REGION)
+
+
+def _model_role_policies(a: Assembly) -> tuple[str, list[dict[str, Any]]]:
+    """The serving model role's ARN and its (resolved) identity policies."""
+    ((view, role_id),) = [
+        (v, lid) for v, lid, _ in a.resources("AWS::IAM::Role") if "/Serving/Model/Role" in a.path_of(v, lid)
+    ]
+    ref = a.ref(view, role_id)
+    policies = [
+        a.properties(v, lid)["PolicyDocument"]
+        for v, lid, _ in a.resources("AWS::IAM::ManagedPolicy")
+        if ref in a.properties(v, lid).get("Roles", [])
+    ]
+    return a.arn(view, role_id), policies
+
+
+def _registry_bucket(a: Assembly, name: str) -> tuple[dict[str, Any], str, dict[str, Any]]:
+    """The registry's artifacts bucket policy, its data key ARN and the key's policy."""
+    ((view, bucket_id),) = [(v, lid) for v, lid, _ in a.resources("AWS::S3::Bucket") if a.physical_name(v, lid) == name]
+    (policy,) = [
+        a.properties(v, lid)["PolicyDocument"]
+        for v, lid, _ in a.resources("AWS::S3::BucketPolicy")
+        if a.properties(v, lid).get("Bucket") == name
+    ]
+    encryption = a.properties(view, bucket_id)["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    key_arn = encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]
+    ((key_view, key_id),) = [(v, lid) for v, lid, _ in a.resources("AWS::KMS::Key") if a.arn(v, lid) == key_arn]
+    return policy, key_arn, a.properties(key_view, key_id)["KeyPolicy"]
+
+
+@pytest.mark.parametrize("stage", ["Staging", "Prod"])
+def test_a_stage_reads_and_decrypts_the_registrys_artifacts(synth: Synth, stage: str) -> None:
+    """The whole cross-account path, evaluated: the stage's model role (identity), the registry's bucket
+    policy and key policy (resource), the stage's S3 gateway endpoint policy; and the deployer checks
+    packages against the registry's bucket."""
+    assert synth.config.delivery is not None
+    name = registry_artifacts_bucket_name(synth.config, synth.config.delivery)
+    dev, target = _stage_assembly(synth, "Dev"), _stage_assembly(synth, stage)
+    bucket_policy, key_arn, key_policy = _registry_bucket(dev, name)
+    role_arn, identity = _model_role_policies(target)
+    principal = Principal(arn=role_arn, account=STAGE_ACCOUNTS[stage])
+    endpoints = [
+        target.properties(v, lid)["PolicyDocument"]
+        for v, lid, r in target.resources("AWS::EC2::VPCEndpoint")
+        if "s3" in json.dumps(r["Properties"].get("ServiceName")) and r["Properties"].get("PolicyDocument")
+    ]
+    assert endpoints
+    bucket_arn = f"arn:aws:s3:::{name}"
+    prefixes = [
+        p
+        for st in bucket_policy["Statement"]
+        if "CrossAccountRead" in st.get("Sid", "")
+        for p in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])
+    ]
+    assert prefixes, bucket_policy
+    artifact = prefixes[0].replace("*", "exec-1/model/output/model.tar.gz")
+
+    def allowed(action: str, resource: str, policy: dict[str, Any], required: bool, **context: str) -> bool:
+        decision = evaluate(
+            Request(principal, action, resource, context),
+            identity_policies=identity,
+            resource_policy=policy,
+            resource_account=STAGE_ACCOUNTS["Dev"],
+            resource_policy_required=required,
+            endpoint_policies=endpoints if action.startswith("s3:") else (),
+        )
+        return decision.allowed
+
+    secure = {"aws:SecureTransport": "true"}
+    assert allowed("s3:GetObject", artifact, bucket_policy, False, **secure)
+    assert not allowed("s3:GetObject", f"{bucket_arn}/code/prepare.py", bucket_policy, False, **secure)
+    s3 = f"s3.{REGION}.amazonaws.com"
+    assert allowed(
+        "kms:Decrypt",
+        key_arn,
+        key_policy,
+        True,
+        **{"kms:ViaService": s3, "kms:EncryptionContext:aws:s3:arn": bucket_arn},
+    )
+    # Not directly, and not for another bucket of the registry account.
+    assert not allowed("kms:Decrypt", key_arn, key_policy, True, **{"kms:EncryptionContext:aws:s3:arn": bucket_arn})
+    other = {"kms:ViaService": s3, "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::another-bucket"}
+    assert not allowed("kms:Decrypt", key_arn, key_policy, True, **other)
+    # Staging's deployer checks approved packages against the registry's bucket, not its own.
+    if stage == "Staging":
+        env = [
+            r["Properties"]["Environment"]["Variables"]
+            for r in resources_of(synth.template("StagingServing"), "AWS::Lambda::Function").values()
+            if "ARTIFACT_LOCATIONS" in r["Properties"].get("Environment", {}).get("Variables", {})
+        ]
+        assert [e["ARTIFACT_LOCATIONS"] for e in env] == [f"s3://{name}/pipelines"]

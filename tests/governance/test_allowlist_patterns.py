@@ -78,3 +78,23 @@ def test_an_account_wide_grant_fails_the_gate_unless_read_only(actions: list[str
     )
     findings = [f for f in governed_synth(app).findings() if "IAM5" in f[1]]
     assert (findings == []) is acknowledged, findings
+
+
+def test_a_foreign_key_wildcard_is_acknowledged_only_with_its_conditions() -> None:
+    finding = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:eu-west-1:222222222222:key/*]"
+    scoped = {
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": "arn:aws:kms:eu-west-1:222222222222:key/*",
+        "Condition": {
+            "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+            "StringLike": {"kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::registry-artifacts"]},
+        },
+    }
+    match = reviewed_entry(finding, [scoped])
+    assert match is not None and match[0] == "iam5-foreign-artifact-key"
+    unscoped = {k: v for k, v in scoped.items() if k != "Condition"}
+    assert reviewed_entry(finding, [unscoped]) is None
+    only_via = {**scoped, "Condition": {"StringEquals": scoped["Condition"]["StringEquals"]}}
+    assert reviewed_entry(finding, [only_via]) is None
+    assert reviewed_entry(finding, [{**scoped, "Action": ["kms:Decrypt", "kms:Encrypt"]}]) is None

@@ -205,3 +205,71 @@ def test_a_cross_account_package_with_its_artifacts_does_not_warn(f: Foundation)
         guardrail=f.guardrail.policy,
     )
     assert Annotations.from_stack(f.stack).find_warning(f"/{model.node.path}", Match.any_value()) == []
+
+
+def test_a_foreign_artifact_key_account_decrypts_only_that_buckets_objects_through_s3() -> None:
+    f = foundation(App(), "ForeignKey")  # its own app: this module's stack is synthesized by other tests
+    model = Model(
+        f.stack,
+        _id(),
+        model_package_arn="arn:aws:sagemaker:eu-west-1:333333333333:model-package/shared-churn/4",
+        package_artifacts=S3Path(s3.Bucket.from_bucket_name(f.stack, _id(), "producer-artifacts"), "pipelines"),
+        package_artifacts_key_account="333333333333",
+        vpc=f.network.vpc,
+        vpc_subnets=f.network.subnet_selection,
+        security_groups=[f.network.workload_security_group],
+        guardrail=f.guardrail.policy,
+    )
+    policies = Template.from_stack(f.stack).find_resources("AWS::IAM::ManagedPolicy")
+    statements = [
+        s
+        for p in policies.values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "DecryptForeignArtifactsThroughS3"
+    ]
+    assert statements, model.node.path
+    (statement,) = statements[-1:]
+    assert statement["Action"] == "kms:Decrypt"
+    assert statement["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"},
+        "StringLike": {
+            "kms:EncryptionContext:aws:s3:arn": [
+                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::producer-artifacts"]]},
+                {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::producer-artifacts/pipelines/*"]]},
+            ]
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("account", "with_key", "bucket_name", "message"),
+    [
+        ("33333333333", False, "producer-artifacts", r"package_artifacts_key_account must be a 12-digit AWS account"),
+        ("333333333333", True, "producer-artifacts", r"package_artifacts_key and package_artifacts_key_account cannot"),
+        ("333333333333", False, None, r"package_artifacts must be a bucket with a literal name"),
+    ],
+)
+def test_bad_foreign_artifact_keys_are_rejected(
+    f: Foundation, account: str, with_key: bool, bucket_name: str | None, message: str
+) -> None:
+    bucket = (
+        s3.Bucket.from_bucket_name(f.stack, _id(), bucket_name)
+        if bucket_name
+        else s3.Bucket(Stack(App(), "Other", env=ENV), "Generated")
+    )
+    with pytest.raises(ValidationError, match=message):
+        Model(
+            f.stack,
+            _id(),
+            model_package_arn="arn:aws:sagemaker:eu-west-1:333333333333:model-package/shared-churn/4",
+            package_artifacts=S3Path(bucket, "pipelines"),
+            package_artifacts_key=kms.Key.from_key_arn(
+                f.stack, _id(), "arn:aws:kms:eu-west-1:333333333333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+            )
+            if with_key
+            else None,
+            package_artifacts_key_account=account,
+            vpc=f.network.vpc,
+            vpc_subnets=f.network.subnet_selection,
+            security_groups=[f.network.workload_security_group],
+        )
