@@ -330,6 +330,7 @@ def time_tests() -> dict[str, Any]:
         "wall_seconds": round(elapsed, 1),
         "exit_code": proc.returncode,
         "summary": lines[-1] if lines else proc.stderr[-500:],
+        "failed": [ln for ln in lines if ln.startswith(("FAILED ", "ERROR "))],
         "slowest": [ln for ln in lines if ln[:1].isdigit() and "s " in ln][:25],
     }
 
