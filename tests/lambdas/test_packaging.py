@@ -87,11 +87,14 @@ def test_the_installed_library_deploys_the_code_inside_the_installed_package(whe
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    # Without PYTHONPATH: a checkout on it makes pip find constructs_ml "already satisfied" and skip it.
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     install = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
         capture_output=True,
         text=True,
         timeout=300,
+        env=clean,
     )
     assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     site = Path(
