@@ -254,8 +254,9 @@ class ServingStack(Stack):
         # Monitors compare with the baselines the deployed version records (the build pipeline computes and
         # registers them); the ML engineer's baselines/<model>/<type>/ serve until a version is deployed.
         baselines = S3Path(art, f"baselines/{c.name}")
-        # A group in another account (a central registry, given by ARN) records baselines in that account's
-        # artifacts bucket, which this account's monitors do not read: they use their own baseline prefix.
+        # Monitors compare with the deployed version's recorded baselines: in this account, or in the central
+        # registry's (a group given by another account's ARN, with its artifacts bucket) when it is in this
+        # region; otherwise they use their own baseline prefix.
         group_name = (
             model_package_group
             if isinstance(model_package_group, str)
@@ -263,14 +264,21 @@ class ServingStack(Stack):
             if model_package_group is not None
             else None
         )
+        registry_account: str | None = None
         if group_name is not None and group_name.startswith("arn:"):
             arn_parts = group_name.split(":")
-            group_name = arn_parts[5].split("/", 1)[1] if arn_parts[4] == self.account else None
+            group_name = arn_parts[5].split("/", 1)[1]
+            if arn_parts[4] != self.account:
+                same_region = registry_artifacts is not None and registry_artifacts.region == arn_parts[3]
+                same_region = same_region and arn_parts[3] == self.region
+                registry_account = arn_parts[4] if same_region else None
+                group_name = group_name if same_region else None
         package_baselines = (
             PackageBaselines(
                 deployed_package=ApprovedPackageParameter(c.approved_package_parameter),
                 model_package_group_name=group_name,
-                artifacts=S3Path(art, c.package_artifacts_prefix),
+                artifacts=self.package_artifacts,
+                registry_account=registry_account,
             )
             if group_name is not None and c.approved_package_parameter and c.monitor_backend is MonitorBackend.PIPELINE
             else None

@@ -16,12 +16,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, Stack, Token
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from constructs_ml.develop.image_accounts import image_account
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.arns import sagemaker_arn, sagemaker_arn_name
 from constructs_ml.operate.monitor_schedule import eventbridge_schedule_problems, sagemaker_schedule_problems
 from constructs_ml.serve.common import S3Path
 from constructs_ml.serve.model_parts import ApprovedPackageParameter
@@ -344,11 +345,24 @@ class PackageBaselines:
             only its versions).
         artifacts: where the registered versions' baseline files are (the jobs' role may read under it,
             decrypting with the monitor's ``kms_key``), e.g. ``S3Path(artifacts_bucket, "pipelines")``.
+        registry_account: the account of the group and of ``artifacts`` when they are a central registry's
+            in another account of the same region (a delivery stage): the role describes that account's
+            versions and decrypts the files with that account's key only through S3 and only for
+            ``artifacts``' bucket, which then needs a literal name. None (this account).
     """
 
     deployed_package: ApprovedPackageParameter
     model_package_group_name: str
     artifacts: S3Path
+    registry_account: str | None = None
+
+    def version_arn(self, scope: Construct, version: str) -> str:
+        """The ARN of a version (or ``*``) of the group, in the registry's account."""
+        name = sagemaker_arn_name("model-package", f"{self.model_package_group_name}/{version}")
+        if self.registry_account is None:
+            return sagemaker_arn(scope, "model-package", f"{self.model_package_group_name}/{version}")
+        stack = Stack.of(scope)
+        return f"arn:{stack.partition}:sagemaker:{stack.region}:{self.registry_account}:model-package/{name}"
 
     def validate(self, problems: Problems, prop: str) -> None:
         """Record a bad parameter, group name or artifacts prefix."""
@@ -363,6 +377,19 @@ class PackageBaselines:
         reason = self.artifacts.prefix_problem()
         if reason is not None:
             problems.add(f"{prop}.artifacts", self.artifacts.prefix, reason)
+        if self.registry_account is not None:
+            problems.require(
+                isinstance(self.registry_account, str) and re.fullmatch(r"\d{12}", self.registry_account) is not None,
+                f"{prop}.registry_account",
+                self.registry_account,
+                "a 12-digit AWS account id",
+            )
+            problems.require(
+                not Token.is_unresolved(self.artifacts.bucket.bucket_name),
+                f"{prop}.artifacts",
+                f"bucket {self.artifacts.bucket.node.path}",
+                "a bucket with a literal name (e.g. s3.Bucket.from_bucket_name) with registry_account",
+            )
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from constructs_ml.operate.monitor_config import (
     PackageBaselines,
 )
 from constructs_ml.operate.monitor_pipeline import PipelineMonitor
-from constructs_ml.serve.common import S3Path, kms_statements
+from constructs_ml.serve.common import S3Path, foreign_artifact_decrypt, kms_statements
 from constructs_ml.serve.endpoint_base import EndpointBase
 from constructs_ml.serve.model_parts import execution_role_statements
 
@@ -148,7 +148,6 @@ def record_package_baseline_contract(
 ) -> None:
     """The Window step resolves the deployed version's baselines: SSM, the registry, the pipeline's files."""
     stack = Stack.of(scope)
-    group = baselines.model_package_group_name
     parameter = baselines.deployed_package.parameter_name
     why = "the Window step resolves the deployed model package version's drift-check baselines"
     jobs.allows(
@@ -159,7 +158,7 @@ def record_package_baseline_contract(
     )
     jobs.allows(
         "sagemaker:DescribeModelPackage",
-        sagemaker_arn(scope, "model-package", f"{group}/1"),
+        baselines.version_arn(scope, "1"),
         why=why + " (their S3 URIs)",
         source=DRIFT_CHECK_BASELINES,
     )
@@ -176,13 +175,16 @@ def record_package_baseline_contract(
         why=why + " (the files the build pipeline wrote)",
         source=DRIFT_CHECK_BASELINES,
     )
-    jobs.allows(
-        "kms:Decrypt",
-        key.key_arn,
-        context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
-        why=why + " (SSE-KMS)",
-        source=DRIFT_CHECK_BASELINES,
-    )
+    if baselines.registry_account is None:
+        # A registry account's key is in that account's assembly: tests/delivery evaluates that grant across
+        # both accounts' policies.
+        jobs.allows(
+            "kms:Decrypt",
+            key.key_arn,
+            context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+            why=why + " (SSE-KMS)",
+            source=DRIFT_CHECK_BASELINES,
+        )
     for service in ("ssm", "sagemaker.api"):
         jobs.reaches(
             service,
@@ -255,11 +257,15 @@ def grant_monitor_role(
             iam.PolicyStatement(
                 sid="DeployedPackageBaselines",
                 actions=["sagemaker:DescribeModelPackage"],
-                resources=[sagemaker_arn(scope, "model-package", f"{baselines_from.model_package_group_name}/*")],
+                resources=[baselines_from.version_arn(scope, "*")],
             )
         )
         for stmt in baselines_from.artifacts.read_statements():
             role.add_to_policy(stmt)
+        if baselines_from.registry_account is not None:
+            role.add_to_policy(
+                foreign_artifact_decrypt(stack, baselines_from.artifacts, baselines_from.registry_account)
+            )
 
 
 #: Clarify's shadow endpoint: the SHAP analysis creates, invokes and deletes a temporary endpoint.

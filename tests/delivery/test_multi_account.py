@@ -399,11 +399,9 @@ def _stage_assembly(synth: Synth, stage: str) -> Assembly:
     return Assembly(synth.result.outdir / f"assembly-{stage}", account=STAGE_ACCOUNTS[stage], region=REGION)
 
 
-def _model_role_policies(a: Assembly) -> tuple[str, list[dict[str, Any]]]:
-    """The serving model role's ARN and its (resolved) identity policies."""
-    ((view, role_id),) = [
-        (v, lid) for v, lid, _ in a.resources("AWS::IAM::Role") if "/Serving/Model/Role" in a.path_of(v, lid)
-    ]
+def _model_role_policies(a: Assembly, path: str = "/Serving/Model/Role/") -> tuple[str, list[dict[str, Any]]]:
+    """The ARN and the (resolved) identity policies of the serving stack's role under ``path``."""
+    ((view, role_id),) = [(v, lid) for v, lid, _ in a.resources("AWS::IAM::Role") if path in a.path_of(v, lid) + "/"]
     ref = a.ref(view, role_id)
     policies = [
         a.properties(v, lid)["PolicyDocument"]
@@ -488,3 +486,45 @@ def test_a_stage_reads_and_decrypts_the_registrys_artifacts(synth: Synth, stage:
             if "ARTIFACT_LOCATIONS" in r["Properties"].get("Environment", {}).get("Variables", {})
         ]
         assert [e["ARTIFACT_LOCATIONS"] for e in env] == [f"s3://{name}/pipelines"]
+
+
+@pytest.mark.parametrize("stage", ["Staging"])
+def test_a_stages_monitors_compare_with_the_deployed_versions_recorded_baselines(synth: Synth, stage: str) -> None:
+    """The Window step describes the deployed version in the registry account (the group's resource policy
+    admits the stage) and reads and decrypts the baseline files it records in the registry's bucket."""
+    assert synth.config.delivery is not None
+    name = registry_artifacts_bucket_name(synth.config, synth.config.delivery)
+    dev, target = _stage_assembly(synth, "Dev"), _stage_assembly(synth, stage)
+    bucket_policy, key_arn, key_policy = _registry_bucket(dev, name)
+    role_arn, identity = _model_role_policies(target, "/Serving/Monitor/Role/")
+    ((group_view, group_id),) = [(v, lid) for v, lid, _ in dev.resources("AWS::SageMaker::ModelPackageGroup")]
+    group_policy = dev.properties(group_view, group_id)["ModelPackageGroupPolicy"]
+    principal = Principal(arn=role_arn, account=STAGE_ACCOUNTS[stage])
+    dev_account = STAGE_ACCOUNTS["Dev"]
+
+    def allowed(action: str, resource: str, policy: dict[str, Any], required: bool, **context: str) -> bool:
+        return evaluate(
+            Request(principal, action, resource, context),
+            identity_policies=identity,
+            resource_policy=policy,
+            resource_account=dev_account,
+            resource_policy_required=required,
+        ).allowed
+
+    version = f"arn:aws:sagemaker:{REGION}:{dev_account}:model-package/{_group_name(synth)}/3"
+    assert allowed("sagemaker:DescribeModelPackage", version, group_policy, False)
+    other = f"arn:aws:sagemaker:{REGION}:{dev_account}:model-package/other-group/3"
+    assert not allowed("sagemaker:DescribeModelPackage", other, group_policy, False)
+    prefixes = [
+        p
+        for st in bucket_policy["Statement"]
+        if "CrossAccountRead" in st.get("Sid", "")
+        for p in ([st["Resource"]] if isinstance(st["Resource"], str) else st["Resource"])
+    ]
+    constraints = prefixes[0].replace("*", "exec-1/baselines/data-quality/constraints.json")
+    assert allowed("s3:GetObject", constraints, bucket_policy, False, **{"aws:SecureTransport": "true"})
+    through_s3 = {
+        "kms:ViaService": f"s3.{REGION}.amazonaws.com",
+        "kms:EncryptionContext:aws:s3:arn": f"arn:aws:s3:::{name}",
+    }
+    assert allowed("kms:Decrypt", key_arn, key_policy, True, **through_s3)

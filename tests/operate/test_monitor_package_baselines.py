@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App
+from aws_cdk import aws_s3 as s3
 
 from constructs_ml.contracts.assembly import Assembly
 from constructs_ml.contracts.check import ContractChecker
@@ -204,3 +205,30 @@ def test_explainability_with_package_baselines_reads_analysis_json() -> None:
     assert env["baseline_constraints"] == "/opt/ml/processing/input/baseline/analysis.json"
     inputs = {i["InputName"] for i in analyze["Arguments"]["ProcessingInputs"]}
     assert inputs == {"analysis_config", "dataset", "baseline"}
+
+
+def test_a_registry_account_needs_an_account_id_and_a_named_bucket() -> None:
+    f = foundation(App(), "BadRegistry")
+    bad = PackageBaselines(
+        deployed_package=ApprovedPackageParameter(PARAMETER),
+        model_package_group_name="churn",
+        artifacts=S3Path(f.buckets.artifacts.bucket, "pipelines"),  # a generated name: not nameable elsewhere
+        registry_account="2222",
+    )
+    with pytest.raises(ValidationError) as err:
+        ModelMonitor(f.stack, "M", **_props(f, baselines_from=bad))
+    text = str(err.value)
+    assert "BadRegistry/M: baselines_from.registry_account must be a 12-digit AWS account id (got '2222')" in text
+    assert "baselines_from.artifacts must be a bucket with a literal name" in text
+
+
+def test_a_registry_accounts_versions_are_described_there() -> None:
+    f = foundation(App(), "Registry")
+    baselines = PackageBaselines(
+        deployed_package=ApprovedPackageParameter(PARAMETER),
+        model_package_group_name="Churn",
+        artifacts=S3Path(s3.Bucket.from_bucket_name(f.stack, "Central", "central-artifacts"), "pipelines"),
+        registry_account="222222222222",
+    )
+    # SageMaker writes model package ARNs in lower case.
+    assert baselines.version_arn(f.stack, "*").endswith(":sagemaker:eu-west-1:222222222222:model-package/churn/*")
