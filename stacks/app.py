@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Environment, Stack, Stage, Tags
+from constructs import Construct
 
 from constructs_ml.foundation import PersonaKind, apply_permissions_boundary
 from constructs_ml.governance import apply_governance
@@ -30,6 +31,23 @@ class ReferencePlatform:
         return [self.network, self.platform, self.build, self.serving]
 
 
+def foundation_stacks(
+    scope: Construct, config: PlatformConfig, env: Environment | None
+) -> tuple[NetworkStack, PlatformStack]:
+    """The network stack (keys, VPC) and the platform stack (buckets, personas, Studio) of one account."""
+    network = NetworkStack(scope, "Network", stack_name=config.stack_name("network"), config=config, env=env)
+    platform = PlatformStack(
+        scope,
+        "Platform",
+        stack_name=config.stack_name("platform"),
+        config=config,
+        keys=network.keys,
+        network=network.network,
+        env=env,
+    )
+    return network, platform
+
+
 def build_platform(
     app: Stage, config: PlatformConfig, *, env: Environment | None = None, governed: bool = True
 ) -> ReferencePlatform:
@@ -43,16 +61,7 @@ def build_platform(
     """
     if env is None and (config.account or config.region):
         env = Environment(account=config.account, region=config.region)
-    network = NetworkStack(app, "Network", stack_name=config.stack_name("network"), config=config, env=env)
-    platform = PlatformStack(
-        app,
-        "Platform",
-        stack_name=config.stack_name("platform"),
-        config=config,
-        keys=network.keys,
-        network=network.network,
-        env=env,
-    )
+    network, platform = foundation_stacks(app, config, env)
     serving_config = ServingConfig()
     deployed_package = (
         ApprovedPackageParameter(serving_config.approved_package_parameter)

@@ -28,7 +28,7 @@ from constructs_ml.delivery import ApprovalForwarding, ForwardingTarget, Pipelin
 from constructs_ml.foundation import apply_permissions_boundary
 from constructs_ml.governance import apply_governance
 from constructs_ml.serve import ApprovedPackageParameter, ApprovedPackageRecord
-from stacks.app import ReferencePlatform, build_platform
+from stacks.app import ReferencePlatform, build_platform, foundation_stacks
 from stacks.build import BuildConfig
 from stacks.config import PlatformConfig
 from stacks.delivery_config import DeliveryConfig, ProdPromotion, StageConfig
@@ -99,16 +99,7 @@ def _target_platform(
     stage: Stage, config: PlatformConfig, delivery: DeliveryConfig, target: StageConfig, registry_bucket: str
 ) -> TargetPlatform:
     env = Environment(account=target.account, region=target.region)
-    network = NetworkStack(stage, "Network", stack_name=config.stack_name("network"), config=config, env=env)
-    platform = PlatformStack(
-        stage,
-        "Platform",
-        stack_name=config.stack_name("platform"),
-        config=config,
-        keys=network.keys,
-        network=network.network,
-        env=env,
-    )
+    network, platform = foundation_stacks(stage, config, env)
     group = BuildConfig().name
     lifecycle = target.production and delivery.prod_promotion is ProdPromotion.LIFECYCLE_APPROVAL
     pinned = delivery.prod_model_package_arn if target.production and not lifecycle else None

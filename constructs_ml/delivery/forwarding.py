@@ -22,21 +22,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.dead_letter import TargetDeadLetterQueue
 from constructs_ml.foundation.roles import ManagedPolicyRole
-from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.operate.deploy_on_approval import ModelPackageGroupRef
 
 #: Sending events to an event bus in another account (the rule's role needs events:PutEvents on it).
@@ -135,37 +132,10 @@ class ApprovalForwarding(Construct):
             iam.PolicyStatement(actions=["events:PutEvents"], resources=list(dict.fromkeys(self.bus_arns)))
         )
         self.role = self.managed_role.role
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        acknowledge(self.dead_letter_queue, "delivery-forwarding-dead-letter-queue")
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowEventBridgeForwardingDeadLetter",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
-            )
-        )
-        self.dead_letter_alarm = cloudwatch.Alarm(
-            self,
-            "DeadLetterAlarm",
-            alarm_description=f"{self.node.path}: an approval could not be forwarded; inspect and redrive",
-            metric=self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
-            threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-        self.dead_letter_alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
+        # The foundation's terminal dead-letter queue for EventBridge targets (KMS, TLS, 14 days, alarm).
+        dead_letter = TargetDeadLetterQueue(self, "DeadLetterQueue", key=key, alarm_topic=alarm_topic)
+        self.dead_letter_queue = dead_letter.queue
+        self.dead_letter_alarm = dead_letter.alarm
 
         self.rules: list[events.Rule] = []
         for target, bus_arn in zip(self.targets, self.bus_arns, strict=True):

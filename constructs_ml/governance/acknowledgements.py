@@ -791,16 +791,6 @@ ALLOWLIST: dict[str, AllowedAcknowledgement] = {
         ),
         scope="CodeBuild projects under a constructs_ml.delivery.PlatformPipeline only",
     ),
-    "delivery-forwarding-dead-letter-queue": AllowedAcknowledgement(
-        rules=("AwsSolutions-SQS3", "Serverless-SQSRedrivePolicy"),
-        reason=(
-            "This queue is itself the terminal dead-letter queue of the rules that forward model approvals to "
-            "other accounts' event buses (EventBridge delivers there directly; no function exists to share a "
-            "queue with); a redrive policy would need another queue behind it. Messages are kept 14 days, "
-            "KMS-encrypted, TLS-only, only those rules may send, and an alarm notifies on the first message."
-        ),
-        scope="the DeadLetterQueue of constructs_ml.delivery.ApprovalForwarding only",
-    ),
 }
 
 
