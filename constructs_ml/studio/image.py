@@ -197,7 +197,9 @@ class StudioImage(StudioImageBase):
             else repository.repository_uri_for_tag(tag)
         )
         self.image_role: ManagedPolicyRole | None = None
-        if role is None:
+        if role is not None:
+            self.role: iam.IRole = role
+        else:
             self.image_role = ManagedPolicyRole(
                 self,
                 "Role",
@@ -208,7 +210,7 @@ class StudioImage(StudioImageBase):
                 guardrail=guardrail,
             )
             self._grant_pull(self.image_role, repository_key)
-        self.role: iam.IRole = role if role is not None else self.image_role.role  # type: ignore[union-attr]
+            self.role = self.image_role.role
 
         all_tags = {IMAGE_TAG: name, **(tags or {})}
         cfn_tags = [CfnTag(key=k, value=v) for k, v in sorted(all_tags.items())]
