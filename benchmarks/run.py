@@ -10,6 +10,11 @@ are noisy, counts are not):
   (``CDK_VALIDATION=false``); ``--cli`` adds ``cdk synth --quiet``, ``--system-node`` the system Node
   besides the jsii Node binary. Runs are interleaved round-robin after one discarded warm-up per
   variant, summarized by median;
+* the same for the *rebuild* app: the reference app's synthesized templates included as they are
+  (``CfnInclude``, one jsii call per stack), so the same resources through the same CDK synthesis
+  and validation without the library or the packs: the floor any construct library pays for these
+  templates. ``rebuild_over_empty`` is that floor's ratio, ``reference_over_rebuild`` the library's
+  own cost;
 * one probe synth of each app in a fresh process (``benchmarks.probe``): jsii round trips by kind
   (a kernel-level counter, ``benchmarks.jsii_counter``) and per resource, and the synth's peak
   memory (the Python process and its jsii Node kernel, and ``ru_maxrss`` of the child);
@@ -56,6 +61,57 @@ from aws_cdk import App, CfnWaitConditionHandle, Stack
 
 app = App()
 CfnWaitConditionHandle(Stack(app, "Empty"), "Placeholder")
+app.synth()
+"""
+
+
+REBUILD_APP = """\"\"\"The library-cost floor: the reference app's own templates, rebuilt without the library.
+
+Every resource of each synthesized template becomes a raw ``CfnResource`` with its properties
+handed over as data (plus its logical id and attributes), and the stacks get the templates'
+parameters, mappings, conditions and outputs: the same templates through the same CDK synthesis
+and validation, with no construct library and no governance packs. What any library, however
+thin, pays for these templates.
+\"\"\"
+import json
+from pathlib import Path
+
+from aws_cdk import (
+    Acknowledgment, App, CfnCondition, CfnMapping, CfnOutput, CfnParameter, CfnResource, Stack, Token, Validations,
+)
+
+PARAMETER_PROPS = {
+    "Type": "type", "Default": "default", "Description": "description", "AllowedValues": "allowed_values",
+    "AllowedPattern": "allowed_pattern", "NoEcho": "no_echo", "MinLength": "min_length",
+    "MaxLength": "max_length", "MinValue": "min_value", "MaxValue": "max_value",
+}
+
+here = Path(__file__).parent
+# the reference's acknowledged false positives of CDK's validator, on the same resources
+acks = json.loads(here.joinpath("acknowledgements.json").read_text())
+app = App()
+for path in sorted(here.joinpath("templates").glob("*.json")):
+    template = json.loads(path.read_text())
+    stack = Stack(app, path.stem, description=template.get("Description"))
+    for name, spec in template.get("Parameters", {}).items():
+        CfnParameter(stack, name, **{PARAMETER_PROPS[k]: v for k, v in spec.items() if k in PARAMETER_PROPS})
+    for name, mapping in template.get("Mappings", {}).items():
+        CfnMapping(stack, name, mapping=mapping)
+    for name, expression in template.get("Conditions", {}).items():
+        CfnCondition(stack, name, expression=Token.as_any(expression)).override_logical_id(name)
+    for logical_id, resource in template["Resources"].items():
+        cfn = CfnResource(stack, logical_id, type=resource["Type"], properties=resource.get("Properties"))
+        cfn.override_logical_id(logical_id)
+        for key, value in resource.items():
+            if key not in ("Type", "Properties"):
+                cfn.add_override(key, value)
+        for rule, reason in acks.get(path.stem, {}).get(logical_id, {}).items():
+            Validations.of(cfn).acknowledge(Acknowledgment(id=rule, reason=reason))
+    for name, output in template.get("Outputs", {}).items():
+        out = CfnOutput(stack, name, value=Token.as_string(output["Value"]))
+        out.override_logical_id(name)
+        if "Export" in output:
+            out.export_name = output["Export"]["Name"]
 app.synth()
 """
 
@@ -120,6 +176,46 @@ def make_empty_app(reference_dir: Path, where: Path) -> Path:
     (where / "app.py").write_text(EMPTY_APP)
     cdk_json = {"app": "python app.py", "context": app_context(reference_dir)}
     (where / "cdk.json").write_text(json.dumps(cdk_json, indent=2))
+    return where
+
+
+def make_rebuild_app(reference_dir: Path, where: Path) -> Path | str:
+    """Write the rebuild app from one synth of the reference app (its output on failure).
+
+    The synthesizer adds its own ``BootstrapVersion`` parameter and ``CheckBootstrapVersion`` rule to
+    each stack, so the included copies drop theirs.
+    """
+    source = where / "source"
+    env = python_synth_env(reference_dir, source, validation=False)
+    proc = subprocess.run(
+        [sys.executable, "app.py"], cwd=reference_dir, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+    if proc.returncode != 0:
+        return (proc.stdout + proc.stderr)[-2000:]
+    (where / "templates").mkdir(parents=True, exist_ok=True)
+    acks: dict[str, dict[str, dict[str, str]]] = {}
+    for path in sorted(source.glob("*.metadata.json")):
+        stack = path.name.removesuffix(".metadata.json")
+        for entries in json.loads(path.read_text()).values():
+            ids = [e["data"] for e in entries if e.get("type") == "aws:cdk:logicalId"]
+            for entry in entries:
+                if entry.get("type") != "aws:cdk:acknowledged-rules" or not ids:
+                    continue
+                for rule, reason in entry["data"].items():
+                    if rule.startswith("CloudFormation-Validate::"):
+                        acks.setdefault(stack, {}).setdefault(ids[0], {})[rule] = reason
+    (where / "acknowledgements.json").write_text(json.dumps(acks))
+    for path in sorted(source.glob("*.template.json")):
+        template = json.loads(path.read_text())
+        template.get("Parameters", {}).pop("BootstrapVersion", None)
+        template.get("Rules", {}).pop("CheckBootstrapVersion", None)
+        for section in ("Parameters", "Rules"):
+            if section in template and not template[section]:
+                del template[section]
+        (where / "templates" / path.name.replace(".template.json", ".json")).write_text(json.dumps(template))
+    shutil.rmtree(source, ignore_errors=True)
+    (where / "app.py").write_text(REBUILD_APP)
+    (where / "cdk.json").write_text(json.dumps({"app": "python app.py", "context": app_context(reference_dir)}))
     return where
 
 
@@ -296,12 +392,20 @@ def ratio(a: float | None, b: float | None) -> float | None:
 def summarize(variants: list[Variant]) -> dict[str, Any]:
     """Ratios: reference vs floor, what validation costs, jsii Node vs system Node."""
     by = {(v.app, v.runner, v.node, v.validation): v.median for v in variants}
-    out: dict[str, Any] = {"reference_over_empty": {}, "validation_off_saves_seconds": {}, "jsii_node_speedup": {}}
+    out: dict[str, Any] = {
+        "reference_over_empty": {},
+        "rebuild_over_empty": {},
+        "reference_over_rebuild": {},
+        "validation_off_saves_seconds": {},
+        "jsii_node_speedup": {},
+    }
     for runner, node, val in sorted({(v.runner, v.node, v.validation) for v in variants}):
         key = f"{runner}/{node}/{'validation' if val else 'no-validation'}"
-        out["reference_over_empty"][key] = ratio(
-            by.get(("reference", runner, node, val)), by.get(("empty", runner, node, val))
-        )
+        reference, empty = by.get(("reference", runner, node, val)), by.get(("empty", runner, node, val))
+        rebuild = by.get(("rebuild", runner, node, val))
+        out["reference_over_empty"][key] = ratio(reference, empty)
+        out["rebuild_over_empty"][key] = ratio(rebuild, empty)
+        out["reference_over_rebuild"][key] = ratio(reference, rebuild)
         system, jsii_node = (
             by.get(("reference", runner, "system", val)),
             by.get(("reference", runner, "jsii-node", val)),
@@ -340,20 +444,18 @@ def time_tests() -> dict[str, Any]:
     }
 
 
-def time_synths(reference: Path, scratch: Path, args: argparse.Namespace) -> list[Variant]:
-    """The interleaved synth timings."""
+def time_synths(reference: Path, scratch: Path, args: argparse.Namespace, rebuild: Path | None = None) -> list[Variant]:
+    """The interleaved synth timings (the rebuild app's too, when there is one)."""
     nodes = ["jsii-node"] if JSII_NODE_BIN.exists() else []
     if args.system_node or not nodes:
         nodes.append("system")
     runners = ["python", "cli"] if args.cli else ["python"]
+    apps: dict[str, Path] = {"reference": reference, "empty": make_empty_app(reference, scratch / "empty-app")}
+    if rebuild is not None:
+        apps["rebuild"] = rebuild
     variants = [
-        Variant(app, runner, node, val)
-        for app in ("reference", "empty")
-        for runner in runners
-        for node in nodes
-        for val in (True, False)
+        Variant(app, runner, node, val) for app in apps for runner in runners for node in nodes for val in (True, False)
     ]
-    apps = {"reference": reference, "empty": make_empty_app(reference, scratch / "empty-app")}
     started = time.perf_counter()
     for rep in range(args.reps + 1):
         for v in variants:
@@ -405,12 +507,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["import"] = probe_import(args.import_reps, scratch)
         print(f"  {_fmt(results['import'])}")
         print("\njsii round trips and peak memory (one probe synth each, validation on) ...")
+        made = make_rebuild_app(reference, scratch / "rebuild-app")
+        rebuild = made if isinstance(made, Path) else None
+        if rebuild is None:
+            print(f"  the rebuild app could not be made:\n{str(made)[-600:]}", file=sys.stderr)
         results["probes"] = {"reference": probe_synth(reference, scratch), "empty": probe_synth(empty, scratch)}
+        if rebuild is not None:
+            results["probes"]["rebuild"] = probe_synth(rebuild, scratch)
         for name, probe in results["probes"].items():
             print(f"  {name}: {_fmt({k: v for k, v in probe.items() if k not in ('resources_per_template',)})}")
         if args.reps > 0:
             print(f"\nsynth times, {args.reps} runs per variant (+1 warm-up), interleaved ...")
-            variants = time_synths(reference, scratch, args)
+            variants = time_synths(reference, scratch, args, rebuild)
             results["variants"] = [v.to_json() for v in variants]
             results["summary"] = summarize(variants)
             print(f"\n{'variant':<48} {'median':>8} {'min':>8} {'max':>8}  runs")
@@ -420,6 +528,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 high = f"{max(v.seconds):.2f}s" if v.seconds else ""
                 print(f"{v.name:<48} {med:>8} {low:>8} {high:>8}  {len(v.seconds)}")
             print("\nreference / empty (median ratio):  " + _fmt(results["summary"]["reference_over_empty"]))
+            print("rebuild / empty (the floor's ratio): " + _fmt(results["summary"]["rebuild_over_empty"]))
+            print("reference / rebuild (library cost):  " + _fmt(results["summary"]["reference_over_rebuild"]))
             print("validation off saves (s, median):  " + _fmt(results["summary"]["validation_off_saves_seconds"]))
     if args.fleet:
         print(f"\nper-endpoint marginal cost, EndpointFleet of {args.fleet} endpoints (governed) ...")

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Token
 from constructs import Construct, IConstruct
+
+from constructs_ml._jsii_cache import is_unresolved
 
 
 class ValidationError(ValueError):
@@ -30,9 +31,9 @@ class ValidationError(ValueError):
 def is_token(value: Any) -> bool:
     """True if ``value`` is (or contains) a CDK token that cannot be checked at synth time."""
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return Token.is_unresolved(value)
+        return is_unresolved(value)
     if isinstance(value, list | tuple):
-        return Token.is_unresolved(value) or any(is_token(v) for v in value)
+        return is_unresolved(value) or any(is_token(v) for v in value)
     return False
 
 

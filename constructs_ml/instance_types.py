@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
-from aws_cdk import Token
+from constructs_ml._jsii_cache import is_unresolved
 
 #: SageMaker developer guide, "Instance storage volumes" (hosting): instance types with NVMe instance
 #: storage get no EBS ML storage volume, so ``VolumeSizeInGB`` is not supported on them.
@@ -80,7 +80,7 @@ class InstanceType:
     @property
     def is_token(self) -> bool:
         """True if the name is unresolved (e.g. a CloudFormation parameter): it cannot be checked at synth."""
-        return Token.is_unresolved(self._name)
+        return is_unresolved(self._name)
 
     @property
     def is_valid(self) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Token
+from constructs_ml._jsii_cache import is_unresolved
 
 #: The EventBridge page that defines the expressions.
 SCHEDULE_SOURCE = "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html"
@@ -24,7 +24,7 @@ _DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
 
 def schedule_problems(expression: str) -> list[str]:
     """What is wrong with an EventBridge schedule expression (empty when EventBridge accepts it)."""
-    if Token.is_unresolved(expression):
+    if is_unresolved(expression):
         return []
     if expression.startswith("rate("):
         rate = _RATE.match(expression)

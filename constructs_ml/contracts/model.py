@@ -92,6 +92,9 @@ class Reach:
         }
 
 
+_CONTRACT = "_constructs_ml_workload_contract"
+
+
 def _principal_arn(principal: Any) -> str:
     for attr in ("role_arn",):
         value = getattr(principal, attr, None)
@@ -115,8 +118,6 @@ class WorkloadContract:
     Entries are recorded in the role's construct metadata when the app is synthesized.
     """
 
-    _by_path: dict[str, WorkloadContract] = {}
-
     def __init__(self, anchor: IConstruct, role_arn: str) -> None:
         self.anchor = anchor
         self.role_arn = role_arn
@@ -133,12 +134,11 @@ class WorkloadContract:
     def of(cls, role: IConstruct) -> WorkloadContract:
         """The contract of ``role`` (an ``iam.Role`` or a :class:`ManagedPolicyRole`), created on first use."""
         anchor: IConstruct = getattr(role, "role", role)
-        path = anchor.node.path
-        existing = cls._by_path.get(path)
-        if existing is not None and existing.anchor is anchor:
+        existing = anchor.__dict__.get(_CONTRACT)  # one per role, kept on the role's Python object
+        if isinstance(existing, WorkloadContract):
             return existing
         contract = cls(anchor, _principal_arn(role))
-        cls._by_path[path] = contract
+        anchor.__dict__[_CONTRACT] = contract
         return contract
 
     # -- recording ------------------------------------------------------------------------------

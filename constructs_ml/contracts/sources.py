@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import env_of, stack_env, stack_of
 from constructs_ml.contracts.model import WorkloadContract
 
 _DG = "https://docs.aws.amazon.com/sagemaker/latest/dg"
@@ -52,7 +52,7 @@ DYNAMODB_GATEWAY = "https://docs.aws.amazon.com/amazondynamodb/latest/developerg
 
 
 def region_of(scope: IConstruct) -> str:
-    return Stack.of(scope).region
+    return stack_env(scope).region
 
 
 def job_runtime(
@@ -70,9 +70,10 @@ def job_runtime(
     vpc_arn: str | None = None,
 ) -> WorkloadContract:
     """What every SageMaker job/model role needs to run: logs, metrics, ENIs, volume-key grants, S3 reach."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     assumed_by_service(contract, scope, contract.role_arn, "sagemaker.amazonaws.com", source)
-    group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/{log_kind}"
+    group = f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/sagemaker/{log_kind}"
     contract.allows(
         ["logs:CreateLogStream", "logs:PutLogEvents"],
         f"{group}:log-stream:contract-check",
@@ -86,11 +87,11 @@ def job_runtime(
         why="SageMaker publishes the job's metrics",
         source=source,
     )
-    eni = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:network-interface/contract-check"
+    eni = f"arn:{env.partition}:ec2:{env.region}:{env.account}:network-interface/contract-check"
     contract.allows(
         ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
         eni,
-        context={"aws:RequestedRegion": stack.region, **({"ec2:Vpc": vpc_arn} if vpc_arn else {})},
+        context={"aws:RequestedRegion": env.region, **({"ec2:Vpc": vpc_arn} if vpc_arn else {})},
         why="SageMaker places the job's instances in the VPC (elastic network interfaces)",
         source=source,
     )
@@ -104,14 +105,17 @@ def job_runtime(
         contract.allows(
             "kms:CreateGrant",
             key_arn,
-            context={"kms:GrantIsForAWSResource": "true", "kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
+            context={
+                "kms:GrantIsForAWSResource": "true",
+                "kms:ViaService": f"sagemaker.{env.region}.amazonaws.com",
+            },
             why="a volume KMS key is given (the guardrail requires one): SageMaker creates a grant for the volumes",
             source=KMS_GRANTS,
         )
         contract.allows(
             ["kms:Decrypt", "kms:GenerateDataKey"] if writes else ["kms:Decrypt"],
             key_arn,
-            context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+            context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             why="inputs and outputs in S3 are encrypted with the platform key (SSE-KMS)",
             source=source,
         )
@@ -156,7 +160,7 @@ def compliant_job(key_arn: str, subnet_ids: Sequence[str] | None) -> dict[str, o
 
 def assumed_by_service(contract: WorkloadContract, scope: IConstruct, role_arn: str, service: str, source: str) -> None:
     """The service assumes the role for this account only (confused-deputy protection, ``aws:SourceAccount``)."""
-    account = Stack.of(scope).account
+    account = stack_env(scope).account
     contract.allows(
         "sts:AssumeRole",
         role_arn,

@@ -22,7 +22,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as events_targets
 from aws_cdk import aws_iam as iam
@@ -30,6 +29,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.dead_letter import TargetDeadLetterQueue
@@ -98,7 +98,8 @@ class ApprovalForwarding(Construct):
         alarm_topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         problems = Problems(self)
         problems.require(bool(targets), "targets", list(targets), "at least one account to forward to")
         seen: set[tuple[str, str]] = set()
@@ -108,7 +109,7 @@ class ApprovalForwarding(Construct):
             )
             problems.require(bool(_REGION.match(t.region)), f"targets[{i}].region", t.region, "a region like eu-west-1")
             problems.require(
-                t.account != stack.account,
+                t.account != env.account,
                 f"targets[{i}].account",
                 t.account,
                 "",
@@ -119,12 +120,12 @@ class ApprovalForwarding(Construct):
         problems.raise_if_any()
         group_name = model_package_group.model_package_group_name
         self.targets = tuple(targets)
-        self.bus_arns = [f"arn:{stack.partition}:events:{t.region}:{t.account}:event-bus/default" for t in self.targets]
+        self.bus_arns = [f"arn:{env.partition}:events:{t.region}:{t.account}:event-bus/default" for t in self.targets]
         self.managed_role = ManagedPolicyRole(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal(
-                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+                "events.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": env.account}}
             ),
             description="EventBridge: forward model approvals to the deploying accounts' default buses",
         )
@@ -149,7 +150,7 @@ class ApprovalForwarding(Construct):
                 event_pattern=events.EventPattern(
                     source=["aws.sagemaker"],
                     detail_type=["SageMaker Model Package State Change"],
-                    account=[stack.account],
+                    account=[env.account],
                     detail=detail,
                 ),
             )
@@ -165,13 +166,14 @@ class ApprovalForwarding(Construct):
         self._contract(group_name)
 
     def _contract(self, group_name: str) -> None:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         contract = WorkloadContract.of(self.managed_role)
         contract.allows(
             "sts:AssumeRole",
             self.role.role_arn,
             caller="service:events.amazonaws.com",
-            context={"aws:SourceAccount": stack.account},
+            context={"aws:SourceAccount": env.account},
             why="EventBridge assumes the role to deliver to the other accounts' buses",
             source=EVENTS_ROLE,
         )
@@ -184,7 +186,7 @@ class ApprovalForwarding(Construct):
             )
         contract.denies(
             "events:PutEvents",
-            f"arn:{stack.partition}:events:{stack.region}:999999999999:event-bus/default",
+            f"arn:{env.partition}:events:{env.region}:999999999999:event-bus/default",
             why="only the configured accounts' buses receive the registry's events",
             source=CROSS_ACCOUNT_EVENTS,
         )

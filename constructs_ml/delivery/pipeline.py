@@ -31,13 +31,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Duration, Names, RemovalPolicy, Stack, Stage, Token, pipelines
+from aws_cdk import Duration, Names, RemovalPolicy, Stage, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.delivery.pipeline_roles import (
     record_pipeline_contracts,
     render_managed_policies,
@@ -117,11 +118,12 @@ class PlatformPipeline(Construct):
         synth_timeout: Duration | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         problems = Problems(self)
         source.check(problems)
         problems.require(
-            not Token.is_unresolved(stack.account) and not Token.is_unresolved(stack.region),
+            not is_unresolved(env.account) and not is_unresolved(env.region),
             "scope",
             stack.node.path,
             "",
@@ -197,10 +199,7 @@ class PlatformPipeline(Construct):
         problems = Problems(self)
         account, region = stage.account, stage.region
         problems.require(
-            account is not None
-            and not Token.is_unresolved(account)
-            and region is not None
-            and not Token.is_unresolved(region),
+            account is not None and not is_unresolved(account) and region is not None and not is_unresolved(region),
             "stage",
             stage.node.path,
             "",
@@ -236,7 +235,7 @@ class PlatformPipeline(Construct):
             self,
             "PermissionsBoundary",
             extra_allowed_actions=PIPELINE_CEILING_ACTIONS,
-            managed_policy_name=f"{Stack.of(self).stack_name}-{Names.unique_id(self)[-12:]}-boundary"[:128],
+            managed_policy_name=f"{stack_of(self).stack_name}-{Names.unique_id(self)[-12:]}-boundary"[:128],
         )
         apply_permissions_boundary(self, self.permissions_boundary.policy)
 
@@ -246,7 +245,7 @@ class PlatformPipeline(Construct):
         cfn = self.pipeline.pipeline.node.default_child
         if not isinstance(cfn, codepipeline.CfnPipeline):
             return
-        stages = Stack.of(self).resolve(cfn.stages)
+        stages = stack_of(self).resolve(cfn.stages)
         for i, stage in enumerate(stages):
             for j, action in enumerate(stage.get("actions", stage.get("Actions", []))):
                 config = action.get("configuration", action.get("Configuration")) or {}
@@ -263,7 +262,7 @@ class PlatformPipeline(Construct):
 
     def bootstrap_role_arn(self, kind: str, account: str, region: str) -> str:
         """The ARN of a CDK bootstrap role (``deploy``, ``file-publishing``, ``image-publishing``, ``lookup``)."""
-        partition = Stack.of(self).partition
+        partition = stack_env(self).partition
         return f"arn:{partition}:iam::{account}:role/cdk-{self.qualifier}-{kind}-role-{account}-{region}"
 
     def grant_read_artifacts(self, grantee: iam.IGrantable) -> iam.Grant:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Stack
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.governance.acknowledgements import ALLOWLIST, acknowledge
 from constructs_ml.governance.iam_wildcards import IAM5, statement_findings
@@ -58,15 +58,17 @@ def _pipeline_roles(pipeline: PlatformPipeline) -> list[iam.Role]:
 
 
 def _environments(pipeline: PlatformPipeline) -> list[tuple[str, str]]:
-    stack = Stack.of(pipeline)
-    envs = [(stack.account, stack.region)] + [(s.account, s.region) for s in pipeline.stages]
+    stack = stack_of(pipeline)
+    env = env_of(stack)
+    envs = [(env.account, env.region)] + [(s.account, s.region) for s in pipeline.stages]
     return list(dict.fromkeys(envs))
 
 
 def _scoped(pipeline: PlatformPipeline, action: str, resource: str, condition: dict[str, Any]) -> list[str] | None:
     """The exact resources for a CDK Pipelines ``*``/``role/*`` resource of ``action``, or None to keep it."""
-    stack = Stack.of(pipeline)
-    tooling = stack.account
+    stack = stack_of(pipeline)
+    env = env_of(stack)
+    tooling = env.account
     if action == "sts:AssumeRole" and resource.endswith(":role/*"):
         kinds = condition.get("ForAnyValue:StringEquals", {}).get(_TAG_KEY, [])
         envs = _environments(pipeline)
@@ -76,9 +78,9 @@ def _scoped(pipeline: PlatformPipeline, action: str, resource: str, condition: d
     if resource != "*":
         return None
     if action == "cloudformation:DescribeStacks":
-        return [f"arn:{stack.partition}:cloudformation:{stack.region}:{tooling}:stack/*"]
+        return [f"arn:{env.partition}:cloudformation:{env.region}:{tooling}:stack/*"]
     if action == "s3:ListBucket":
-        return [f"arn:{stack.partition}:s3:::cdk-{pipeline.qualifier}-assets-{tooling}-{stack.region}"]
+        return [f"arn:{env.partition}:s3:::cdk-{pipeline.qualifier}-assets-{tooling}-{env.region}"]
     if action in ("codebuild:BatchGetBuilds", "codebuild:StartBuild", "codebuild:StopBuild"):
         projects = [p for p in pipeline.node.find_all() if isinstance(p, codebuild.Project)]
         return [p.project_arn for p in projects]
@@ -93,7 +95,7 @@ def scope_self_mutation(pipeline: PlatformPipeline) -> None:
     asset bucket, and the asset role's CodeBuild calls the pipeline's projects. A statement with any other
     ``*`` stays as it is, and remains a governance finding.
     """
-    stack = Stack.of(pipeline)
+    stack = stack_of(pipeline)
     for role in _pipeline_roles(pipeline):
         cfn = _default_policy(role)
         if cfn is None:
@@ -146,14 +148,15 @@ def _role_arn(role: iam.Role) -> str:
 def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
     """Record the contract of every role CDK Pipelines created for ``pipeline``, and acknowledge their
     reviewed findings (inline default policies, CDK's grant action groups on the pipeline's own bucket)."""
-    stack = Stack.of(pipeline)
+    stack = stack_of(pipeline)
+    env = env_of(stack)
     bucket = pipeline.artifact_bucket.bucket
     key_arn = pipeline.artifact_key.key_arn
     objects = bucket.arn_for_objects("pipeline/SourceArtifact/example.zip")
     synth_project = pipeline.pipeline.synth_project
     mutation_project = pipeline.pipeline.self_mutation_project
     code_pipeline = pipeline.pipeline.pipeline
-    other_account_role = f"arn:{stack.partition}:iam::{stack.account}:role/OrganizationAccountAccessRole"
+    other_account_role = f"arn:{env.partition}:iam::{env.account}:role/OrganizationAccountAccessRole"
     # jsii returns a new proxy per access to CDK-created objects: compare construct paths, not identities.
     pipeline_role_path = code_pipeline.role.node.path
     synth_role_path = synth_project.role.node.path if synth_project is not None and synth_project.role else None
@@ -202,13 +205,13 @@ def record_pipeline_contracts(pipeline: PlatformPipeline) -> None:
             _codebuild_runtime(contract, role, mutation_project.project_name, objects, key_arn)
             contract.allows(
                 "sts:AssumeRole",
-                pipeline.bootstrap_role_arn("deploy", stack.account, stack.region),
+                pipeline.bootstrap_role_arn("deploy", env.account, env.region),
                 context={_TAG_KEY: "deploy"},
                 why="self-mutation deploys the pipeline stack through the tooling account's bootstrap deploy role",
                 source=CDK_BOOTSTRAP,
             ).denies(
                 "sts:AssumeRole",
-                f"arn:{stack.partition}:iam::{stack.account}:role/some-other-role",
+                f"arn:{env.partition}:iam::{env.account}:role/some-other-role",
                 context={_TAG_KEY: "deploy"},
                 why="no role/* assume permission: only the named bootstrap roles",
                 source=CONFUSED_DEPUTY,
@@ -262,8 +265,9 @@ def _assumed_by(contract: WorkloadContract, role: iam.Role, service: str, source
 
 
 def _codebuild_runtime(contract: WorkloadContract, role: iam.Role, project: str, objects: str, key_arn: str) -> None:
-    stack = Stack.of(role)
-    log_group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/codebuild/{project}"
+    stack = stack_of(role)
+    env = env_of(stack)
+    log_group = f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/codebuild/{project}"
     contract.allows(
         ["logs:CreateLogStream", "logs:PutLogEvents"],
         f"{log_group}:log-stream:build-1",

@@ -13,9 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Token, pipelines
 from aws_cdk import aws_s3 as s3
+from aws_cdk import pipelines
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.errors import Problems
 
 #: A CodeConnections (or the older CodeStar Connections) connection ARN.
@@ -91,7 +92,7 @@ class PipelineSource:
             what="is missing: a connection source needs the CodeConnections connection ARN "
             "(create it in the tooling account and complete the handshake in the console)",
         )
-        if self.connection_arn is not None and not Token.is_unresolved(self.connection_arn):
+        if self.connection_arn is not None and not is_unresolved(self.connection_arn):
             problems.require(
                 bool(CONNECTION_ARN.match(self.connection_arn)),
                 f"{prop}.connection_arn",

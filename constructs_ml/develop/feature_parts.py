@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.develop.pipeline.properties import S3Location
@@ -130,7 +131,8 @@ def record_offline_store_contract(
     manifests in the table's ``metadata/`` folder, checks the bucket ACL, and keeps the Glue table's
     partitions up to date: AWS's managed policy ``AmazonSageMakerFeatureStoreAccess``.
     """
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     contract = WorkloadContract.of(role)
     src.assumed_by_service(contract, scope, contract.role_arn, "sagemaker.amazonaws.com", src.FEATURE_STORE)
     location = store.location
@@ -164,12 +166,12 @@ def record_offline_store_contract(
     contract.allows(
         ["kms:GenerateDataKey", "kms:Decrypt"],
         key_arn,
-        context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+        context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
         why="objects are encrypted with the group's key through S3",
         source=src.FEATURE_STORE,
     )
     if store.create_glue_table:
-        glue = f"arn:{stack.partition}:glue:{stack.region}:{stack.account}"
+        glue = f"arn:{env.partition}:glue:{env.region}:{env.account}"
         contract.allows(
             ["glue:GetTable", "glue:UpdateTable"],
             f"{glue}:table/{database}/{table}",

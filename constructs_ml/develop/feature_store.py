@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, RemovalPolicy, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.develop.feature_parts import (
     FEATURE_NAME,
     GROUP_NAME,
@@ -119,7 +120,8 @@ class FeatureGroup(Construct):
                 "constructs-ml:feature-group-not-retained",
                 f"FeatureGroup: removal_policy={removal_policy}; deleting the stack deletes the online records.",
             )
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         self.feature_group_name = name
         self.feature_group_arn = sagemaker_arn(self, "feature-group", name)
         self.features = list(features)
@@ -156,7 +158,7 @@ class FeatureGroup(Construct):
                 self,
                 "Role",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                    {"StringEquals": {"aws:SourceAccount": env.account}}
                 ),
                 description=f"Offline store of feature group {self.node.path}",
                 guardrail=guardrail,
@@ -274,7 +276,8 @@ class FeatureGroup(Construct):
             problems.require(len(description) <= 128, "description", len(description), "<= 128 characters")
 
     def _grant_offline_store(self, role: ManagedPolicyRole, store: OfflineStore, database: str, table: str) -> None:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         location = store.location
         # As AWS's managed policy AmazonSageMakerFeatureStoreAccess (SageMaker Developer Guide, "AWS
         # managed policies for Amazon SageMaker Feature Store"): the offline store's writes set an object
@@ -301,7 +304,7 @@ class FeatureGroup(Construct):
             )
         )
         if store.create_glue_table:
-            glue = f"arn:{stack.partition}:glue:{stack.region}:{stack.account}"
+            glue = f"arn:{env.partition}:glue:{env.region}:{env.account}"
             role.add_to_policy(
                 iam.PolicyStatement(
                     sid="OfflineStoreGlueTable",

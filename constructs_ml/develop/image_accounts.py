@@ -31,9 +31,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from aws_cdk import Aws, CfnMapping, Stack, Token
+from aws_cdk import Aws, CfnMapping
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
 from constructs_ml.develop import image_accounts_data as _data
 from constructs_ml.errors import Problems
 
@@ -84,7 +85,7 @@ def check_region(problems: Problems, region: str, family: str, prop: str, image:
     if family not in IMAGE_ACCOUNTS:
         problems.add(prop, family, "one of " + ", ".join(IMAGE_ACCOUNTS), what="has an unknown image family")
         return False
-    if Token.is_unresolved(region) or region in IMAGE_ACCOUNTS[family]:
+    if is_unresolved(region) or region in IMAGE_ACCOUNTS[family]:
         return True
     problems.add(
         prop,
@@ -109,22 +110,25 @@ def image_account(scope: Construct, family: str, *, prop: str, image: str, remed
         ValidationError: the family is unknown, or not published in the stack's concrete region
             (naming ``scope``'s path, ``prop``, the region, the supported regions and ``remedy``).
     """
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     problems = Problems(scope)
-    check_region(problems, stack.region, family, prop, image, remedy)
+    check_region(problems, env.region, family, prop, image, remedy)
     problems.raise_if_any()
-    if not Token.is_unresolved(stack.region):
-        return IMAGE_ACCOUNTS[family][stack.region]
-    mapping = stack.node.try_find_child(MAPPING_ID)
-    if not isinstance(mapping, CfnMapping):
-        mapping = CfnMapping(stack, MAPPING_ID)
-    families: set[str] = getattr(mapping, "_constructs_ml_families", set())
-    if family not in families:
-        for region, account in IMAGE_ACCOUNTS[family].items():
-            mapping.set_value(region, family, account)
-        families.add(family)
-        mapping._constructs_ml_families = families  # type: ignore[attr-defined]  # families already in the map
-    return mapping.find_in_map(Aws.REGION, family)
+    if not is_unresolved(env.region):
+        return IMAGE_ACCOUNTS[family][env.region]
+    # one FindInMap token per stack and family: the lookup is the same wherever it is used
+    lookups: dict[str, str] = stack.__dict__.setdefault("_constructs_ml_image_accounts", {})
+    if family not in lookups:
+        mapping = stack.node.try_find_child(MAPPING_ID)
+        if not isinstance(mapping, CfnMapping):
+            # the first family's column in one call; later families add theirs value by value
+            mapping = CfnMapping(stack, MAPPING_ID, mapping={r: {family: a} for r, a in IMAGE_ACCOUNTS[family].items()})
+        else:
+            for region, account in IMAGE_ACCOUNTS[family].items():
+                mapping.set_value(region, family, account)
+        lookups[family] = mapping.find_in_map(Aws.REGION, family)
+    return lookups[family]
 
 
 __all__ = [

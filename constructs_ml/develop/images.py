@@ -23,12 +23,12 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aws_cdk import Stack, Token
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.develop.image_accounts import REGISTRY_ACCOUNTS, check_region, image_account
 from constructs_ml.errors import Problems
 
@@ -184,13 +184,14 @@ class ContainerImage:
         if self._uri is not None:
             return self._uri
         assert self.algorithm is not None and self.version is not None
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
+        env = env_of(stack)
         account = image_account(scope, self.algorithm.family, prop="image", image=self._builtin_name, remedy=_REMEDY)
-        return f"{account}.dkr.ecr.{stack.region}.{stack.url_suffix}/{self.algorithm.repository}:{self.version}"
+        return f"{account}.dkr.ecr.{env.region}.{env.url_suffix}/{self.algorithm.repository}:{self.version}"
 
     def validate(self, scope: Construct, problems: Problems, prop: str) -> None:
         """Record problems with this image for a job or model in ``scope`` (unsupported region, bad tag, bad URI)."""
-        if self._uri is not None and not Token.is_unresolved(self._uri):
+        if self._uri is not None and not is_unresolved(self._uri):
             problems.require(
                 isinstance(self._uri, str) and len(self._uri) <= 255 and _IMAGE_URI.match(self._uri) is not None,
                 prop,
@@ -200,7 +201,7 @@ class ContainerImage:
             )
         if self.algorithm is None:
             return
-        check_region(problems, Stack.of(scope).region, self.algorithm.family, prop, self._builtin_name, _REMEDY)
+        check_region(problems, stack_env(scope).region, self.algorithm.family, prop, self._builtin_name, _REMEDY)
         problems.require(bool(_TAG.match(self.version or "")), prop, self.version, "a valid image tag")
 
     @property
@@ -216,16 +217,17 @@ class ContainerImage:
         """
         if self.repository is not None:
             return self.repository.repository_arn
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
+        env = env_of(stack)
         if self.algorithm is not None:
             uri = self.bind(scope)
             account = uri.split(".dkr.ecr.", 1)[0]
-            return f"arn:{stack.partition}:ecr:{stack.region}:{account}:repository/{self.algorithm.repository}"
+            return f"arn:{env.partition}:ecr:{env.region}:{account}:repository/{self.algorithm.repository}"
         match = _ECR_URI.match(self._uri or "")
         if match is None:
             return None
         account, region, repo = match.group(1), match.group(2), match.group(3)
-        return f"arn:{stack.partition}:ecr:{region}:{account}:repository/{repo}"
+        return f"arn:{env.partition}:ecr:{region}:{account}:repository/{repo}"
 
     def grant_pull(self, grantee: iam.IGrantable) -> iam.Grant | None:
         """Let ``grantee`` pull this image: ECR pull on the repository (none for AWS-owned registries)."""

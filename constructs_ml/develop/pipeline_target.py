@@ -34,13 +34,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.interfaces import aws_events as events_refs
 from constructs import IConstruct, IValidation
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import contract_for
 from constructs_ml.errors import Problems
@@ -142,7 +143,7 @@ class _TargetIndexCheck:
         self._arn = pipeline_arn
 
     def validate(self) -> list[str]:
-        stack = Stack.of(self._cfn)
+        stack = stack_of(self._cfn)
         rendered = stack.resolve(self._cfn.targets)
         if not isinstance(rendered, list) or len(rendered) <= self._index:
             return [f"SageMakerPipelineTarget: the rule has no target #{self._index} for the pipeline parameters"]
@@ -177,7 +178,7 @@ def record_target_contract(role: IConstruct, pipeline_arn: str) -> None:
         source=src.EVENTBRIDGE_PIPELINE_TARGET,
     ).denies(
         "sagemaker:StartPipelineExecution",
-        Stack.of(role).format_arn(service="sagemaker", resource="pipeline", resource_name="another-pipeline"),
+        stack_of(role).format_arn(service="sagemaker", resource="pipeline", resource_name="another-pipeline"),
         why="the target role starts only its own pipeline",
         source=src.EVENTBRIDGE_PIPELINE_TARGET,
     )

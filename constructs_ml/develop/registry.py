@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Arn, ArnFormat, Fn, RemovalPolicy, Stack, Tags, Token
+from aws_cdk import Annotations, Arn, ArnFormat, Fn, RemovalPolicy, Tags
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -32,6 +32,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.develop.naming import resource_name
 from constructs_ml.develop.registry_access import (
     CROSS_ACCOUNT_ALLOWED_ACTIONS,
@@ -189,7 +190,7 @@ class _ImportedModelRegistry(ModelRegistryBase):
         self.model_package_group_name = name
         self.model_package_group_arn = arn
         parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
-        partition = Stack.of(scope).partition  # same partition: keeps the ARN comparable to our own grants
+        partition = stack_env(scope).partition  # same partition: keeps the ARN comparable to our own grants
         self._package_arn = (
             f"arn:{partition}:sagemaker:{parts.region}:{parts.account}:model-package/{_arn_name(name)}/*"
         )
@@ -241,8 +242,9 @@ class ModelRegistry(ModelRegistryBase):
         )
         if description is not None:
             problems.require(len(description) <= 1024, "description", len(description), "<= 1024 characters")
-        stack = Stack.of(self)
-        check_readers(problems, cross_account_ids, stack.account)
+        stack = stack_of(self)
+        env = env_of(stack)
+        check_readers(problems, cross_account_ids, env.account)
         check_actions(problems, cross_account_actions)
         problems.raise_if_any()
         if removal_policy != RemovalPolicy.RETAIN:
@@ -252,7 +254,7 @@ class ModelRegistry(ModelRegistryBase):
             )
 
         self.model_package_group_name = name
-        prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+        prefix = f"arn:{env.partition}:sagemaker:{env.region}:{env.account}"
         group_arn = f"{prefix}:model-package-group/{_arn_name(name)}"
         package_arn = f"{prefix}:model-package/{_arn_name(name)}/*"
         self.cross_account_ids: tuple[str, ...] = tuple(cross_account_ids)
@@ -273,7 +275,7 @@ class ModelRegistry(ModelRegistryBase):
         # Built from the name, not GetAtt: grants to roles in other stacks (the approver persona) must not
         # make those stacks depend on this one.
         self.model_package_group_arn = group_arn
-        if Token.is_unresolved(name):
+        if is_unresolved(name):
             # A name known only at deploy cannot be lower-cased here: use the ARN SageMaker returns.
             self.model_package_group_arn = self.resource.attr_model_package_group_arn
         self._package_arn = package_arn
@@ -319,8 +321,9 @@ class ModelRegistry(ModelRegistryBase):
     @staticmethod
     def from_model_package_group_name(scope: Construct, construct_id: str, name: str) -> ModelRegistryBase:
         """A group of this stack's account and region, by name (its ARNs are lower case, as SageMaker's)."""
-        stack = Stack.of(scope)
-        arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:model-package-group/{_arn_name(name)}"
+        stack = stack_of(scope)
+        env = env_of(stack)
+        arn = f"arn:{env.partition}:sagemaker:{env.region}:{env.account}:model-package-group/{_arn_name(name)}"
         return _ImportedModelRegistry(scope, construct_id, name=name, arn=arn)
 
     @staticmethod

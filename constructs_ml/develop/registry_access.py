@@ -27,12 +27,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved, stack_of
 from constructs_ml.errors import Problems
 
 ACCOUNT = re.compile(r"^\d{12}$")
@@ -67,7 +68,7 @@ def account_of(reader: str) -> str | None:
 def check_readers(problems: Problems, readers: Sequence[str], own_account: str) -> None:
     """Each reader is a named other account (12-digit id or IAM root/role ARN): no wildcard, not ours."""
     for reader in readers:
-        if Token.is_unresolved(reader):
+        if is_unresolved(reader):
             continue
         if "*" in reader:
             problems.add(
@@ -80,7 +81,7 @@ def check_readers(problems: Problems, readers: Sequence[str], own_account: str) 
         account = account_of(reader)
         if account is None:
             problems.add("cross_account_ids", reader, "a 12-digit account id or an IAM root/role ARN")
-        elif not Token.is_unresolved(own_account) and account == own_account:
+        elif not is_unresolved(own_account) and account == own_account:
             problems.add(
                 "cross_account_ids",
                 reader,
@@ -159,7 +160,7 @@ def _literal_bucket_arn(bucket: s3.IBucket, key_stack: Stack) -> str | None:
     """
     cfn = bucket.node.default_child
     name = cfn.bucket_name if isinstance(cfn, s3.CfnBucket) else None
-    if name is None or Token.is_unresolved(name):
+    if name is None or is_unresolved(name):
         return None
     return f"arn:{key_stack.partition}:s3:::{name}"
 
@@ -191,7 +192,7 @@ def grant_artifact_read(
     problems = Problems(scope)
     problems.require(bool(prefixes), "prefixes", list(prefixes), "at least one prefix of the registry's artifacts")
     for prefix in prefixes:
-        if Token.is_unresolved(prefix):
+        if is_unresolved(prefix):
             continue
         problems.require(
             bool(prefix) and not prefix.startswith("/") and not {"*", "?"} & set(prefix) and prefix.endswith("/"),
@@ -200,7 +201,7 @@ def grant_artifact_read(
             "a non-empty key prefix ending with '/', without a leading '/' or wildcards (never the whole bucket)",
         )
     problems.raise_if_any()
-    sid = _sid(group_name) if not Token.is_unresolved(group_name) else _sid(scope.node.id)
+    sid = _sid(group_name) if not is_unresolved(group_name) else _sid(scope.node.id)
     objects = iam.PolicyStatement(
         sid=f"{sid}CrossAccountReadArtifacts",
         principals=list(principals),
@@ -227,7 +228,7 @@ def grant_artifact_read(
     key = key or bucket.encryption_key
     decrypt: iam.PolicyStatement | None = None
     if key is not None:
-        key_stack = Stack.of(key)
+        key_stack = stack_of(key)
         conditions: dict[str, dict[str, object]] = {
             "StringEquals": {"kms:ViaService": f"s3.{key_stack.region}.amazonaws.com"}
         }

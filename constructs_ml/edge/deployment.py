@@ -28,12 +28,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Stack, Token
 from aws_cdk import aws_greengrassv2 as greengrass
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved, stack_of
 from constructs_ml.edge.token_exchange import TokenExchangeRole
 from constructs_ml.errors import Problems
 from constructs_ml.serve.common import S3Path, physical_name
@@ -125,7 +125,7 @@ class EdgeDeployment(Construct):
             "a semantic version 'major.minor.patch' (e.g. '1.0.0')",
         )
         problems.require(
-            bool(_THING_GROUP.match(thing_group_name)) or Token.is_unresolved(thing_group_name),
+            bool(_THING_GROUP.match(thing_group_name)) or is_unresolved(thing_group_name),
             "thing_group_name",
             thing_group_name,
             "1..128 letters, digits, ':', '_' and '-'",
@@ -155,7 +155,7 @@ class EdgeDeployment(Construct):
         problems.require_range("rollout_per_minute", rollout_per_minute, 1, 1000)
         problems.raise_if_any()
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.token_exchange_role = token_exchange_role or TokenExchangeRole(
             self, "TokenExchange", permissions_boundary=permissions_boundary
         )

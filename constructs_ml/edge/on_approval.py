@@ -30,6 +30,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.edge.token_exchange import TokenExchangeRole
 from constructs_ml.errors import Problems
 from constructs_ml.operate.glue_function import GlueFunction
@@ -104,14 +105,15 @@ class EdgeDeployOnApproval(Construct):
         permissions_boundary: iam.IManagedPolicy | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         problems = Problems(self)
         match = _GROUP_ARN.match(model_package_group_arn)
         problems.require(
-            match is not None and match.group("account") == stack.account and match.group("region") == stack.region,
+            match is not None and match.group("account") == env.account and match.group("region") == env.region,
             "model_package_group_arn",
             model_package_group_arn,
-            f"a model package group ARN of this account and region ({stack.account}, {stack.region})",
+            f"a model package group ARN of this account and region ({env.account}, {env.region})",
         )
         problems.require(
             bool(_COMPONENT.match(component_name)) and not component_name.startswith("aws.greengrass"),
@@ -178,7 +180,7 @@ class EdgeDeployOnApproval(Construct):
             event_pattern=events.EventPattern(
                 source=["aws.sagemaker"],
                 detail_type=["SageMaker Model Package State Change"],
-                account=[stack.account],
+                account=[env.account],
                 detail={"ModelPackageGroupName": [group_name], "ModelApprovalStatus": ["Approved"]},
             ),
         )
@@ -193,10 +195,11 @@ class EdgeDeployOnApproval(Construct):
         artifacts: S3Path,
         artifact_key: kms.IKey | None,
     ) -> None:
+        env = env_of(stack)
         fn = self.function
         packages = stack.format_arn(service="sagemaker", resource="model-package", resource_name=f"{group_name}/*")
-        component = f"arn:{stack.partition}:greengrass:{stack.region}:{stack.account}:components:{component_name}"
-        deployments = f"arn:{stack.partition}:greengrass:{stack.region}:{stack.account}:deployments:*"
+        component = f"arn:{env.partition}:greengrass:{env.region}:{env.account}:components:{component_name}"
+        deployments = f"arn:{env.partition}:greengrass:{env.region}:{env.account}:deployments:*"
         jobs = stack.format_arn(service="iot", resource="job", resource_name="*")
         things = stack.format_arn(service="iot", resource="thing", resource_name="*")
         statements = [
@@ -233,7 +236,7 @@ class EdgeDeployOnApproval(Construct):
                     sid="DecryptArtifacts",
                     actions=["kms:Decrypt"],
                     resources=[artifact_key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{env.region}.{env.url_suffix}"}},
                 )
             )
         for statement in statements:
@@ -272,7 +275,7 @@ class EdgeDeployOnApproval(Construct):
         )
         contract.denies(
             "greengrass:CreateComponentVersion",
-            f"arn:{stack.partition}:greengrass:{stack.region}:{stack.account}:components:contract.check.Other",
+            f"arn:{env.partition}:greengrass:{env.region}:{env.account}:components:contract.check.Other",
             why="the function creates versions of its own component only",
             source=GREENGRASS_COMPONENT_IAM,
         )
@@ -280,7 +283,7 @@ class EdgeDeployOnApproval(Construct):
             contract.allows(
                 "kms:Decrypt",
                 artifact_key.key_arn,
-                context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+                context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
                 why="the artifacts are SSE-KMS: Greengrass reads them as the caller",
                 source=GREENGRASS_COMPONENT_IAM,
             )

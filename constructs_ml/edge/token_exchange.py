@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_iot as iot
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
@@ -67,7 +68,7 @@ class TokenExchangeRole(Construct):
         alias = role_alias_name or physical_name(self, max_length=128)
         seconds = (credential_duration or Duration.hours(1)).to_seconds()
         problems.require(
-            bool(_ALIAS.match(alias)) or Token.is_unresolved(alias),
+            bool(_ALIAS.match(alias)) or is_unresolved(alias),
             "role_alias_name",
             alias,
             "1..128 letters, digits and =,@-_",
@@ -75,7 +76,7 @@ class TokenExchangeRole(Construct):
         problems.require_range("credential_duration (seconds)", seconds, 900, 43200)
         problems.raise_if_any()
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.role = ManagedPolicyRole(
             self,
             "Role",
@@ -125,6 +126,7 @@ class TokenExchangeRole(Construct):
             prefixes: ``artifacts`` are prefixes (the on-approval path, whose objects are known at run time).
         """
         stack = self._stack
+        env = env_of(stack)
         for artifact in artifacts:
             obj = artifact.bucket.arn_for_objects(f"{artifact.clean_prefix}/*" if prefixes else artifact.clean_prefix)
             self.role.add_to_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=[obj]))
@@ -144,12 +146,12 @@ class TokenExchangeRole(Construct):
                 source=GREENGRASS_ARTIFACTS,
             )
         if key is not None:
-            via_s3 = {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}
+            via_s3 = {"kms:ViaService": f"s3.{env.region}.amazonaws.com"}
             self.role.add_to_policy(
                 iam.PolicyStatement(
                     actions=["kms:Decrypt"],
                     resources=[key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"s3.{stack.region}.{stack.url_suffix}"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"s3.{env.region}.{env.url_suffix}"}},
                 )
             )
             self.contract.allows(

@@ -18,9 +18,9 @@ owned resources should then use the ARN attribute their resource returns (``attr
 
 from __future__ import annotations
 
-from aws_cdk import Token
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.foundation.roles import stack_arn
 
 #: SageMaker resource types whose names appear lower-cased in their ARNs.
@@ -44,7 +44,7 @@ LOWER_CASE_ARN_TYPES: frozenset[str] = frozenset(
 
 def sagemaker_arn_name(resource_type: str, name: str) -> str:
     """``name`` as it appears in an ARN of ``resource_type`` (tokens are left alone)."""
-    if resource_type in LOWER_CASE_ARN_TYPES and not Token.is_unresolved(name):
+    if resource_type in LOWER_CASE_ARN_TYPES and not is_unresolved(name):
         return name.lower()
     return name
 

@@ -13,12 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, memo, stack_env, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.governance.acknowledgements import acknowledge
 
@@ -221,7 +222,7 @@ class SecureBucket(Construct):
                 resources=[self.access_logs_bucket.arn_for_objects(f"{log_prefix}*")],
                 conditions={
                     "ArnLike": {"aws:SourceArn": self.bucket.bucket_arn},
-                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                    "StringEquals": {"aws:SourceAccount": stack_env(self).account},
                 },
             )
         )
@@ -271,11 +272,12 @@ class SecureBucket(Construct):
                 )
             )
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         for i, w in enumerate(write_once):
             suffix = "" if i == 0 else str(i)
             resources = [self.bucket.arn_for_objects(f"{w.prefix}*")]
-            writers = f"arn:{stack.partition}:iam::{stack.account}:role{w.writer_role_path}*"
+            writers = f"arn:{env.partition}:iam::{env.account}:role{w.writer_role_path}*"
             self.bucket.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"WriteOnceOnlyWriters{suffix}",
@@ -373,8 +375,9 @@ def grant_objects(
     """
     object_actions = sorted({a for a in actions if a not in _BUCKET_LEVEL})
     bucket_actions = sorted({a for a in actions if a in _BUCKET_LEVEL})
+    bucket_arn, key_arn = _bucket_arns(bucket)
     grant = iam.Grant.add_to_principal(
-        grantee=grantee, actions=object_actions, resource_arns=[bucket.arn_for_objects(f"{prefix}*")]
+        grantee=grantee, actions=object_actions, resource_arns=[f"{bucket_arn}/{prefix}*"]
     )
     keyed = [a for a in bucket_actions if prefix and a in _PREFIX_KEYED]
     for group, conditions in (
@@ -384,16 +387,27 @@ def grant_objects(
         if group:
             grant = grant.combine(
                 iam.Grant.add_to_principal(
-                    grantee=grantee, actions=group, resource_arns=[bucket.bucket_arn], conditions=conditions
+                    grantee=grantee, actions=group, resource_arns=[bucket_arn], conditions=conditions
                 )
             )
-    if key_actions and bucket.encryption_key is not None:
+    if key_actions and key_arn is not None:
         grant = grant.combine(
-            iam.Grant.add_to_principal(
-                grantee=grantee, actions=sorted(set(key_actions)), resource_arns=[bucket.encryption_key.key_arn]
-            )
+            iam.Grant.add_to_principal(grantee=grantee, actions=sorted(set(key_actions)), resource_arns=[key_arn])
         )
     return grant
+
+
+def _bucket_arns(bucket: s3.IBucket) -> tuple[str, str | None]:
+    """The bucket's ARN and its key's ARN (None without a customer-managed key), read once per bucket.
+
+    Object ARNs are ``<bucket ARN>/<key pattern>``, as ``IBucket.arn_for_objects`` builds them.
+    """
+
+    def read() -> tuple[str, str | None]:
+        key = bucket.encryption_key
+        return bucket.bucket_arn, None if key is None else key.key_arn
+
+    return memo(bucket, "arns", read)  # type: ignore[no-any-return]
 
 
 class AccessLogBucket(Construct):

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Stack
+from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -428,7 +429,8 @@ class PermissionsBoundary(Construct):
                 for a in actions:
                     problems.require(":" in a and " " not in a, prop, a, "IAM actions like 'service:Action'")
         problems.raise_if_any()
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         name = managed_policy_name or f"{stack.stack_name}-permissions-boundary"
         self.policy = iam.ManagedPolicy(
             self,
@@ -464,9 +466,7 @@ class PermissionsBoundary(Construct):
                 actions=["iam:CreateRole", "iam:PutRolePermissionsBoundary"],
                 resources=["*"],
                 conditions={
-                    "ArnNotEquals": {
-                        "iam:PermissionsBoundary": f"arn:{stack.partition}:iam::{stack.account}:policy/{name}"
-                    }
+                    "ArnNotEquals": {"iam:PermissionsBoundary": f"arn:{env.partition}:iam::{env.account}:policy/{name}"}
                 },
             ),
         )

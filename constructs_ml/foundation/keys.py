@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.errors import Problems
 
 #: Services that may use the data key through kms:ViaService (S3 and SageMaker volumes/outputs, EBS
@@ -108,7 +109,8 @@ class PlatformKeys(Construct):
                 f"PlatformKeys: removal_policy={removal_policy}; deleting the stack can destroy every key and "
                 "make all data encrypted with it unreadable.",
             )
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         self.data = self._key(
             "DataKey",
             f"{alias_prefix}/data",
@@ -127,7 +129,7 @@ class PlatformKeys(Construct):
         self.logs.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchLogsForThisAccount",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                principals=[iam.ServicePrincipal(f"logs.{env.region}.amazonaws.com")],
                 # No kms:Describe*: DescribeKey requests carry no encryption context, so under this
                 # condition it could never be allowed (a dead grant); CloudWatch Logs does not need it.
                 actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
@@ -135,7 +137,7 @@ class PlatformKeys(Construct):
                 conditions={
                     "ArnLike": {
                         "kms:EncryptionContext:aws:logs:arn": (
-                            f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+                            f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:*"
                         )
                     }
                 },
@@ -158,7 +160,7 @@ class PlatformKeys(Construct):
                 ],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                conditions={"StringEquals": {"aws:SourceAccount": env.account}},
             )
         )
 
@@ -185,15 +187,16 @@ class PlatformKeys(Construct):
         )
 
     def _allow_via_services(self, key: kms.Key, services: tuple[str, ...], sid: str) -> None:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         via = {
-            "kms:ViaService": [f"{s}.{stack.region}.amazonaws.com" for s in services],
-            "kms:CallerAccount": stack.account,
+            "kms:ViaService": [f"{s}.{env.region}.amazonaws.com" for s in services],
+            "kms:CallerAccount": env.account,
         }
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=sid,
-                principals=[iam.AccountPrincipal(stack.account)],
+                principals=[iam.AccountPrincipal(env.account)],
                 actions=[*KEY_USE_ACTIONS, "kms:DescribeKey"],
                 resources=["*"],
                 conditions={"StringEquals": via},
@@ -202,7 +205,7 @@ class PlatformKeys(Construct):
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid=f"{sid}Grants",
-                principals=[iam.AccountPrincipal(stack.account)],
+                principals=[iam.AccountPrincipal(env.account)],
                 actions=["kms:CreateGrant"],
                 resources=["*"],
                 conditions={"StringEquals": via, "Bool": {"kms:GrantIsForAWSResource": "true"}},

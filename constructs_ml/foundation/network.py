@@ -15,7 +15,7 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, RemovalPolicy, Stack
+from aws_cdk import Annotations, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,6 +23,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems, is_token
@@ -292,7 +293,7 @@ class MlNetwork(Construct):
         problems.require_one_of("s3_endpoint_scope", s3_endpoint_scope, ("account", "buckets"))
         problems.raise_if_any()
 
-        self.stack = Stack.of(self)
+        self.stack = stack_of(self)
         if vpc is None:
             self.vpc: ec2.IVpc = ec2.Vpc(
                 self,
@@ -329,7 +330,7 @@ class MlNetwork(Construct):
             self,
             "FlowLogRole",
             assumed_by=iam.ServicePrincipal("vpc-flow-logs.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": self.stack.account}}
+                {"StringEquals": {"aws:SourceAccount": env_of(self.stack).account}}
             ),
             description="VPC flow logs delivery to the platform's flow-log group",
             statements=[
@@ -419,7 +420,7 @@ class MlNetwork(Construct):
                             principals=[iam.AnyPrincipal()],
                             actions=["*"],
                             resources=["*"],
-                            conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
+                            conditions={"StringEquals": {"aws:PrincipalAccount": env_of(self.stack).account}},
                         )
                     )
                 self.interface_endpoints[service] = ep
@@ -442,14 +443,16 @@ class MlNetwork(Construct):
                     sid="OnlyThisAccountsTables",
                     principals=[iam.AnyPrincipal()],
                     actions=list(DYNAMODB_ENDPOINT_ACTIONS),
-                    resources=[f"arn:{self.stack.partition}:dynamodb:{self.stack.region}:{self.stack.account}:table/*"],
-                    conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
+                    resources=[
+                        f"arn:{env_of(self.stack).partition}:dynamodb:{env_of(self.stack).region}:{env_of(self.stack).account}:table/*"
+                    ],
+                    conditions={"StringEquals": {"aws:PrincipalAccount": env_of(self.stack).account}},
                 )
             )
         self.connect(self.workload_security_group, s3=True)
         if self.s3_endpoint is not None:
             # ECR image layers come from this AWS-owned bucket through the gateway endpoint.
-            layers = f"arn:{self.stack.partition}:s3:::prod-{self.stack.region}-starport-layer-bucket/*"
+            layers = f"arn:{env_of(self.stack).partition}:s3:::prod-{env_of(self.stack).region}-starport-layer-bucket/*"
             self.s3_endpoint.add_to_policy(
                 iam.PolicyStatement(
                     sid="AwsOwnedImageLayers",
@@ -464,11 +467,11 @@ class MlNetwork(Construct):
                         sid="OnlyThisAccountsBuckets",
                         principals=[iam.AnyPrincipal()],
                         actions=list(S3_ENDPOINT_ACTIONS),
-                        resources=["arn:" + self.stack.partition + ":s3:::*"],
+                        resources=["arn:" + env_of(self.stack).partition + ":s3:::*"],
                         conditions={
                             "StringEquals": {
-                                "aws:PrincipalAccount": self.stack.account,
-                                "aws:ResourceAccount": self.stack.account,
+                                "aws:PrincipalAccount": env_of(self.stack).account,
+                                "aws:ResourceAccount": env_of(self.stack).account,
                             }
                         },
                     )
@@ -492,7 +495,8 @@ class MlNetwork(Construct):
     def _studio_endpoint_policy(self, endpoint: ec2.InterfaceVpcEndpoint) -> None:
         """Studio through this endpoint: this account and region's apps and user profiles only."""
         stack = self.stack
-        prefix = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+        env = env_of(stack)
+        prefix = f"arn:{env.partition}:sagemaker:{env.region}:{env.account}"
         endpoint.add_to_policy(
             iam.PolicyStatement(
                 sid="StudioAppsOfThisAccount",
@@ -570,7 +574,7 @@ class MlNetwork(Construct):
                 principals=[iam.AnyPrincipal()],
                 actions=list(S3_ENDPOINT_ACTIONS),
                 resources=[*arns, *[f"{a}/*" for a in arns]],
-                conditions={"StringEquals": {"aws:PrincipalAccount": self.stack.account}},
+                conditions={"StringEquals": {"aws:PrincipalAccount": env_of(self.stack).account}},
             )
         )
 

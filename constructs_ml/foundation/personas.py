@@ -13,11 +13,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Stack
+from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_env, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
@@ -145,7 +146,8 @@ class Personas(Construct):
         problems.require_type("buckets", buckets, "capture", "PlatformBuckets or ImportedPlatformBuckets")
         problems.raise_if_any()
         keys = data_key(keys)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         self.guardrail = guardrail or SageMakerGuardrail(
             self, "Guardrail", keys=[keys], subnet_ids=network.subnet_ids if network else None
         )
@@ -334,15 +336,14 @@ class Personas(Construct):
                 self,
                 f"{kind.construct_id}Studio",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                    {"StringEquals": {"aws:SourceAccount": env.account}}
                 ),
                 description=f"constructs-ml Studio execution role: {kind.value}",
                 managed_policies=[self.approval_guard],
                 guardrail=self.guardrail.policy,
                 tags={PERSONA_TAG: kind.value},
             )
-            for s in workload_statements(self):
-                role.add_to_policy(s)
+            role.add_to_policy(*workload_statements(self))
             role.add_to_policy(read)
             role.add_to_policy(list_in_account)
             role.add_to_policy(describe)
@@ -433,7 +434,7 @@ class Personas(Construct):
         from their identity provider instead (a SAML/OIDC session-tag attribute), with a trust policy of
         your own (``trusted_principal``).
         """
-        account = Stack.of(self).account
+        account = stack_env(self).account
         assert role.role.assume_role_policy is not None
         role.role.assume_role_policy.add_statements(
             iam.PolicyStatement(
@@ -447,7 +448,7 @@ class Personas(Construct):
                 },
             )
         )
-        user = f"arn:{Stack.of(self).partition}:iam::{account}:user/contract-check-user"
+        user = f"arn:{stack_env(self).partition}:iam::{account}:user/contract-check-user"
         tag = f"aws:RequestTag/{STUDIO_PROFILE_SESSION_TAG}"
         person = {"aws:MultiFactorAuthPresent": "true", "aws:username": "contract-check-user"}
         (
@@ -627,9 +628,10 @@ class ExecutionRoles(Construct):
                 "pipeline names of 1..256 letters, digits and hyphens",
             )
         problems.raise_if_any()
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         sm = iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": stack.account}}
+            {"StringEquals": {"aws:SourceAccount": env.account}}
         )
         key_arn = buckets.key.key_arn
         volume_key_grants = iam.PolicyStatement(
@@ -650,8 +652,7 @@ class ExecutionRoles(Construct):
             )
 
         self.training = role("Training", "constructs-ml training and processing jobs", sm, "execution-training")
-        for s in workload_statements(self, log_kinds=("TrainingJobs", "ProcessingJobs")):
-            self.training.add_to_policy(s)
+        self.training.add_to_policy(*workload_statements(self, log_kinds=("TrainingJobs", "ProcessingJobs")))
         buckets.data.grant_read(self.training)
         buckets.artifacts.grant_read(self.training)
         buckets.artifacts.grant_write(self.training, JOBS_PREFIX)
@@ -671,8 +672,7 @@ class ExecutionRoles(Construct):
         )
 
         self.inference = role("Inference", "constructs-ml models and endpoints", sm, "execution-inference")
-        for s in workload_statements(self, log_kinds=("Endpoints/*",)):
-            self.inference.add_to_policy(s)
+        self.inference.add_to_policy(*workload_statements(self, log_kinds=("Endpoints/*",)))
         buckets.artifacts.grant_read(self.inference)
         self.inference.add_to_policy(volume_key_grants)
         src.job_runtime(
@@ -691,8 +691,7 @@ class ExecutionRoles(Construct):
         )
 
         self.monitoring = role("Monitoring", "constructs-ml model monitoring jobs", sm, "execution-monitoring")
-        for s in workload_statements(self, log_kinds=("ProcessingJobs",)):
-            self.monitoring.add_to_policy(s)
+        self.monitoring.add_to_policy(*workload_statements(self, log_kinds=("ProcessingJobs",)))
         buckets.capture.grant_read_write(self.monitoring)
         buckets.artifacts.grant_read(self.monitoring)
         self.monitoring.add_to_policy(volume_key_grants)

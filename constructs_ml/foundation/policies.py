@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
+
+from constructs_ml._jsii_cache import env_of, stack_of
 
 #: EC2 actions SageMaker uses to place jobs, models and apps in a VPC: the ENI actions (on network
 #: interfaces, subnets and security groups of this account and region) ...
@@ -39,8 +40,9 @@ ECR_PULL_ACTIONS: tuple[str, ...] = (
 
 def sagemaker_log_group_arn(scope: IConstruct, kind: str = "*") -> str:
     """ARN pattern of SageMaker's log groups (``/aws/sagemaker/<kind>``) and their streams."""
-    stack = Stack.of(scope)
-    return f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/{kind}"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/sagemaker/{kind}"
 
 
 def workload_statements(
@@ -60,7 +62,8 @@ def workload_statements(
             (SageMaker's built-in images live in AWS-owned accounts) when omitted.
         vpc: add the VPC/ENI actions.
     """
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     log_arns = [sagemaker_log_group_arn(scope, k) for k in log_kinds]
     statements = [
         iam.PolicyStatement(
@@ -80,7 +83,7 @@ def workload_statements(
             actions=list(ECR_PULL_ACTIONS),
             resources=list(ecr_repository_arns)
             if ecr_repository_arns is not None
-            else [f"arn:{stack.partition}:ecr:{stack.region}:*:repository/*"],
+            else [f"arn:{env.partition}:ecr:{env.region}:*:repository/*"],
         ),
     ]
     if vpc:
@@ -90,7 +93,7 @@ def workload_statements(
                 sid="PlaceInVpc",
                 actions=list(ENI_ACTIONS),
                 resources=[
-                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:{t}/*"
+                    f"arn:{env.partition}:ec2:{env.region}:{env.account}:{t}/*"
                     for t in ("network-interface", "subnet", "security-group")
                 ],
             )

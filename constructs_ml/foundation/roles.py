@@ -21,10 +21,11 @@ import json
 from collections.abc import Sequence
 
 import jsii
-from aws_cdk import Duration, Stack, Tags
+from aws_cdk import Duration, Tags
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
+from constructs_ml._jsii_cache import by_reference, env_of, memo, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.governance.iam_wildcards import acknowledge_reviewed_wildcards
 
@@ -106,7 +107,7 @@ class ManagedPolicyRole(Construct):
         problems.require(bool(description and description.strip()), "description", description, "a non-empty string")
         for p in managed_policies:
             # The ARN is usually a token (partition): look at what it resolves to.
-            rendered = json.dumps(Stack.of(self).resolve(p.managed_policy_arn))
+            rendered = json.dumps(stack_of(self).resolve(p.managed_policy_arn))
             if ":iam::aws:policy/" in rendered:
                 problems.add("managed_policies", rendered, "customer-managed policies only (IAM-03)")
         problems.raise_if_any()
@@ -129,8 +130,7 @@ class ManagedPolicyRole(Construct):
         self._policy: iam.ManagedPolicy | None = None
         self._principal = _ManagedPolicyPrincipal(self)
         self._description = description
-        for s in statements:
-            self.add_to_policy(s)
+        self.add_to_policy(*statements)
 
     @property
     def policy(self) -> iam.ManagedPolicy:
@@ -148,7 +148,7 @@ class ManagedPolicyRole(Construct):
     @property
     def grant_principal(self) -> iam.IPrincipal:
         """The principal to grant to; statements go to :attr:`policy`."""
-        return self._principal
+        return by_reference(self._principal)
 
     @property
     def immutable_role(self) -> iam.IRole:
@@ -157,15 +157,16 @@ class ManagedPolicyRole(Construct):
 
     @property
     def role_arn(self) -> str:
-        return self.role.role_arn
+        return memo(self, "role_arn", lambda: self.role.role_arn)  # type: ignore[no-any-return]
 
     @property
     def role_name(self) -> str:
         return self.role.role_name
 
-    def add_to_policy(self, statement: iam.PolicyStatement) -> None:
-        """Add a statement to the role's managed policy."""
-        self.policy.add_statements(statement)
+    def add_to_policy(self, *statements: iam.PolicyStatement) -> None:
+        """Add statements to the role's managed policy (in one call to Node however many)."""
+        if statements:
+            self.policy.add_statements(*statements)
 
     def attach(self, policy: iam.IManagedPolicy) -> None:
         """Attach another customer-managed policy."""
@@ -183,8 +184,6 @@ class ManagedPolicyRole(Construct):
 
 def stack_arn(scope: IConstruct, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
     """An ARN in the scope's partition/region/account, e.g. ``stack_arn(self, "sagemaker", "pipeline/x")``."""
-    stack = Stack.of(scope)
-    return (
-        f"arn:{stack.partition}:{service}:{stack.region if region else ''}:"
-        f"{stack.account if account else ''}:{resource}"
-    )
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"arn:{env.partition}:{service}:{env.region if region else ''}:{env.account if account else ''}:{resource}"

@@ -17,10 +17,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IValidation
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.governance.acknowledgements import ALLOWLIST, AllowedAcknowledgement
 
 IAM5 = "AwsSolutions-IAM5"
@@ -100,7 +101,7 @@ class _ReviewedWildcards:
         if self._done:
             return []
         self._done = True
-        document = Stack.of(self._policy).resolve(self._policy.policy_document)
+        document = stack_of(self._policy).resolve(self._policy.policy_document)
         by_finding: dict[str, list[dict[str, Any]]] = {}
         for statement in _as_list(document.get("Statement") if isinstance(document, dict) else None):
             for suffix in statement_findings(statement):

@@ -13,6 +13,8 @@ import jsii
 from aws_cdk import CfnResource, Stack
 from constructs import IConstruct, IValidation
 
+from constructs_ml._jsii_cache import stack_of
+
 #: CloudFormation's hard limit of resources per stack.
 CLOUDFORMATION_MAX_RESOURCES = 500
 
@@ -34,7 +36,7 @@ def count_resources(stack: Stack) -> int:
     count = sum(1 for c in everything if isinstance(c, CfnResource))
     for nested in (c for c in everything if isinstance(c, Stack) and c is not stack):
         scope = nested.node.scope
-        if scope is not None and Stack.of(scope) is stack:  # directly nested: its resources are its own
+        if scope is not None and stack_of(scope) is stack:  # directly nested: its resources are its own
             count -= sum(1 for c in nested.node.find_all() if isinstance(c, CfnResource))
     return count
 

@@ -37,15 +37,18 @@ from aws_cdk import (
     CfnResource,
     IPolicyValidationContext,
     PolicyValidationPluginReport,
+    PolicyViolatingResource,
+    PolicyViolation,
     Reference,
-    Stack,
     Tokenization,
 )
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.errors import ValidationError
 from constructs_ml.governance import rules_hosting, rules_pipeline, rules_security_hub, rules_studio
+from constructs_ml.governance.assembly_index import AssemblyIndex, acknowledged_ids
 from constructs_ml.governance.rules_base import (
     CANNOT_VERIFY,
     PACK_NAME,
@@ -261,12 +264,90 @@ class SageMakerChecks(NagPack):
         return PACK_NAME
 
     def validate(self, context: IPolicyValidationContext) -> PolicyValidationPluginReport:
-        """Run the pack during synth, reading each resource from its synthesized template."""
-        self._templates = TemplateSet.from_paths(context.template_paths)
+        """Run the pack during synth, reading each resource from its synthesized template.
+
+        The whole pass runs on the assembly's files (templates, construct paths and
+        acknowledgements from the stacks' metadata) in Python: no jsii round trip per resource.
+        Only acknowledgements on constructs above the stacks (the app, stages) are read from the
+        tree. If some resource's construct path is not recorded, the pack walks the tree instead.
+        """
+        templates = TemplateSet.from_paths(context.template_paths)
+        index = AssemblyIndex.load(context.template_paths)
+        report = None if index is None else self._validate_assembly(context, templates, index)
+        if report is not None:
+            return report
+        self._templates = templates
         try:
             return super().validate(context)
         finally:
             self._templates = None
+
+    def _validate_assembly(
+        self, context: IPolicyValidationContext, templates: TemplateSet, index: AssemblyIndex
+    ) -> PolicyValidationPluginReport | None:
+        findings: list[tuple[str, str, str, str]] = []  # (rule id, severity, description, path)
+        for name in templates.templates:
+            for logical_id, resource in templates.resources(name).items():
+                rules = self._rules_by_type.get(str(resource.get("Type", "")))
+                if not rules:
+                    continue
+                path = index.path_of(name, logical_id)
+                if path is None:
+                    return None
+                view = templates.view(name, logical_id, path=path, admin_role_names=self._admin_role_names)
+                assert view is not None
+                for rule in rules:
+                    findings.extend(self._findings(path, rule, evaluate(rule, view)))
+        open_findings = [f for f in findings if not index.is_acknowledged(f[3], f[0])]
+        if open_findings:  # acknowledgements on the app or a stage are not in any stack's metadata
+            self._add_ancestor_acks(context, index)
+            open_findings = [f for f in open_findings if not index.is_acknowledged(f[3], f[0])]
+        grouped: dict[str, PolicyViolation] = {}
+        for rule_id, severity, description, path in open_findings:
+            resource = PolicyViolatingResource(construct_path=path, locations=["Properties"])
+            existing = grouped.get(rule_id)
+            if existing is None:
+                grouped[rule_id] = PolicyViolation(
+                    rule_name=rule_id, description=description, severity=severity, violating_resources=[resource]
+                )
+            else:
+                grouped[rule_id] = PolicyViolation(
+                    rule_name=rule_id,
+                    description=existing.description,
+                    severity=existing.severity,
+                    violating_resources=[*existing.violating_resources, resource],
+                )
+        return PolicyValidationPluginReport(success=not grouped, violations=list(grouped.values()))
+
+    def _findings(self, path: str, rule: Rule, outcome: Outcome) -> list[tuple[str, str, str, str]]:
+        """What ``NagPack.applyRule`` would report for one outcome (before acknowledgements)."""
+        explanation = f"{rule.explanation} Fix: {rule.fix}"
+        rule_id = f"{PACK_NAME}-{rule.id}"
+        out: list[tuple[str, str, str, str]] = []
+        if outcome.status is Status.NON_COMPLIANT:
+            info = finding_info(rule)
+            text = f"{info} {explanation}" if self._verbose else info
+            if rule.per_item and outcome.findings:
+                out.extend((f"{rule_id}[{f}]", "error", text, path) for f in outcome.findings)
+            else:
+                out.append((rule_id, "error", text, path))
+        if outcome.status is Status.CANNOT_VERIFY or outcome.unverified:
+            info = cannot_verify_info(rule)
+            text = f"{info} {explanation}" if self._verbose else info
+            out.append((f"{rule_id}[{CANNOT_VERIFY}]", "warning", text, path))
+        return out
+
+    @staticmethod
+    def _add_ancestor_acks(context: IPolicyValidationContext, index: AssemblyIndex) -> None:
+        root = context.app_construct
+        for path in sorted(index.ancestors_above_stacks(), key=len):
+            node: IConstruct | None = root
+            for part in path.split("/") if path else []:
+                node = node.node.try_find_child(part) if node is not None else None
+            if node is not None:
+                index.add_ancestor_acks(
+                    path, acknowledged_ids({"type": m.type, "data": m.data} for m in node.node.metadata)
+                )
 
     def _check_resource(self, node: CfnResource) -> None:
         rules = self._rules_by_type.get(node.cfn_resource_type)
@@ -280,7 +361,7 @@ class SageMakerChecks(NagPack):
         """The rule input for one resource: from the synthesized template if available, else the tree."""
         path = node.node.path
         try:
-            stack = Stack.of(node)
+            stack = stack_of(node)
             if self._templates is not None:
                 name = stack.template_file.removesuffix(".template.json")
                 view = self._templates.view(
@@ -362,12 +443,12 @@ def _by_logical_id(node: CfnResource, value: Any) -> CfnResource | None:
     lid = value.get("Ref") or (att[0] if isinstance(att, list) and att else None)
     if not isinstance(lid, str):
         return None
-    stack = Stack.of(node)
+    stack = stack_of(node)
     for child in stack.node.find_all():
         if not CfnResource.is_cfn_resource(child):
             continue
         res = cast(CfnResource, child)
-        if Stack.of(res).node.path == stack.node.path and stack.resolve(res.logical_id) == lid:
+        if stack_of(res).node.path == stack.node.path and stack.resolve(res.logical_id) == lid:
             return res
     return None
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -36,6 +36,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.label.task_types import (
@@ -150,7 +151,8 @@ class LabelingWorkflow(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         problems = Problems(self)
         folder = manifest.clean_prefix.rsplit("/", 1)[0] if "/" in manifest.clean_prefix else ""
         data = list(data) if data is not None else [S3Path(manifest.bucket, folder)]
@@ -159,8 +161,8 @@ class LabelingWorkflow(Construct):
         time_limit = (task_time_limit or Duration.minutes(5)).to_seconds()
         availability = (task_availability or Duration.days(10)).to_seconds()
 
-        self._check_task_type(problems, task_type, stack.region, automated_labeling)
-        self._check_workteam(problems, workteam, stack.account)
+        self._check_task_type(problems, task_type, env.region, automated_labeling)
+        self._check_workteam(problems, workteam, env.account)
         allowed = list(allowed_buckets) if allowed_buckets is not None else [output.bucket]
         allowed_names = [stack.resolve(b.bucket_name) for b in allowed]
         paths: list[tuple[str, S3Path | None]] = [
@@ -178,7 +180,7 @@ class LabelingWorkflow(Construct):
             problems.require(
                 name in allowed_names,
                 prop,
-                path.uri if not Token.is_unresolved(path.bucket.bucket_name) else f"{prop} bucket {name}",
+                path.uri if not is_unresolved(path.bucket.bucket_name) else f"{prop} bucket {name}",
                 "in one of allowed_buckets (by default the output's bucket)",
                 what="must be in one of allowed_buckets (by default the output's bucket); pass the bucket in "
                 "allowed_buckets if the job may read it",
@@ -282,7 +284,7 @@ class LabelingWorkflow(Construct):
             "Label",
             state_json={
                 "Type": "Task",
-                "Resource": f"arn:{stack.partition}:states:::sagemaker:createLabelingJob.sync",
+                "Resource": f"arn:{env.partition}:states:::sagemaker:createLabelingJob.sync",
                 "Parameters": request,
                 "ResultSelector": {
                     "labelingJobArn.$": "$.LabelingJobArn",
@@ -367,7 +369,7 @@ class LabelingWorkflow(Construct):
                 + ") or LabelingTaskType.custom(pre_annotation=..., post_annotation=...)",
             )
             return
-        if task_type.is_builtin and not Token.is_unresolved(region) and region not in BUILTIN_FUNCTION_ACCOUNTS:
+        if task_type.is_builtin and not is_unresolved(region) and region not in BUILTIN_FUNCTION_ACCOUNTS:
             problems.add(
                 "task_type",
                 task_type.name,
@@ -391,7 +393,7 @@ class LabelingWorkflow(Construct):
         if isinstance(workteam, Workteam):
             return
         team_account = workteam.account
-        if team_account is None or Token.is_unresolved(account):
+        if team_account is None or is_unresolved(account):
             return
         problems.require(
             team_account == account and ":workteam/private-crowd/" in workteam.workteam_arn,
@@ -423,9 +425,10 @@ class LabelingWorkflow(Construct):
         automated: AutomatedLabeling | None,
         subnet_ids: list[str],
     ) -> dict[str, Any]:
+        env = env_of(stack)
         if task_type.is_builtin:
-            pre = task_type.builtin_function_arn(stack.partition, stack.region, "PRE")
-            acs = task_type.builtin_function_arn(stack.partition, stack.region, "ACS")
+            pre = task_type.builtin_function_arn(env.partition, env.region, "PRE")
+            acs = task_type.builtin_function_arn(env.partition, env.region, "ACS")
         else:
             assert task_type.pre_annotation is not None and task_type.post_annotation is not None
             pre, acs = task_type.pre_annotation.function_arn, task_type.post_annotation.function_arn
@@ -455,7 +458,7 @@ class LabelingWorkflow(Construct):
             algorithm = task_type.automated_labeling_algorithm
             request["LabelingJobAlgorithmsConfig"] = {
                 "LabelingJobAlgorithmSpecificationArn": (
-                    f"arn:{stack.partition}:sagemaker:{stack.region}:{AUTOMATED_LABELING_ACCOUNT}:"
+                    f"arn:{env.partition}:sagemaker:{env.region}:{AUTOMATED_LABELING_ACCOUNT}:"
                     f"labeling-job-algorithm-specification/{algorithm}"
                 ),
                 "LabelingJobResourceConfig": {

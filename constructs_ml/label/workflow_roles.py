@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.foundation.roles import ManagedPolicyRole
@@ -59,26 +59,24 @@ def labeling_job_role(
     permissions_boundary: iam.IManagedPolicy | None,
 ) -> ManagedPolicyRole:
     """The role Ground Truth runs the labeling job with (``JobRole``), its grants and its contract."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     role = ManagedPolicyRole(
         scope,
         "JobRole",
         assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": stack.account}}
+            {"StringEquals": {"aws:SourceAccount": env.account}}
         ),
         description=f"Ground Truth labeling jobs of {scope.node.path}",
         guardrail=guardrail,
         permissions_boundary=permissions_boundary,
     )
     for path in [*data, output]:
-        for stmt in path.read_statements():
-            role.add_to_policy(stmt)
+        role.add_to_policy(*path.read_statements())
     for path in [manifest, *objects]:
-        for stmt in path.object_read_statements():
-            role.add_to_policy(stmt)
-    for stmt in [*output.write_statements(), *kms_statements(key.key_arn, encrypt=True, decrypt=True)]:
-        role.add_to_policy(stmt)
-    logs_arn = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/LabelingJobs"
+        role.add_to_policy(*path.object_read_statements())
+    role.add_to_policy(*[*output.write_statements(), *kms_statements(key.key_arn, encrypt=True, decrypt=True)])
+    logs_arn = f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/sagemaker/LabelingJobs"
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
@@ -97,8 +95,7 @@ def labeling_job_role(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[f.function_arn for f in functions])
         )
     if vpc is not None:
-        for stmt in execution_role_statements(scope, vpc=vpc)[2:]:
-            role.add_to_policy(stmt)
+        role.add_to_policy(*execution_role_statements(scope, vpc=vpc)[2:])
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["kms:CreateGrant"],
@@ -109,7 +106,7 @@ def labeling_job_role(
 
     contract = WorkloadContract.of(role)
     src.assumed_by_service(contract, scope, role.role_arn, "sagemaker.amazonaws.com", GROUND_TRUTH_ROLE)
-    via_s3 = {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"}
+    via_s3 = {"kms:ViaService": f"s3.{env.region}.amazonaws.com"}
     contract.allows(
         "s3:GetObject",
         manifest.bucket.arn_for_objects(manifest.clean_prefix),
@@ -159,18 +156,21 @@ def labeling_job_role(
         source=GROUND_TRUTH_ROLE,
     )
     if vpc is not None:
-        eni = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:network-interface/contract-check"
+        eni = f"arn:{env.partition}:ec2:{env.region}:{env.account}:network-interface/contract-check"
         contract.allows(
             "ec2:CreateNetworkInterface",
             eni,
-            context={"ec2:Vpc": f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:vpc/{vpc.vpc_id}"},
+            context={"ec2:Vpc": f"arn:{env.partition}:ec2:{env.region}:{env.account}:vpc/{vpc.vpc_id}"},
             why="automated labeling places its training and inference instances in the VPC",
             source=GROUND_TRUTH_VPC,
         )
         contract.allows(
             "kms:CreateGrant",
             key.key_arn,
-            context={"kms:GrantIsForAWSResource": "true", "kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"},
+            context={
+                "kms:GrantIsForAWSResource": "true",
+                "kms:ViaService": f"sagemaker.{env.region}.amazonaws.com",
+            },
             why="automated labeling encrypts its instances' volumes with the platform key",
             source=src.KMS_GRANTS,
         )
@@ -196,12 +196,13 @@ def state_machine_role(
     permissions_boundary: iam.IManagedPolicy | None,
 ) -> ManagedPolicyRole:
     """The state machine's role (``StateMachineRole``), its grants and its contract."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     role = ManagedPolicyRole(
         scope,
         "StateMachineRole",
         assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": stack.account}}
+            {"StringEquals": {"aws:SourceAccount": env.account}}
         ),
         description=f"Step Functions state machine of {scope.node.path}",
         guardrail=guardrail,
@@ -231,10 +232,8 @@ def state_machine_role(
                 resources=[output.bucket.arn_for_objects(f"{output.clean_prefix}/{job_name_prefix}-*")],
             )
         )
-        for stmt in publish_to.write_statements():
-            role.add_to_policy(stmt)
-        for stmt in kms_statements(key.key_arn, encrypt=True, decrypt=True):
-            role.add_to_policy(stmt)
+        role.add_to_policy(*publish_to.write_statements())
+        role.add_to_policy(*kms_statements(key.key_arn, encrypt=True, decrypt=True))
     delivery = iam.ManagedPolicy(
         scope,
         "DeliveryPolicy",
@@ -274,7 +273,7 @@ def state_machine_role(
         "sts:AssumeRole",
         role.role_arn,
         caller="service:states.amazonaws.com",
-        context={"aws:SourceAccount": stack.account},
+        context={"aws:SourceAccount": env.account},
         why="Step Functions assumes the role to run the state machine",
         source=SFN_SAGEMAKER_IAM,
     )
@@ -335,7 +334,7 @@ def state_machine_role(
         contract.allows(
             ["kms:Decrypt", "kms:GenerateDataKey"],
             key.key_arn,
-            context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+            context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             why="both manifests are SSE-KMS with the platform key",
             source=S3_COPY,
         )

@@ -22,13 +22,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Arn, ArnFormat, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Arn, ArnFormat, Duration, RemovalPolicy
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.serve.common import physical_name
 
@@ -95,7 +96,7 @@ class PrivateWorkforce(Construct):
         problems = Problems(self)
         name = workforce_name or physical_name(self, max_length=63)
         problems.require(
-            bool(_NAME.match(name)) or Token.is_unresolved(name),
+            bool(_NAME.match(name)) or is_unresolved(name),
             "workforce_name",
             name,
             "1..63 letters, digits and hyphens, starting with a letter or digit",
@@ -113,7 +114,7 @@ class PrivateWorkforce(Construct):
                 net = ipaddress.ip_network(cidr, strict=True)
                 ok = net.version == 4 and net.prefixlen > 0
             except ValueError:
-                ok = Token.is_unresolved(cidr)
+                ok = is_unresolved(cidr)
             problems.require(
                 ok, "source_ip_cidrs", cidr, "IPv4 CIDR blocks other than 0.0.0.0/0 (e.g. '203.0.113.0/24')"
             )
@@ -187,7 +188,7 @@ class PrivateWorkforce(Construct):
 
     @property
     def workforce_arn(self) -> str:
-        return Stack.of(self).format_arn(service="sagemaker", resource="workforce", resource_name=self.workforce_name)
+        return stack_of(self).format_arn(service="sagemaker", resource="workforce", resource_name=self.workforce_name)
 
 
 class Workteam(Construct):
@@ -223,7 +224,7 @@ class Workteam(Construct):
         problems = Problems(self)
         name = workteam_name or physical_name(self, max_length=63)
         problems.require(
-            bool(_NAME.match(name)) or Token.is_unresolved(name),
+            bool(_NAME.match(name)) or is_unresolved(name),
             "workteam_name",
             name,
             "1..63 letters, digits and hyphens, starting with a letter or digit",
@@ -284,7 +285,7 @@ class WorkteamRef(Construct):
     @property
     def account(self) -> str | None:
         """The team's account, if the ARN is known at synth."""
-        if Token.is_unresolved(self.workteam_arn):
+        if is_unresolved(self.workteam_arn):
             return None
         try:
             return Arn.split(self.workteam_arn, ArnFormat.SLASH_RESOURCE_NAME).account

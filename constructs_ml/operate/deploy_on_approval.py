@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from aws_cdk import Annotations, Duration, Names, Stack, Token
+from aws_cdk import Annotations, Duration, Names
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -49,6 +49,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved, stack_of
 from constructs_ml.errors import ValidationError, is_token
 from constructs_ml.operate.deploy_on_approval_parts import (
     DEFAULT_DEPLOYMENT,
@@ -215,14 +216,14 @@ class DeployOnApproval(Construct):
         self.endpoint_arn = (
             endpoint_arn_for(self, self.endpoint_name) if isinstance(endpoint, str) else endpoint.endpoint_arn
         )
-        literal_endpoint = not Token.is_unresolved(self.endpoint_name)
+        literal_endpoint = not is_unresolved(self.endpoint_name)
         self.model_name_prefix = model_name_prefix or (self.endpoint_name[:40].rstrip("-") if literal_endpoint else "")
         subnets = vpc.select_subnets(**subnet_selection(model_subnets))
         if isinstance(deployed_package_parameter, ApprovedPackageParameter):
             problems_first = deployed_package_parameter.problems()
             if problems_first:
                 raise ValidationError(f"{self.node.path}: deployed_package_parameter.{p}" for p in problems_first)
-        elif deployed_package_parameter is not None and Token.is_unresolved(deployed_package_parameter.parameter_name):
+        elif deployed_package_parameter is not None and is_unresolved(deployed_package_parameter.parameter_name):
             raise ValidationError(
                 [
                     f"{self.node.path}: deployed_package_parameter must have a literal name (got a token): pass "
@@ -501,11 +502,11 @@ class DeployOnApproval(Construct):
             ValidationError: ``scope`` is in the stack that creates the parameter (its first deploy
                 would fail: CloudFormation resolves SSM parameters before creating resources).
         """
-        if self.owns_parameter and Stack.of(scope) is Stack.of(self):
+        if self.owns_parameter and stack_of(scope) is stack_of(self):
             raise ValidationError(
                 [
                     f"{self.node.path}: the deployed-package parameter is created in stack "
-                    f"{Stack.of(self).stack_name}, which cannot also read it at deploy time (CloudFormation resolves "
+                    f"{stack_of(self).stack_name}, which cannot also read it at deploy time (CloudFormation resolves "
                     "SSM parameters before it creates them); pass deployed_package_parameter created in an earlier "
                     "stack, or put DeployOnApproval in one"
                 ]

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Arn, ArnFormat, Stack, Token
+from aws_cdk import Arn, ArnFormat
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.errors import Problems, is_token
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.serve.components import RollingUpdate
@@ -57,17 +58,17 @@ class GroupRef:
                 arn,
                 name or match["name"],
                 match["account"],
-                f"arn:{Stack.of(scope).partition}:sagemaker:{match['region']}:{match['account']}:"
+                f"arn:{stack_env(scope).partition}:sagemaker:{match['region']}:{match['account']}:"
                 f"model-package/{match['name'].lower()}/*",
             )
-        if not Token.is_unresolved(arn):  # not a group ARN: validate_props reports it
-            return cls(arn, name or arn, Stack.of(scope).account, arn)
+        if not is_unresolved(arn):  # not a group ARN: validate_props reports it
+            return cls(arn, name or arn, stack_env(scope).account, arn)
         parts = Arn.split(arn, ArnFormat.SLASH_RESOURCE_NAME)
         group = name or parts.resource_name or arn
         return cls(
             arn,
             group,
-            parts.account or Stack.of(scope).account,
+            parts.account or stack_env(scope).account,
             f"arn:{parts.partition}:sagemaker:{parts.region}:{parts.account}:model-package/{group}/*",
         )
 
@@ -158,7 +159,7 @@ def check_parameter_props(
             initial_model_package_arn,
             "a versioned model package ARN arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<n>",
         )
-        if match is not None and not Token.is_unresolved(group.name):
+        if match is not None and not is_unresolved(group.name):
             problems.require(
                 match["group"].lower() == group.name.lower(),
                 "initial_model_package_arn",
@@ -207,10 +208,11 @@ def sagemaker_statements(
     (read only: the function copies the current config and reads which package it serves); ``read_arns``
     the same by ARN (for names CloudFormation generates: only the resource's ARN attribute is in SageMaker's case).
     """
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
 
     def arn(kind: str, name: str) -> str:
-        return f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:{kind}/{name}"
+        env = env_of(stack)
+        return f"arn:{env.partition}:sagemaker:{env.region}:{env.account}:{kind}/{name}"
 
     derived_config = derived_config_arn(scope, name_prefix)
     derived_model = arn("model", f"{name_prefix.lower()}-v*")
@@ -247,18 +249,20 @@ def sagemaker_statements(
 
 def derived_config_arn(scope: Construct, name_prefix: str) -> str:
     """``endpoint-config/<prefix>-v*`` in the scope's account and region: the configs the function creates."""
-    stack = Stack.of(scope)
-    return f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:endpoint-config/{name_prefix.lower()}-v*"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"arn:{env.partition}:sagemaker:{env.region}:{env.account}:endpoint-config/{name_prefix.lower()}-v*"
 
 
 def event_bus_statement(scope: Construct, account: str) -> dict[str, object]:
     """A default-bus policy statement letting ``account`` forward SageMaker events to this account."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     return {
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:{stack.partition}:iam::{account}:root"},
+        "Principal": {"AWS": f"arn:{env.partition}:iam::{account}:root"},
         "Action": "events:PutEvents",
-        "Resource": f"arn:{stack.partition}:events:{stack.region}:{stack.account}:event-bus/default",
+        "Resource": f"arn:{env.partition}:events:{env.region}:{env.account}:event-bus/default",
         "Condition": {"StringEquals": {"events:source": ["aws.sagemaker"]}},
     }
 
@@ -296,7 +300,7 @@ def validate_props(
         endpoint_name,
         "an endpoint name (1..63 of [a-zA-Z0-9-])",
     )
-    if Token.is_unresolved(endpoint_name):
+    if is_unresolved(endpoint_name):
         problems.require(bool(model_name_prefix), "model_name_prefix", None, "given when the endpoint name is a token")
         problems.require(
             parameter_given or parameter_name is not None,
@@ -351,5 +355,6 @@ def subnet_selection(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
 
 
 def parameter_arn(scope: Construct, name: str) -> str:
-    stack = Stack.of(scope)
-    return f"arn:{stack.partition}:ssm:{stack.region}:{stack.account}:parameter/{name.lstrip('/')}"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"arn:{env.partition}:ssm:{env.region}:{env.account}:parameter/{name.lstrip('/')}"

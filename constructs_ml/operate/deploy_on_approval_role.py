@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.governance.iam_wildcards import flatten_cfn_reference
 from constructs_ml.operate.deploy_on_approval_parts import derived_config_arn, sagemaker_statements
@@ -44,8 +44,9 @@ UPDATE_INFERENCE_COMPONENT = (
 
 def grant_component_update(deployer: DeployOnApproval, component_name: str) -> None:
     """Component mode: describe and update exactly the one inference component; with its contract."""
-    stack = Stack.of(deployer)
-    base = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:inference-component"
+    stack = stack_of(deployer)
+    env = env_of(stack)
+    base = f"arn:{env.partition}:sagemaker:{env.region}:{env.account}:inference-component"
     component_arn = f"{base}/{component_name.lower()}"
     deployer.function.add_to_role_policy(
         iam.PolicyStatement(
@@ -132,7 +133,8 @@ def grant_deployer(
     read_arns: Sequence[str] = (),
 ) -> None:
     """Everything the handler calls: the group's packages, the endpoint, the derived names, the record, the key."""
-    stack = Stack.of(deployer)
+    stack = stack_of(deployer)
+    env = env_of(stack)
     for statement in sagemaker_statements(
         deployer,
         group=deployer.group,
@@ -165,7 +167,7 @@ def grant_deployer(
         )
     )
     if endpoint_key is not None:
-        via_sagemaker = {"kms:ViaService": f"sagemaker.{stack.region}.{stack.url_suffix}"}
+        via_sagemaker = {"kms:ViaService": f"sagemaker.{env.region}.{env.url_suffix}"}
         # kms:GrantIsForAWSResource applies to the grant operations only (KMS developer guide, "AWS KMS
         # condition keys"): under it DescribeKey would never be allowed, so it has its own statement.
         deployer.function.add_to_role_policy(
@@ -200,8 +202,9 @@ def deploy_on_approval_contract(
     network_isolation: bool,
 ) -> None:
     """The deploy-on-approval handler's calls: registry, endpoint, derived model/config, record, key."""
-    stack = Stack.of(glue)
-    arn = f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}"
+    stack = stack_of(glue)
+    env = env_of(stack)
+    arn = f"arn:{env.partition}:sagemaker:{env.region}:{env.account}"
     derived = f"{name_prefix.lower()}-v1-contract"
     contract = glue.contract
     contract.allows(
@@ -276,7 +279,7 @@ def deploy_on_approval_contract(
         source=PARAMETER_STORE,
     )
     if endpoint_key_arn is not None:
-        via = {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}
+        via = {"kms:ViaService": f"sagemaker.{env.region}.amazonaws.com"}
         contract.allows(
             "kms:CreateGrant",
             endpoint_key_arn,

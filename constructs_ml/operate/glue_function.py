@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsii
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -54,6 +54,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml._jsii_cache import stack_env
 from constructs_ml.errors import Problems
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.operate.glue_code import (
@@ -353,7 +354,7 @@ class GlueFunction(Construct):
             function_name=self.function_arn,
             principal="events.amazonaws.com",
             source_arn=rule.rule_arn,
-            source_account=Stack.of(self).account,
+            source_account=stack_env(self).account,
         )
 
     def rule_target(
@@ -382,7 +383,7 @@ class GlueFunction(Construct):
                 principals=[iam.ServicePrincipal("events.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                conditions={"StringEquals": {"aws:SourceAccount": stack_env(self).account}},
             )
         )
         return targets.LambdaFunction(

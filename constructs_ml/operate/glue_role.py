@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Stack, Token
+from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -61,7 +62,8 @@ KMS_CONDITIONS = "https://docs.aws.amazon.com/kms/latest/developerguide/conditio
 
 def glue_runtime_contract(glue: GlueFunction, dead_letter_key_arn: str) -> WorkloadContract:
     """The calls every glue function's role makes for the Lambda runtime, recorded on its role."""
-    stack = Stack.of(glue)
+    stack = stack_of(glue)
+    env = env_of(stack)
     contract = WorkloadContract.of(glue.role)
     contract.allows(
         "sts:AssumeRole",
@@ -85,14 +87,14 @@ def glue_runtime_contract(glue: GlueFunction, dead_letter_key_arn: str) -> Workl
     contract.allows(
         ["kms:GenerateDataKey", "kms:Decrypt"],
         dead_letter_key_arn,
-        context={"kms:ViaService": f"sqs.{stack.region}.amazonaws.com"},
+        context={"kms:ViaService": f"sqs.{env.region}.amazonaws.com"},
         why="the dead-letter queue is encrypted with SSE-KMS",
         source=SQS_KMS,
     )
     contract.allows(
         "kms:Decrypt",
         dead_letter_key_arn,
-        context={"kms:ViaService": f"lambda.{stack.region}.amazonaws.com"},
+        context={"kms:ViaService": f"lambda.{env.region}.amazonaws.com"},
         why="Lambda decrypts the function's environment variables (encrypted with the platform key) at start",
         source=LAMBDA_ENV_ENCRYPTION,
     )
@@ -104,7 +106,7 @@ def glue_runtime_contract(glue: GlueFunction, dead_letter_key_arn: str) -> Workl
     )
     contract.allows(
         ["ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"],
-        f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:network-interface/eni-contract-check",
+        f"arn:{env.partition}:ec2:{env.region}:{env.account}:network-interface/eni-contract-check",
         why="Lambda creates and removes the function's network interfaces in its subnets",
         source=LAMBDA_VPC,
     )
@@ -119,13 +121,13 @@ def glue_runtime_contract(glue: GlueFunction, dead_letter_key_arn: str) -> Workl
 
 def _nag_ec2_any(stack: Stack) -> str:
     """``arn:<partition>:ec2:<region>:<account>:*/*`` as cdk-nag renders it (tokens as ``<AWS::...>``)."""
+    env = env_of(stack)
 
     def show(value: str, pseudo: str) -> str:
-        return f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+        return f"<AWS::{pseudo}>" if is_unresolved(value) else value
 
     return (
-        f"arn:{show(stack.partition, 'Partition')}:ec2:{show(stack.region, 'Region')}:"
-        f"{show(stack.account, 'AccountId')}:*/*"
+        f"arn:{show(env.partition, 'Partition')}:ec2:{show(env.region, 'Region')}:{show(env.account, 'AccountId')}:*/*"
     )
 
 
@@ -144,7 +146,8 @@ def execution_role(
         ``(role, runtime_policy)``: the role's own policy holds the logs and dead-letter grants and takes
         every later grant; the runtime policy holds the network-interface and X-Ray permissions.
     """
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     role = ManagedPolicyRole(
         scope,
         "Role",
@@ -171,7 +174,7 @@ def execution_role(
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",
                 ],
-                resources=[f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:*/*"],
+                resources=[f"arn:{env.partition}:ec2:{env.region}:{env.account}:*/*"],
             ),
             iam.PolicyStatement(
                 sid="XRayTracing",
@@ -204,7 +207,7 @@ def execution_role(
             sid="EncryptDeadLetters",
             actions=["kms:GenerateDataKey", "kms:Decrypt"],
             resources=[key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"sqs.{stack.region}.{stack.url_suffix}"}},
+            conditions={"StringEquals": {"kms:ViaService": f"sqs.{env.region}.{env.url_suffix}"}},
         )
     )
     role.add_to_policy(
@@ -212,7 +215,7 @@ def execution_role(
             sid="DecryptEnvironment",
             actions=["kms:Decrypt"],
             resources=[key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"lambda.{stack.region}.{stack.url_suffix}"}},
+            conditions={"StringEquals": {"kms:ViaService": f"lambda.{env.region}.{env.url_suffix}"}},
         )
     )
     return role, runtime_policy

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -32,6 +32,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.develop.images import ContainerImage
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
@@ -182,7 +183,8 @@ class ModelMonitor(Construct):
         self.trigger_role: ManagedPolicyRole | None = None
         self.dead_letter_queue: sqs.Queue | None = None
         self.operational_alarms: list[cloudwatch.Alarm] = []
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
         # Clarify's SHAP analysis serves the model on a shadow endpoint whose config takes no KMS key: the
         # jobs' role gets the platform guardrail's controls with that one exception (sm-clarify-* configs).
@@ -196,7 +198,7 @@ class ModelMonitor(Construct):
                 self,
                 "Role",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                    {"StringEquals": {"aws:SourceAccount": env.account}}
                 ),
                 description=f"Model monitoring jobs of {self.node.path}",
                 guardrail=self.job_guardrail.policy if self.job_guardrail is not None else guardrail,
@@ -381,7 +383,8 @@ class ModelMonitor(Construct):
 
     def _pipeline_schedule(self, guardrail: iam.IManagedPolicy | None, topic: sns.ITopic, key: kms.IKey | None) -> None:
         """The EventBridge role that starts the monitoring pipelines and their shared dead-letter queue."""
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         if key is None:
             key = kms.Key(
                 self,
@@ -396,7 +399,7 @@ class ModelMonitor(Construct):
             self,
             "TriggerRole",
             assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": stack.account}}
+                {"StringEquals": {"aws:SourceAccount": env.account}}
             ),
             description=f"EventBridge starts the monitoring pipelines of {self.node.path}",
             guardrail=guardrail,

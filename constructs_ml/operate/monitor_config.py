@@ -16,10 +16,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Aws, Stack, Token
+from aws_cdk import Aws
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.develop.image_accounts import image_account
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn, sagemaker_arn_name
@@ -361,8 +362,9 @@ class PackageBaselines:
         name = sagemaker_arn_name("model-package", f"{self.model_package_group_name}/{version}")
         if self.registry_account is None:
             return sagemaker_arn(scope, "model-package", f"{self.model_package_group_name}/{version}")
-        stack = Stack.of(scope)
-        return f"arn:{stack.partition}:sagemaker:{stack.region}:{self.registry_account}:model-package/{name}"
+        stack = stack_of(scope)
+        env = env_of(stack)
+        return f"arn:{env.partition}:sagemaker:{env.region}:{self.registry_account}:model-package/{name}"
 
     def validate(self, problems: Problems, prop: str) -> None:
         """Record a bad parameter, group name or artifacts prefix."""
@@ -385,7 +387,7 @@ class PackageBaselines:
                 "a 12-digit AWS account id",
             )
             problems.require(
-                not Token.is_unresolved(self.artifacts.bucket.bucket_name),
+                not is_unresolved(self.artifacts.bucket.bucket_name),
                 f"{prop}.artifacts",
                 f"bucket {self.artifacts.bucket.node.path}",
                 "a bucket with a literal name (e.g. s3.Bucket.from_bucket_name) with registry_account",
@@ -426,4 +428,4 @@ def monitoring_image_uri(scope: Construct, monitoring_type: MonitoringType) -> s
     remedy = f"or pass image_uris={{MonitoringType.{monitoring_type.name}: <image URI>}}"
     family = "Clarify" if clarify else "ModelMonitor"
     account = image_account(scope, family, prop=f"{monitoring_type.value} image", image=repo, remedy=remedy)
-    return f"{account}.dkr.ecr.{Stack.of(scope).region}.{Aws.URL_SUFFIX}/{repo}"
+    return f"{account}.dkr.ecr.{stack_env(scope).region}.{Aws.URL_SUFFIX}/{repo}"

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.develop.pipeline.roles import JOB_NAME_PATTERN
@@ -62,7 +62,8 @@ def record_monitor_contracts(
     baselines_from: PackageBaselines | None = None,
 ) -> None:
     """Record the contracts of the pipeline backend's roles."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     trigger = WorkloadContract.of(trigger_role)
     for m in monitors:
         trigger.allows(
@@ -114,7 +115,7 @@ def record_monitor_contracts(
         jobs.allows(
             "kms:Decrypt",
             key.key_arn,
-            context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+            context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             why=why + " (SSE-KMS)",
             source=source,
         )
@@ -147,7 +148,8 @@ def record_package_baseline_contract(
     subnet_ids: Sequence[str],
 ) -> None:
     """The Window step resolves the deployed version's baselines: SSM, the registry, the pipeline's files."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     parameter = baselines.deployed_package.parameter_name
     why = "the Window step resolves the deployed model package version's drift-check baselines"
     jobs.allows(
@@ -181,7 +183,7 @@ def record_package_baseline_contract(
         jobs.allows(
             "kms:Decrypt",
             key.key_arn,
-            context={"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+            context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             why=why + " (SSE-KMS)",
             source=DRIFT_CHECK_BASELINES,
         )
@@ -210,10 +212,10 @@ def grant_monitor_role(
     """The monitoring jobs' grants: VPC and logs, read captured data, baselines, configs and ground truth,
     write the reports, use the key; Clarify's shadow endpoint for explainability; with ``baselines_from``,
     read the deployed-package parameter, describe the group's versions and read their baseline files."""
-    stack = Stack.of(scope)
-    for stmt in execution_role_statements(scope, vpc=vpc):
-        role.add_to_policy(stmt)
-    logs = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/ProcessingJobs*"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    role.add_to_policy(*execution_role_statements(scope, vpc=vpc))
+    logs = f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/sagemaker/ProcessingJobs*"
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
@@ -231,11 +233,9 @@ def grant_monitor_role(
         if isinstance(c, BiasMonitor | ExplainabilityMonitor):
             objects.append(c.analysis_config)
     for path in reads:
-        for stmt in path.read_statements():
-            role.add_to_policy(stmt)
+        role.add_to_policy(*path.read_statements())
     for path in objects:
-        for stmt in path.object_read_statements():
-            role.add_to_policy(stmt)
+        role.add_to_policy(*path.object_read_statements())
     for stmt in [
         *output.write_statements(),
         *output.read_statements(),
@@ -260,8 +260,7 @@ def grant_monitor_role(
                 resources=[baselines_from.version_arn(scope, "*")],
             )
         )
-        for stmt in baselines_from.artifacts.read_statements():
-            role.add_to_policy(stmt)
+        role.add_to_policy(*baselines_from.artifacts.read_statements())
         if baselines_from.registry_account is not None:
             role.add_to_policy(
                 foreign_artifact_decrypt(stack, baselines_from.artifacts, baselines_from.registry_account)
@@ -298,7 +297,7 @@ def record_shadow_endpoint_contract(scope: Construct, role: ManagedPolicyRole, *
         shadow,
         context={
             **in_vpc,
-            "sagemaker:VolumeKmsKey": Stack.of(scope).format_arn(
+            "sagemaker:VolumeKmsKey": stack_of(scope).format_arn(
                 service="kms", resource="key", resource_name="contract-check-foreign"
             ),
         },

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_ec2 as ec2
@@ -47,6 +47,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget, pipeline_target_role_statement
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
@@ -299,7 +300,7 @@ class RetrainingTrigger(Construct):
                     "PipelineTargetRole",
                     assumed_by=iam.ServicePrincipal(
                         "events.amazonaws.com",
-                        conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                        conditions={"StringEquals": {"aws:SourceAccount": stack_env(self).account}},
                     ),
                     description=f"EventBridge starts the pipeline on schedule ({self.node.path})",
                     statements=[pipeline_target_role_statement(self.pipeline_arn)],
@@ -332,12 +333,16 @@ class RetrainingTrigger(Construct):
     # -- construction ---------------------------------------------------------------------------------
 
     def _check_direct_target(self, problems: Problems) -> None:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         parts = self.pipeline_arn.split(":")
-        if len(parts) < 6 or Token.is_unresolved(self.pipeline_arn):
+        if len(parts) < 6 or is_unresolved(self.pipeline_arn):
             return
-        for label, arn_value, own in (("region", parts[3], stack.region), ("account", parts[4], stack.account)):
-            if not Token.is_unresolved(own):
+        for label, arn_value, own in (
+            ("region", parts[3], env.region),
+            ("account", parts[4], env.account),
+        ):
+            if not is_unresolved(own):
                 problems.require(
                     arn_value == own,
                     f"pipeline ({label})",

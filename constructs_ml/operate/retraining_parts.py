@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_dynamodb as dynamodb
@@ -25,6 +25,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.errors import Problems, sagemaker_name_pattern
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.foundation.buckets import SecureBucket
@@ -89,7 +90,7 @@ def allow_events_to_use_key(key: kms.IKey, scope: Construct) -> None:
             principals=[iam.ServicePrincipal("events.amazonaws.com")],
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
             resources=["*"],
-            conditions={"StringEquals": {"aws:SourceAccount": Stack.of(scope).account}},
+            conditions={"StringEquals": {"aws:SourceAccount": stack_env(scope).account}},
         )
     )
 
@@ -237,7 +238,8 @@ def retraining_function(
             "RetrainingTrigger: dynamodb_prefix_list_id is not set, so the function's security group has no "
             "egress to the DynamoDB gateway endpoint; allow it (function.connections) or every event fails.",
         )
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     function.add_to_role_policy(
         iam.PolicyStatement(
             sid="StartAndListThisPipeline",
@@ -257,7 +259,7 @@ def retraining_function(
             sid="IdempotencyTableKey",
             actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
             resources=[table_key.key_arn],
-            conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{stack.region}.{stack.url_suffix}"}},
+            conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{env.region}.{env.url_suffix}"}},
         )
     )
     retraining_contract(function, pipeline_arn=pipeline_arn, table_arn=table.table_arn, table_key_arn=table_key.key_arn)
@@ -268,7 +270,7 @@ def check_new_data(problems: Problems, new_data: NewDataTrigger) -> None:
     """Record problems of a new-data trigger: the prefix, and a SecureBucket without EventBridge."""
     prefix = new_data.prefix
     problems.require(
-        Token.is_unresolved(prefix) or (not prefix.startswith("/") and not re.search(r"[*?]", prefix)),
+        is_unresolved(prefix) or (not prefix.startswith("/") and not re.search(r"[*?]", prefix)),
         "new_data.prefix",
         prefix,
         "a key prefix without a leading '/' or wildcards",
@@ -304,7 +306,8 @@ def warn_if_bucket_events_unknown(scope: Construct, new_data: NewDataTrigger) ->
 
 def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str, table_key_arn: str) -> None:
     """The retraining handler's calls: its pipeline, its idempotency table (and key), and their endpoints."""
-    stack = Stack.of(glue)
+    stack = stack_of(glue)
+    env = env_of(stack)
     contract = glue.contract
     contract.allows(
         ["sagemaker:ListPipelineExecutions", "sagemaker:StartPipelineExecution"],
@@ -314,7 +317,7 @@ def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str
     )
     contract.denies(
         "sagemaker:StartPipelineExecution",
-        f"arn:{stack.partition}:sagemaker:{stack.region}:{stack.account}:pipeline/another-pipeline",
+        f"arn:{env.partition}:sagemaker:{env.region}:{env.account}:pipeline/another-pipeline",
         why="the function starts only the pipeline it was built for",
         source=SAGEMAKER_SAR,
     )
@@ -327,7 +330,7 @@ def retraining_contract(glue: GlueFunction, *, pipeline_arn: str, table_arn: str
     contract.allows(
         ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
         table_key_arn,
-        context={"kms:ViaService": f"dynamodb.{stack.region}.amazonaws.com"},
+        context={"kms:ViaService": f"dynamodb.{env.region}.amazonaws.com"},
         why="the table is encrypted with a customer-managed key",
         source=DYNAMODB_KMS,
     )

@@ -8,9 +8,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import CfnResource
 from constructs import Construct
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.operate.monitor_config import MonitoringType
 from constructs_ml.operate.monitor_metrics import MonitorMetrics
 from constructs_ml.serve.common import physical_name
@@ -49,7 +50,7 @@ class MonitoringScheduleRef(MonitorMetrics):
         self.monitoring_type = monitoring_type
         self.endpoint_name = endpoint_name
         prefix = PREFIX[monitoring_type]
-        stack = Stack.of(self)
+        stack = stack_of(self)
         # Job definitions are immutable; a name derived from their content makes every change a
         # create-new-then-delete-old replacement that CloudFormation can do with custom names.
         digest = hashlib.sha256(json.dumps(stack.resolve(job_properties), sort_keys=True).encode()).hexdigest()[:10]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Duration, Stack
+from aws_cdk import Annotations, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -32,6 +32,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.develop.pipeline import ParameterString, S3Location, TrainingPipeline, TransformStep
 from constructs_ml.develop.pipeline_target import SageMakerPipelineTarget, record_target_contract
 from constructs_ml.errors import Problems
@@ -155,7 +156,8 @@ class BatchTransform(Construct):
             self._schedule(schedule, alarm_topic, guardrail)
 
     def _schedule(self, schedule: events.Schedule, topic: sns.ITopic, guardrail: iam.IManagedPolicy | None) -> None:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         key = kms.Key(
             self, "DeadLetterKey", enable_key_rotation=True, description=f"Dead-letter queue of {self.node.path}"
         )
@@ -164,7 +166,7 @@ class BatchTransform(Construct):
                 principals=[iam.ServicePrincipal("events.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
-                conditions={"StringEquals": {"aws:SourceAccount": stack.account}},
+                conditions={"StringEquals": {"aws:SourceAccount": env.account}},
             )
         )
         self.dead_letter_queue = sqs.Queue(
@@ -180,7 +182,7 @@ class BatchTransform(Construct):
             self,
             "TriggerRole",
             assumed_by=iam.ServicePrincipal("events.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": stack.account}}
+                {"StringEquals": {"aws:SourceAccount": env.account}}
             ),
             description=f"EventBridge starts the batch inference pipeline of {self.node.path}",
             guardrail=guardrail,

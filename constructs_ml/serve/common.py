@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aws_cdk import Names, Stack, Token
+from aws_cdk import Names, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved
 from constructs_ml.instance_types import InstanceType
 
 #: SageMaker resource names: endpoints, endpoint configs, models, schedules, job definitions.
@@ -76,7 +77,7 @@ class S3Path:
 
     def prefix_problem(self) -> str | None:
         """Why the prefix is not acceptable, or None."""
-        if Token.is_unresolved(self.prefix):
+        if is_unresolved(self.prefix):
             return None
         if "//" in self.prefix or self.prefix.startswith("s3://"):
             return "a key prefix like 'capture/churn' (no 's3://', no '//')"
@@ -93,15 +94,16 @@ def foreign_artifact_decrypt(stack: Stack, artifacts: S3Path, key_account: str) 
     The key's own policy (the other account's) must allow this account too. The key and S3 are those of
     the bucket's region (``s3.Bucket.from_bucket_attributes(..., region=...)``), else this stack's.
     """
+    env = env_of(stack)
     bucket_region = artifacts.bucket.env.region
-    region = bucket_region if not Token.is_unresolved(bucket_region) else stack.region
-    bucket_arn = f"arn:{stack.partition}:s3:::{artifacts.bucket.bucket_name}"
+    region = bucket_region if not is_unresolved(bucket_region) else env.region
+    bucket_arn = f"arn:{env.partition}:s3:::{artifacts.bucket.bucket_name}"
     prefix = artifacts.clean_prefix
     objects = f"{bucket_arn}/{prefix}/*" if prefix else f"{bucket_arn}/*"
     return iam.PolicyStatement(
         sid="DecryptForeignArtifactsThroughS3",
         actions=["kms:Decrypt"],
-        resources=[f"arn:{stack.partition}:kms:{region}:{key_account}:key/*"],
+        resources=[f"arn:{env.partition}:kms:{region}:{key_account}:key/*"],
         conditions={
             "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
             "StringLike": {

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
@@ -58,7 +58,7 @@ class ComponentNetwork:
         subnets = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets)
         problems.require(len(subnets) >= 2, "vpc_subnets", f"{len(subnets)} subnet(s)", "at least two subnets")
         azs = [s.availability_zone for s in subnets]
-        if not any(Token.is_unresolved(a) for a in azs) and len(subnets) >= 2:
+        if not any(is_unresolved(a) for a in azs) and len(subnets) >= 2:
             problems.require(len(set(azs)) >= 2, "vpc_subnets", azs, "subnets in at least two availability zones")
         return cls(vpc, tuple(subnets), tuple(security_groups))
 
@@ -73,18 +73,18 @@ def component_endpoint_role(
     scope: Construct, *, network: ComponentNetwork, key: kms.IKey, guardrail: iam.IManagedPolicy | None
 ) -> ManagedPolicyRole:
     """The endpoint's execution role (id ``Role``), its permissions and its workload contract."""
-    stack = Stack.of(scope)
+    stack = stack_of(scope)
+    env = env_of(stack)
     role = ManagedPolicyRole(
         scope,
         "Role",
         assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": stack.account}}
+            {"StringEquals": {"aws:SourceAccount": env.account}}
         ),
         description=f"Execution role of the inference-component endpoint {scope.node.path}",
         guardrail=guardrail,
     )
-    for stmt in execution_role_statements(scope, vpc=network.vpc):
-        role.add_to_policy(stmt)
+    role.add_to_policy(*execution_role_statements(scope, vpc=network.vpc))
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["kms:CreateGrant"],
@@ -104,7 +104,7 @@ def component_endpoint_role(
         distributed=False,
         vpc_arn=stack_arn(scope, "ec2", f"vpc/{network.vpc.vpc_id}"),
     )
-    via_sagemaker = {"kms:ViaService": f"sagemaker.{stack.region}.amazonaws.com"}
+    via_sagemaker = {"kms:ViaService": f"sagemaker.{env.region}.amazonaws.com"}
     contract.allows(
         "kms:CreateGrant",
         key.key_arn,

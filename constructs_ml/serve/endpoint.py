@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Duration, RemovalPolicy, Token
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_ec2 as ec2
@@ -27,6 +27,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.serve.autoscaling import VariantAutoscaling
@@ -163,7 +164,7 @@ class Endpoint(EndpointBase):
         deployment.validate(problems)
         if endpoint_name is not None:
             problems.require(
-                bool(NAME_PATTERN.match(endpoint_name)) or Token.is_unresolved(endpoint_name),
+                bool(NAME_PATTERN.match(endpoint_name)) or is_unresolved(endpoint_name),
                 "endpoint_name",
                 endpoint_name,
                 "[a-zA-Z0-9](-*[a-zA-Z0-9])*, at most 63 characters",
@@ -248,7 +249,7 @@ class Endpoint(EndpointBase):
             self.resource.add_property_override(
                 "DeploymentConfig", deployment.to_cfn([a.alarm_name for a in self.rollback_alarms])
             )
-        if Token.is_unresolved(self.endpoint_name):
+        if is_unresolved(self.endpoint_name):
             # A name known only at deploy cannot be lower-cased here: use the ARN SageMaker returns.
             self.endpoint_arn = self.resource.attr_endpoint_arn
         self.resource.apply_removal_policy(removal_policy)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Arn, ArnFormat, Duration, Resource, Stack
+from aws_cdk import Arn, ArnFormat, Duration, Resource
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.foundation.arns import sagemaker_arn_name
 from constructs_ml.serve.common import S3Path
 
@@ -186,7 +187,7 @@ class ImportedEndpoint(EndpointBase):
 
 def endpoint_arn_for(scope: Construct, endpoint_name: str) -> str:
     """The ARN of an endpoint in the scope's account and region."""
-    return Stack.of(scope).format_arn(
+    return stack_of(scope).format_arn(
         service="sagemaker", resource="endpoint", resource_name=sagemaker_arn_name("endpoint", endpoint_name)
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aws_cdk import Duration, Token
+from aws_cdk import Duration
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
@@ -18,6 +18,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.serve.autoscaling import _PolicyAction
 from constructs_ml.serve.common import physical_name
 from constructs_ml.serve.components import ComponentAutoscaling, InferenceComponent
@@ -60,7 +61,7 @@ class EndpointComponent(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.component = component
-        base = endpoint.endpoint_name if not Token.is_unresolved(endpoint.endpoint_name) else physical_name(self)
+        base = endpoint.endpoint_name if not is_unresolved(endpoint.endpoint_name) else physical_name(self)
         self.inference_component_name = _component_name(base, component.name)
         if component.rollback_alarms is None:
             self.rollback_alarms = self._default_alarms(endpoint, alarm_topic, latency_threshold, error_threshold)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Token
+from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.errors import Problems
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.instance_types import HOST_INSTANCE_STORAGE, InstanceType
@@ -355,7 +356,7 @@ def validate(
         if v.autoscaling is not None:
             for prop, value, allowed in v.autoscaling.problems(v.variant_name):
                 problems.add(prop, value, allowed)
-            if v.autoscaling.metric == ScalingMetric.GPU_UTILIZATION and not Token.is_unresolved(v.instance_type.name):
+            if v.autoscaling.metric == ScalingMetric.GPU_UTILIZATION and not is_unresolved(v.instance_type.name):
                 problems.require(
                     v.instance_type.is_gpu,
                     f"{p}.autoscaling",

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import jsii
-from aws_cdk import Annotations, CfnCondition, Fn, Resource, Stack, Token
+from aws_cdk import Annotations, CfnCondition, Fn, Resource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,6 +25,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
@@ -212,7 +213,7 @@ class Model(ModelBase):
                 "omitted with model_package_arn",
                 what="must be omitted with model_package_arn (the package names them)",
             )
-        if model_package_arn is not None and not Token.is_unresolved(model_package_arn):
+        if model_package_arn is not None and not is_unresolved(model_package_arn):
             problems.require(
                 ":model-package/" in model_package_arn,
                 "model_package_arn",
@@ -286,7 +287,7 @@ class Model(ModelBase):
                     f"{len(subnets)} subnet(s)",
                     "at least two subnets (in different AZs)",
                 )
-                if not any(Token.is_unresolved(a) for a in azs):
+                if not any(is_unresolved(a) for a in azs):
                     problems.require(
                         len(set(azs)) >= 2 or len(subnets) < 2,
                         "vpc_subnets",
@@ -317,14 +318,15 @@ class Model(ModelBase):
                 "a 12-digit AWS account id",
             )
             problems.require(
-                package_artifacts is not None and not Token.is_unresolved(package_artifacts.bucket.bucket_name),
+                package_artifacts is not None and not is_unresolved(package_artifacts.bucket.bucket_name),
                 "package_artifacts",
                 None if package_artifacts is None else f"bucket {package_artifacts.bucket.node.path}",
                 "a bucket with a literal name (e.g. s3.Bucket.from_bucket_name) with package_artifacts_key_account",
             )
         problems.raise_if_any()
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         if model_package_arn is not None and role is None and package_artifacts is None:
             self._warn_cross_account_package(stack, model_package_arn)
         self.image = image
@@ -344,25 +346,20 @@ class Model(ModelBase):
                 self,
                 "Role",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                    {"StringEquals": {"aws:SourceAccount": env.account}}
                 ),
                 description=f"Execution role of SageMaker model {self.node.path}",
                 guardrail=guardrail,
             )
-            for stmt in execution_role_statements(self, vpc=vpc if not serverless else None):
-                self._role.add_to_policy(stmt)
+            self._role.add_to_policy(*execution_role_statements(self, vpc=vpc if not serverless else None))
             if image is not None:
-                for stmt in image.pull_statements():
-                    self._role.add_to_policy(stmt)
+                self._role.add_to_policy(*image.pull_statements())
             if model_data is not None:
-                for stmt in model_data.read_statements():
-                    self._role.add_to_policy(stmt)
+                self._role.add_to_policy(*model_data.read_statements())
             if package_artifacts is not None:
-                for stmt in package_artifacts.read_statements():
-                    self._role.add_to_policy(stmt)
+                self._role.add_to_policy(*package_artifacts.read_statements())
             if package_artifacts_key is not None:
-                for stmt in kms_statements(package_artifacts_key.key_arn, decrypt=True):
-                    self._role.add_to_policy(stmt)
+                self._role.add_to_policy(*kms_statements(package_artifacts_key.key_arn, decrypt=True))
             if package_artifacts_key_account is not None and package_artifacts is not None:
                 self._role.add_to_policy(
                     foreign_artifact_decrypt(stack, package_artifacts, package_artifacts_key_account)
@@ -434,8 +431,9 @@ class Model(ModelBase):
     def _warn_cross_account_package(self, stack: Stack, model_package_arn: str) -> None:
         """A package from another account names artifacts there: without ``package_artifacts`` the new role
         cannot read them and the endpoint fails to start (AccessDenied on the model data)."""
+        env = env_of(stack)
         account = model_package_arn.split(":")[4] if model_package_arn.count(":") >= 5 else ""
-        if Token.is_unresolved(model_package_arn) or Token.is_unresolved(stack.account) or account == stack.account:
+        if is_unresolved(model_package_arn) or is_unresolved(env.account) or account == env.account:
             return
         Annotations.of(self).add_warning_v2(
             "constructs-ml:model-package-artifacts-unreadable",
@@ -473,7 +471,7 @@ class Model(ModelBase):
             contract.allows(
                 "kms:Decrypt",
                 key.key_arn,
-                context={"kms:ViaService": f"s3.{Stack.of(self).region}.amazonaws.com"},
+                context={"kms:ViaService": f"s3.{stack_env(self).region}.amazonaws.com"},
                 why="the artifact is encrypted with the platform key (SSE-KMS: S3 decrypts it for the download)",
                 source=src.SAGEMAKER_ROLES,
             )

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import cast
 
-from aws_cdk import CfnCondition, Fn, Stack
+from aws_cdk import CfnCondition, Fn
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -20,6 +20,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.develop.images import ContainerImage
 from constructs_ml.serve.common import S3Path, kms_statements
 
@@ -77,11 +78,12 @@ class ModelData:
     @staticmethod
     def jumpstart_bucket(scope: Construct) -> s3.IBucket:
         """AWS's JumpStart bucket in the stack's region (``jumpstart-cache-prod-<region>``), imported once per stack."""
-        stack = Stack.of(scope)
+        stack = stack_of(scope)
+        env = env_of(stack)
         found = stack.node.try_find_child("JumpStartBucket")
         if found is not None:
             return cast(s3.IBucket, found)
-        return s3.Bucket.from_bucket_name(stack, "JumpStartBucket", f"jumpstart-cache-prod-{stack.region}")
+        return s3.Bucket.from_bucket_name(stack, "JumpStartBucket", f"jumpstart-cache-prod-{env.region}")
 
     @classmethod
     def from_prefix(cls, bucket: s3.IBucket, prefix: str, *, encryption_key: kms.IKey | None = None) -> ModelData:
@@ -229,8 +231,9 @@ def execution_role_statements(scope: Construct, *, vpc: ec2.IVpc | None) -> list
     network interfaces SageMaker creates in that VPC only (``ec2:Vpc`` condition; Describe* has no
     resource-level permissions).
     """
-    stack = Stack.of(scope)
-    logs = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    logs = f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/sagemaker/"
     stmts = [
         iam.PolicyStatement(
             actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
@@ -243,7 +246,7 @@ def execution_role_statements(scope: Construct, *, vpc: ec2.IVpc | None) -> list
         ),
     ]
     if vpc is not None:
-        vpc_arn = f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:vpc/{vpc.vpc_id}"
+        vpc_arn = f"arn:{env.partition}:ec2:{env.region}:{env.account}:vpc/{vpc.vpc_id}"
         stmts += [
             iam.PolicyStatement(
                 actions=[
@@ -253,7 +256,7 @@ def execution_role_statements(scope: Construct, *, vpc: ec2.IVpc | None) -> list
                     "ec2:DeleteNetworkInterfacePermission",
                 ],
                 resources=[
-                    f"arn:{stack.partition}:ec2:{stack.region}:{stack.account}:{t}/*"
+                    f"arn:{env.partition}:ec2:{env.region}:{env.account}:{t}/*"
                     for t in ("network-interface", "subnet", "security-group")
                 ],
                 conditions={"ArnEquals": {"ec2:Vpc": vpc_arn}},

@@ -8,12 +8,14 @@ Example::
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy, Stack
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from constructs_ml._jsii_cache import stack_env
 
 
 class AlarmTopic(Construct):
@@ -40,7 +42,7 @@ class AlarmTopic(Construct):
         display_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        account = Stack.of(self).account
+        account = stack_env(self).account
         if master_key is None:
             new_key = kms.Key(
                 self,

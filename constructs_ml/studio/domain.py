@@ -14,7 +14,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -22,6 +22,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.personas import PersonaKind
@@ -189,7 +190,7 @@ class StudioDomain(StudioDomainBase):
         check_hub_and_images(problems, curated_hub, custom_images, hidden_ml_tools)
         problems.raise_if_any()
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
         self.key = key
         self.auth = auth
         self.network = network

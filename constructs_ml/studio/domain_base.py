@@ -8,11 +8,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, Stack
+from aws_cdk import Annotations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from constructs_ml._jsii_cache import stack_env
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import contract_for
 from constructs_ml.errors import Problems
@@ -246,7 +247,7 @@ def runs_by_default(config: StudioLifecycleConfigBase) -> bool:
 def allow_source_identity(scope: Construct, role: iam.IRole) -> None:
     """With ``ExecutionRoleIdentityConfig=USER_PROFILE_NAME`` SageMaker sets the source identity on assume."""
     if isinstance(role, iam.Role) and role.assume_role_policy is not None:
-        account = Stack.of(scope).account
+        account = stack_env(scope).account
         role.assume_role_policy.add_statements(
             iam.PolicyStatement(
                 actions=["sts:SetSourceIdentity"],

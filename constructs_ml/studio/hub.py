@@ -25,12 +25,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy, Stack, Token
+from aws_cdk import Annotations, CfnOutput, CfnTag, Names, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.contracts.model import contract_for
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import stack_arn
@@ -129,14 +130,16 @@ class JumpStartModel:
 
 def public_hub_arn(scope: Construct) -> str:
     """The ARN of the AWS-owned public JumpStart hub in the scope's region."""
-    stack = Stack.of(scope)
-    return f"arn:{stack.partition}:sagemaker:{stack.region}:aws:hub/{PUBLIC_HUB_NAME}"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"arn:{env.partition}:sagemaker:{env.region}:aws:hub/{PUBLIC_HUB_NAME}"
 
 
 def public_model_arn(scope: Construct, model_id: str) -> str:
     """The ARN of a public JumpStart model (the ``SageMakerPublicHubContentArn`` of a reference)."""
-    stack = Stack.of(scope)
-    return f"arn:{stack.partition}:sagemaker:{stack.region}:aws:hub-content/{PUBLIC_HUB_NAME}/Model/{model_id}"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"arn:{env.partition}:sagemaker:{env.region}:aws:hub-content/{PUBLIC_HUB_NAME}/Model/{model_id}"
 
 
 class CuratedHubBase(Construct):
@@ -344,14 +347,14 @@ class CuratedHub(CuratedHubBase):
         )
         self.resource.apply_removal_policy(removal_policy)
         self.storage_bucket = storage_bucket
-        region = Stack.of(self).region
-        if not Token.is_unresolved(region) and region not in CURATED_HUB_REGIONS:
+        region = stack_env(self).region
+        if not is_unresolved(region) and region not in CURATED_HUB_REGIONS:
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:curated-hub-region-unsupported",
                 f"CuratedHub: curated private hubs are not generally available in {region} (supported: "
                 f"{', '.join(sorted(CURATED_HUB_REGIONS))}; see {CURATED_HUBS_ADMIN}).",
             )
-        stack = Stack.of(self)
+        stack = stack_of(self)
         for model, request in zip(self.models, self.content_reference_requests(), strict=True):
             CfnOutput(
                 self,
@@ -384,7 +387,7 @@ class CuratedHub(CuratedHubBase):
     def from_hub_name(cls, scope: Construct, construct_id: str, hub_name: str) -> CuratedHubBase:
         """An existing private hub of this account, to grant on or to give a Studio domain."""
         problems = Problems(scope.node.path + "/" + construct_id)
-        if not Token.is_unresolved(hub_name):
+        if not is_unresolved(hub_name):
             problems.require(bool(_NAME.fullmatch(hub_name)), "hub_name", hub_name, "1..63 letters, digits and hyphens")
         problems.raise_if_any()
         imported = CuratedHubBase(scope, construct_id)

@@ -22,13 +22,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnTag, Names, Stack, Token
+from aws_cdk import CfnTag, Names
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
@@ -153,9 +154,9 @@ class StudioImage(StudioImageBase):
         problems = Problems(self)
         self._check(problems, tag, digest, app_type, kernel, entrypoint, arguments, environment)
         account = repository.env.account
-        if not Token.is_unresolved(account) and not Token.is_unresolved(Stack.of(self).account):
+        if not is_unresolved(account) and not is_unresolved(stack_env(self).account):
             problems.require(
-                account == Stack.of(self).account,
+                account == stack_env(self).account,
                 "repository",
                 repository.repository_name,
                 "a repository of this stack's account (the platform's ECR)",
@@ -185,7 +186,8 @@ class StudioImage(StudioImageBase):
         )
         problems.raise_if_any()
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         name = image_name or Names.unique_resource_name(self, max_length=63, separator="-").strip("-")
         self.image_name = name
         self.app_image_config_name = name
@@ -204,7 +206,7 @@ class StudioImage(StudioImageBase):
                 self,
                 "Role",
                 assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                    {"StringEquals": {"aws:SourceAccount": stack.account}}
+                    {"StringEquals": {"aws:SourceAccount": env.account}}
                 ),
                 description=f"constructs-ml Studio image {name}: SageMaker reads the image from ECR",
                 guardrail=guardrail,
@@ -282,9 +284,9 @@ class StudioImage(StudioImageBase):
     ) -> None:
         if problems.exclusive("tag", tag, "digest", digest):
             problems.require(tag is not None or digest is not None, "tag", None, "an image tag, or give digest")
-        if tag is not None and not Token.is_unresolved(tag):
+        if tag is not None and not is_unresolved(tag):
             problems.require(bool(_TAG.fullmatch(tag)), "tag", tag, "an ECR tag (1..128 letters, digits, _ . -)")
-        if digest is not None and not Token.is_unresolved(digest):
+        if digest is not None and not is_unresolved(digest):
             problems.require(bool(_DIGEST.fullmatch(digest)), "digest", digest, "'sha256:' + 64 hex digits")
         problems.require(isinstance(app_type, ImageAppType), "app_type", app_type, "an ImageAppType")
         if app_type is ImageAppType.KERNEL_GATEWAY:
@@ -305,7 +307,8 @@ class StudioImage(StudioImageBase):
                 problems.require(bool(_ENV_KEY.fullmatch(k)), "environment", k, "variable names like NAME_1")
 
     def _grant_pull(self, role: ManagedPolicyRole, key: kms.IKey | None) -> None:
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="PullStudioImage", actions=list(ECR_PULL_ACTIONS), resources=[self.repository.repository_arn]
@@ -320,7 +323,7 @@ class StudioImage(StudioImageBase):
                     sid="DecryptImageLayers",
                     actions=["kms:Decrypt"],
                     resources=[key.key_arn],
-                    conditions={"StringEquals": {"kms:ViaService": f"ecr.{stack.region}.amazonaws.com"}},
+                    conditions={"StringEquals": {"kms:ViaService": f"ecr.{env.region}.amazonaws.com"}},
                 )
             )
         contract = WorkloadContract.of(role)
@@ -337,7 +340,7 @@ class StudioImage(StudioImageBase):
             source=ECR_PULL,
         ).denies(
             "ecr:BatchGetImage",
-            f"arn:{stack.partition}:ecr:{stack.region}:{stack.account}:repository/contract-check-other",
+            f"arn:{env.partition}:ecr:{env.region}:{env.account}:repository/contract-check-other",
             why="the image role reads this image's repository only",
             source=STUDIO_BYOI,
         )
@@ -345,7 +348,7 @@ class StudioImage(StudioImageBase):
             contract.allows(
                 "kms:Decrypt",
                 key.key_arn,
-                context={"kms:ViaService": f"ecr.{stack.region}.amazonaws.com"},
+                context={"kms:ViaService": f"ecr.{env.region}.amazonaws.com"},
                 why="the repository is encrypted with a KMS key",
                 source=ECR_PULL,
             )
@@ -356,7 +359,7 @@ def _imported_image(
 ) -> StudioImageBase:
     problems = Problems(f"{scope.node.path}/{construct_id}")
     for prop, value in (("image_name", image_name), ("app_image_config_name", app_image_config_name)):
-        if not Token.is_unresolved(value):
+        if not is_unresolved(value):
             problems.require(bool(_IMAGE_NAME.fullmatch(value)), prop, value, "1..63 letters, digits, hyphens and dots")
     problems.require(isinstance(app_type, ImageAppType), "app_type", app_type, "an ImageAppType")
     problems.raise_if_any()

@@ -22,10 +22,11 @@ from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
-from aws_cdk import CfnResource, Duration, Names, Token
+from aws_cdk import CfnResource, Duration, Names
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.errors import Problems
 
 #: Maximum size of ``StudioLifecycleConfigContent`` (the base64-encoded script), from the resource schema.
@@ -175,7 +176,7 @@ class StudioLifecycleConfig(StudioLifecycleConfigBase):
         """
         timeout = idle_timeout or Duration.hours(1)
         problems = Problems(f"{scope.node.path}/{construct_id}")
-        if not Token.is_unresolved(timeout.to_minutes()):
+        if not is_unresolved(timeout.to_minutes()):
             problems.require_range("idle_timeout (minutes)", timeout.to_minutes(), 5, 525600)
         problems.raise_if_any()
         return cls(

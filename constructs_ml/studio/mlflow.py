@@ -16,12 +16,13 @@ import enum
 import re
 from collections.abc import Mapping
 
-from aws_cdk import Annotations, CfnTag, Names, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnTag, Names, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems, sagemaker_name_pattern
@@ -172,14 +173,15 @@ class MlflowTrackingServer(Construct):
             )
         problems.raise_if_any()
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         self.artifact_bucket = artifact_bucket
         self.artifact_prefix = artifact_prefix
         self.role = ManagedPolicyRole(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": stack.account}}
+                {"StringEquals": {"aws:SourceAccount": env.account}}
             ),
             description="constructs-ml MLflow tracking server: its artifact prefix in the platform bucket",
             guardrail=guardrail,

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_cdk import Duration, Stack, Token
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.personas import PersonaKind, Personas
 from constructs_ml.foundation.roles import ManagedPolicyRole
@@ -176,7 +177,7 @@ class IdleShutdown:
 
     def check(self, problems: Problems, prop: str) -> None:
         minutes = [self.idle_timeout.to_minutes(), self.min_timeout.to_minutes(), self.max_timeout.to_minutes()]
-        if any(Token.is_unresolved(m) for m in minutes):
+        if any(is_unresolved(m) for m in minutes):
             return
         idle, low, high = minutes
         for name, value in (("idle_timeout", idle), ("min_timeout", low), ("max_timeout", high)):

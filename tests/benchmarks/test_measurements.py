@@ -58,3 +58,29 @@ def test_marginal_cost_is_over_the_zero_endpoint_app() -> None:
     marginal(results, baseline)
     assert results[0]["resources_per_endpoint"] == 9.0
     assert results[0]["round_trips_per_endpoint"] == 200.0
+
+
+def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(tmp_path: Path) -> None:
+    from benchmarks.run import FIXTURE_APP, make_rebuild_app, python_synth_env
+
+    rebuild = make_rebuild_app(FIXTURE_APP, tmp_path / "rebuild")
+    assert isinstance(rebuild, Path), rebuild
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=rebuild,
+        env=python_synth_env(rebuild, out),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    built = {p.name: json.loads(p.read_text()) for p in out.glob("*.template.json")}
+    sources = {p.stem: json.loads(p.read_text()) for p in (rebuild / "templates").glob("*.json")}
+    assert sources and set(built) == {f"{name}.template.json" for name in sources}
+    for name, source in sources.items():
+        template = built[f"{name}.template.json"]
+        for section in ("Resources", "Outputs", "Conditions", "Mappings"):
+            assert template.get(section) == source.get(section), (name, section)
+        # the synthesizer's own bootstrap check, and no other parameter lost
+        assert set(template["Parameters"]) == {*source.get("Parameters", {}), "BootstrapVersion"}

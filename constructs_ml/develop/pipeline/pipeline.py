@@ -25,7 +25,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack, Tags
+from aws_cdk import Annotations, Duration, RemovalPolicy, Tags
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_events as events
@@ -35,6 +35,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.develop.naming import resource_name
 from constructs_ml.develop.pipeline.definition import (
     ExternalDefinition,
@@ -249,7 +250,8 @@ class TrainingPipeline(PipelineBase):
         for s in every_step:
             s.validate(self, problems)
 
-        stack = Stack.of(self)
+        stack = stack_of(self)
+        env = env_of(stack)
         self.pipeline_name = name
         self.pipeline_arn = sagemaker_arn(self, "pipeline", name)
         self.parameters: dict[str, Parameter] = {p.name: p for p in parameters}
@@ -268,7 +270,7 @@ class TrainingPipeline(PipelineBase):
         self.subnet_ids = vpc.select_subnets(**_selection(vpc_subnets)).subnet_ids
 
         sagemaker_principal = iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
-            {"StringEquals": {"aws:SourceAccount": stack.account}}
+            {"StringEquals": {"aws:SourceAccount": env.account}}
         )
         self.job_role = job_role or ManagedPolicyRole(
             self,

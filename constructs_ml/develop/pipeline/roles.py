@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, stack_env, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.develop.pipeline.properties import S3Location
@@ -242,8 +242,9 @@ def record_contracts(
             network_source=src.PROCESSING_VPC if kind == "ProcessingJobs" else src.TRAINING_VPC,
         )
     if access.rule_jobs:
-        stack = Stack.of(scope)
-        group = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:/aws/sagemaker/ProcessingJobs"
+        stack = stack_of(scope)
+        env = env_of(stack)
+        group = f"arn:{env.partition}:logs:{env.region}:{env.account}:log-group:/aws/sagemaker/ProcessingJobs"
         jobs.allows(
             ["logs:CreateLogStream", "logs:PutLogEvents"],
             f"{group}:log-stream:contract-check",
@@ -310,7 +311,7 @@ def record_contracts(
         key_arn,
         context={
             "kms:GrantIsForAWSResource": "true",
-            "kms:ViaService": f"sagemaker.{Stack.of(scope).region}.amazonaws.com",
+            "kms:ViaService": f"sagemaker.{stack_env(scope).region}.amazonaws.com",
         },
         why="jobs get volume-key grants",
         source=src.KMS_GRANTS,

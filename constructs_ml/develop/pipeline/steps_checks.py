@@ -21,9 +21,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Token
 from constructs import Construct
 
+from constructs_ml._jsii_cache import is_unresolved
 from constructs_ml.develop.images import BuiltinAlgorithm, ContainerImage
 from constructs_ml.develop.pipeline.properties import PipelineValue, S3Location, StepProperty, render_value
 from constructs_ml.develop.pipeline.steps_base import RenderContext, ResourceAccess
@@ -131,7 +131,7 @@ class _CheckStep(ProcessingJobStep):
         super().validate(scope, problems)
         problems.require_one_of(self.prop("check_type"), self.check_type, self.check_types)
         out = self.output_location
-        if out is not None and not Token.is_unresolved(out.prefix):
+        if out is not None and not is_unresolved(out.prefix):
             problems.require(
                 bool(out.prefix.strip("/")) and not out.prefix.startswith("/") and "//" not in out.prefix,
                 self.prop("output"),

@@ -36,9 +36,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from aws_cdk import Stack, Token
 from constructs import Construct
 
+from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
 from constructs_ml.develop.image_accounts import image_account
 from constructs_ml.develop.pipeline.properties import ExecutionVariables, Join, S3Location, render_value
 from constructs_ml.errors import Problems
@@ -197,7 +197,7 @@ class DebuggerRuleConfig:
                 "parameter names of letters, digits and '_' (rule_to_invoke is set from the rule)",
             )
             problems.require(
-                isinstance(value, str | int | float | bool) and not Token.is_unresolved(value),
+                isinstance(value, str | int | float | bool) and not is_unresolved(value),
                 f"{prop}.parameters[{name}]",
                 value,
                 "a literal string, number or boolean",
@@ -367,8 +367,9 @@ def rule_image_uri(scope: Construct, *, prop: str) -> str:
         image=RULE_IMAGE_REPOSITORY,
         remedy=f"leave Debugger rules out there (see {RULE_IMAGES_DOC})",
     )
-    stack = Stack.of(scope)
-    return f"{account}.dkr.ecr.{stack.region}.{stack.url_suffix}/{RULE_IMAGE_REPOSITORY}"
+    stack = stack_of(scope)
+    env = env_of(stack)
+    return f"{account}.dkr.ecr.{env.region}.{env.url_suffix}/{RULE_IMAGE_REPOSITORY}"
 
 
 __all__ = [

@@ -39,6 +39,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
 from constructs import IConstruct, IValidation
 
+from constructs_ml._jsii_cache import stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.errors import Problems
 from constructs_ml.instance_types import InstanceType
@@ -180,14 +181,14 @@ def _rules_of(groups: Sequence[ec2.CfnSecurityGroup]) -> list[tuple[str, dict[st
     out: list[tuple[str, dict[str, Any]]] = []
     by_stack: dict[str, tuple[Stack, set[str]]] = {}
     for g in groups:
-        stack = Stack.of(g)
+        stack = stack_of(g)
         ids = by_stack.setdefault(stack.node.path, (stack, set()))[1]
         ids.add(_key(stack, g.attr_group_id))
         ids.add(_key(stack, g.ref))
     peers = {i for _, ids in by_stack.values() for i in ids}
     for stack, ids in by_stack.values():
         for g in groups:
-            if Stack.of(g) is not stack:
+            if stack_of(g) is not stack:
                 continue
             for direction, prop in (("ingress", g.security_group_ingress), ("egress", g.security_group_egress)):
                 for raw in stack.resolve(prop) or []:

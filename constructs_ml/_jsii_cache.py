@@ -1,0 +1,103 @@
+"""Cheap answers to questions every construct asks: fewer Python <-> Node round trips at synth.
+
+Each jsii property read or static call is one message to the Node kernel and back. A stack's
+partition, region and account never change once it exists, ``Stack.of`` of a construct never
+changes, and whether a Python string holds a CDK token is a pattern match on the string itself (CDK
+encodes string tokens as ``${Token[...]}`` markers). So these helpers
+answer in Python after at most one round trip per construct or stack, with the same results as
+``Stack.of``, ``stack.partition``/``region``/``account``/``url_suffix`` and
+``Token.is_unresolved``. ``benchmarks/`` counts the round trips they save.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aws_cdk import Stack, Token
+from constructs import IConstruct
+
+_STACK = "_constructs_ml_stack"
+_ENV = "_constructs_ml_env"
+_MEMO = "_constructs_ml_memo"
+#: CDK's own pattern for a string that holds a token (``TokenString.forString``). A list token's
+#: element (``#{Token[...]}``) alone is not an unresolved string to CDK either.
+_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
+
+T = TypeVar("T")
+
+
+def stack_of(scope: IConstruct) -> Stack:
+    """``Stack.of(scope)``, remembered on ``scope``."""
+    cache = scope.__dict__
+    stack = cache.get(_STACK)
+    if stack is None:
+        stack = scope if isinstance(scope, Stack) else Stack.of(scope)
+        cache[_STACK] = stack
+    return stack
+
+
+@dataclass(frozen=True)
+class StackEnv:
+    """A stack's partition, region, account and URL suffix (tokens when environment-agnostic)."""
+
+    partition: str
+    region: str
+    account: str
+    url_suffix: str
+
+    @property
+    def region_is_token(self) -> bool:
+        """True for an environment-agnostic region (``AWS::Region`` at deploy time)."""
+        return is_unresolved(self.region)
+
+
+def stack_env(scope: IConstruct) -> StackEnv:
+    """The environment of ``scope``'s stack, read once per stack."""
+    stack = stack_of(scope)
+    cache = stack.__dict__
+    env = cache.get(_ENV)
+    if env is None:
+        env = StackEnv(stack.partition, stack.region, stack.account, stack.url_suffix)
+        cache[_ENV] = env
+    return env
+
+
+def is_unresolved(value: Any) -> bool:
+    """``Token.is_unresolved(value)``: decided in Python for strings and plain scalars."""
+    if isinstance(value, str):
+        return _TOKEN.search(value) is not None
+    if value is None or isinstance(value, (bool, int)):
+        return False
+    return bool(Token.is_unresolved(value))
+
+
+def memo(obj: Any, key: str, compute: Any) -> Any:
+    """``compute()`` once per ``obj`` and ``key`` (for values a construct never changes, e.g. ARNs)."""
+    cache = obj.__dict__.setdefault(_MEMO, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def by_reference(obj: T) -> T:
+    """``obj`` (a Python object implementing a jsii interface), passed to Node by reference once it exists there.
+
+    jsii's Python runtime creates a new Node-side proxy (one round trip) each time it hands a plain
+    Python object to Node; an object that already has a proxy is passed by that reference when it
+    carries a jsii type name. Return this from properties Node reads again and again (e.g. a
+    ``grant_principal``).
+    """
+    cache = obj.__dict__
+    if "__jsii_ref__" in cache and cache.get("__jsii_type__") is None:
+        cache["__jsii_type__"] = "Object"
+    return obj
+
+
+def env_of(obj: Any) -> Any:
+    """:func:`stack_env` for a ``Stack``; any other object (with its own ``region``...) as it is."""
+    return stack_env(obj) if isinstance(obj, Stack) else obj
+
+
+__all__ = ["StackEnv", "by_reference", "env_of", "is_unresolved", "memo", "stack_env", "stack_of"]

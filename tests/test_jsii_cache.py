@@ -1,0 +1,80 @@
+"""The jsii shortcuts answer exactly what CDK answers (issue 14: fewer round trips, same results)."""
+
+from __future__ import annotations
+
+import jsii
+import pytest
+from aws_cdk import App, Aws, Environment, Fn, IStableStringProducer, Lazy, Stack, Token
+from constructs import Construct
+
+from benchmarks.jsii_counter import install
+from constructs_ml._jsii_cache import env_of, is_unresolved, memo, stack_env, stack_of
+
+
+@jsii.implements(IStableStringProducer)
+class _Producer:
+    def produce(self) -> str:
+        return "x"
+
+
+@pytest.fixture(scope="module")
+def stacks() -> tuple[Stack, Stack]:
+    app = App()
+    agnostic = Stack(app, "Agnostic")
+    pinned = Stack(app, "Pinned", env=Environment(account="111111111111", region="eu-west-1"))
+    return agnostic, pinned
+
+
+def test_is_unresolved_agrees_with_cdk(stacks: tuple[Stack, Stack]) -> None:
+    agnostic, pinned = stacks
+    values: list[object] = [
+        agnostic.region,
+        f"arn:{agnostic.partition}:s3:::bucket/*",
+        Fn.join(",", [agnostic.account]),
+        Token.as_list(Fn.split(",", agnostic.region))[0],  # a list token's element alone: not a string token
+        Lazy.string(_Producer()),
+        pinned.region,
+        "${Token[not a token]}",
+        "plain",
+        "",
+        3,
+        True,
+        None,
+        2.5,
+        Token.as_number(agnostic.account),
+        Token.as_list(Fn.split(",", agnostic.region)),
+        ["plain"],
+    ]
+    for value in values:
+        assert is_unresolved(value) == Token.is_unresolved(value), value
+
+
+def test_stack_env_is_read_once_per_stack_and_equals_the_stack(stacks: tuple[Stack, Stack]) -> None:
+    agnostic, pinned = stacks
+    for stack in stacks:
+        env = stack_env(Construct(stack, f"Child{stack.stack_name}"))
+        assert (env.partition, env.region, env.account, env.url_suffix) == (
+            stack.partition,
+            stack.region,
+            stack.account,
+            stack.url_suffix,
+        )
+    assert stack_env(agnostic).region_is_token and not stack_env(pinned).region_is_token
+    assert stack_env(agnostic).region == Aws.REGION
+    counter = install()
+    child = Construct(pinned, "Counted")
+    before = counter.round_trips
+    for _ in range(10):
+        assert stack_of(child) is pinned
+        assert env_of(stack_of(child)).account == "111111111111"
+    assert counter.round_trips - before == 1  # one Stack.of; the environment was read already
+    assert env_of("not a stack") == "not a stack"
+
+
+def test_memo_computes_once_per_object(stacks: tuple[Stack, Stack]) -> None:
+    calls: list[int] = []
+    first = Construct(stacks[0], "MemoA")
+    second = Construct(stacks[0], "MemoB")
+    for scope in (first, first, second):
+        memo(scope, "k", lambda: calls.append(1) or len(calls))
+    assert memo(first, "k", lambda: 99) == 1 and memo(second, "k", lambda: 99) == 2
