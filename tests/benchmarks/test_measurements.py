@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from benchmarks.fleet import marginal
 from benchmarks.run import app_context, make_empty_app
 
@@ -60,10 +62,12 @@ def test_marginal_cost_is_over_the_zero_endpoint_app() -> None:
     assert results[0]["round_trips_per_endpoint"] == 200.0
 
 
-def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(tmp_path: Path) -> None:
+@pytest.mark.parametrize("governed", [False, True], ids=["plain", "governed"])
+def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(tmp_path: Path, governed: bool) -> None:
     from benchmarks.run import FIXTURE_APP, make_rebuild_app, python_synth_env
 
-    rebuild = make_rebuild_app(FIXTURE_APP, tmp_path / "rebuild")
+    # governed: the reference app, whose acknowledgements must clear the packs on the rebuilt resources
+    rebuild = make_rebuild_app(REPO if governed else FIXTURE_APP, tmp_path / "rebuild", governed=governed)
     assert isinstance(rebuild, Path), rebuild
     out = tmp_path / "out"
     proc = subprocess.run(
@@ -84,3 +88,9 @@ def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(tmp_path:
             assert template.get(section) == source.get(section), (name, section)
         # the synthesizer's own bootstrap check, and no other parameter lost
         assert set(template["Parameters"]) == {*source.get("Parameters", {}), "BootstrapVersion"}
+    acknowledged = json.loads((rebuild / "acknowledgements.json").read_text())
+    rules = {rule for by_id in acknowledged.values() for ids in by_id.values() for rule in ids}
+    if governed:  # the packs ran (synth passed) with the reference's reviewed acknowledgements only
+        assert any(r.startswith("Annotation::AwsSolutions-IAM5[") for r in rules)
+    else:
+        assert all(r.startswith("CloudFormation-Validate::") for r in rules)
