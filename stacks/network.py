@@ -72,6 +72,9 @@ class NetworkStack(Stack):
             dynamodb_prefix_list_id=config.network.dynamodb_prefix_list_id,
             flow_log_retention=RETENTION_BY_DAYS[config.network.flow_log_retention_days],
         )
+        if self.boundary is not None and self.network.owns_vpc:
+            # CDK's default-security-group provider role carries the boundary: let it do its one job
+            self.boundary.allow_default_security_group_rules(self.network.vpc)
 
 
 def boundary_policy_name(config: PlatformConfig) -> str:

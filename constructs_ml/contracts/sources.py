@@ -43,6 +43,18 @@ SESSION_TAGS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags
 KMS_GRANTS = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
 #: VPC flow logs to CloudWatch Logs: the delivery role.
 FLOW_LOGS = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
+#: ``restrictDefaultSecurityGroup``: CDK's custom resource removes every rule of the VPC's default security
+#: group (aws-cdk-lib ec2.VpcProps); the calls are EC2's Revoke/AuthorizeSecurityGroup* (rollback re-adds them).
+RESTRICT_DEFAULT_SG = (
+    "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ec2.VpcProps.html#restrictdefaultsecuritygroup"
+)
+#: The security-group actions the default-SG provider calls.
+DEFAULT_SG_RULE_ACTIONS: tuple[str, ...] = (
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress",
+)
 #: Lambda functions in a VPC reach AWS services through VPC endpoints.
 LAMBDA_VPC = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
 #: S3 default encryption and the SSE condition keys of PutObject.

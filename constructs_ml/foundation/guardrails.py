@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from aws_cdk import Annotations
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
 from constructs_ml._jsii_cache import env_of, stack_of
+from constructs_ml.contracts.sources import DEFAULT_SG_RULE_ACTIONS
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
 from constructs_ml.governance.acknowledgements import acknowledge
@@ -485,6 +487,26 @@ class PermissionsBoundary(Construct):
     @property
     def managed_policy_arn(self) -> str:
         return self.policy.managed_policy_arn
+
+    def allow_default_security_group_rules(self, vpc: ec2.IVpc) -> None:
+        """Let bounded roles change the rules of ``vpc``'s default security group, and no other group's.
+
+        CDK's provider for ``restrict_default_security_group`` (which :class:`MlNetwork` turns on for a VPC
+        it creates) removes those rules at deploy; when the boundary is applied to its stack, its role is
+        bounded too, and without this the custom resource fails and the deployment rolls back. Identity
+        policies still grant the calls: only that provider's role has them.
+        """
+        env = env_of(stack_of(self))
+        self.policy.add_statements(
+            iam.PolicyStatement(
+                sid="DefaultSecurityGroupRules",
+                effect=iam.Effect.ALLOW,
+                actions=list(DEFAULT_SG_RULE_ACTIONS),
+                resources=[
+                    f"arn:{env.partition}:ec2:{env.region}:{env.account}:security-group/{vpc.vpc_default_security_group}"
+                ],
+            )
+        )
 
 
 def apply_permissions_boundary(scope: IConstruct, boundary: iam.IManagedPolicy) -> None:

@@ -15,13 +15,13 @@ import ipaddress
 import re
 from collections.abc import Sequence
 
-from aws_cdk import Annotations, RemovalPolicy
+from aws_cdk import Annotations, CfnResource, RemovalPolicy, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from constructs import Construct
+from constructs import Construct, IConstruct
 
 from constructs_ml._jsii_cache import env_of, stack_of
 from constructs_ml.contracts import sources as src
@@ -312,6 +312,7 @@ class MlNetwork(Construct):
             provider = self.stack.node.try_find_child(RESTRICT_DEFAULT_SG_PROVIDER)
             if provider is not None:
                 acknowledge(provider, "cdk-restrict-default-sg-provider")
+                self._default_sg_contract(provider)
         else:
             self.vpc = vpc
             self.subnet_selection = ec2.SubnetSelection(subnets=list(subnets or []))
@@ -576,6 +577,33 @@ class MlNetwork(Construct):
                 resources=[*arns, *[f"{a}/*" for a in arns]],
                 conditions={"StringEquals": {"aws:PrincipalAccount": env_of(self.stack).account}},
             )
+        )
+
+    @property
+    def default_security_group_arn(self) -> str:
+        """The ARN of the VPC's default security group (whose rules CDK's provider removes when this owns the VPC)."""
+        env = env_of(self.stack)
+        return (
+            f"arn:{env.partition}:ec2:{env.region}:{env.account}:security-group/{self.vpc.vpc_default_security_group}"
+        )
+
+    def _default_sg_contract(self, provider: IConstruct) -> None:
+        """The contract of CDK's provider role: it must be able to change the default security group's rules.
+
+        The role is CDK's (a raw ``AWS::IAM::Role`` in the provider), so the contract is anchored on it
+        directly. A permissions boundary on the stack must allow these calls
+        (:meth:`PermissionsBoundary.allow_default_security_group_rules`), or the deployment fails.
+        """
+        role = provider.node.try_find_child("Role")
+        if not isinstance(role, CfnResource):
+            return
+        contract = WorkloadContract(role, Token.as_string(role.get_att("Arn")))
+        contract.allows(
+            list(src.DEFAULT_SG_RULE_ACTIONS),
+            self.default_security_group_arn,
+            why="restrict_default_security_group: CDK's custom resource removes the default security group's "
+            "rules at deploy (and restores them on delete)",
+            source=src.RESTRICT_DEFAULT_SG,
         )
 
 

@@ -9,6 +9,7 @@ The mutation tests put back the defects the real-AWS review found and show the c
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pytest
@@ -21,13 +22,9 @@ from stacks.config import PlatformConfig
 from tests.contracts import oracle
 from tests.support import new_app
 
-#: Roles that carry no contract, and why.
-EXEMPT = {
-    "/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Role": (
-        "aws-cdk-lib's provider for restrict_default_security_group: CloudFormation invokes it once per deploy "
-        "to revoke the default security group's rules; its role is CDK's, outside the platform's workloads"
-    ),
-}
+#: Roles that carry no contract, and why. (CDK's default-security-group provider was exempt once, as "outside
+#: the platform's workloads"; its contract then showed the boundary denied its calls: a failed deploy.)
+EXEMPT: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +57,20 @@ def test_every_contract_is_honoured(report: ContractReport) -> None:
 def test_every_role_has_a_contract(report: ContractReport) -> None:
     missing = [r for r in report.roles_without_contract if not any(r.startswith(e) for e in EXEMPT)]
     assert missing == [], report.summary()
+
+
+def test_cdks_default_security_group_provider_can_do_its_job(report: ContractReport, assembly: Assembly) -> None:
+    provider = "/Network/Custom::VpcRestrictDefaultSGCustomResourceProvider/Role"
+    assert report.roles.get(provider, 0) == 4  # authorize/revoke, ingress/egress, on the default group
+    assert not [f for f in report.findings if f.role == provider]
+    # the boundary lets bounded roles change that one group's rules, and no other group's
+    policies = _resources(assembly, "AWS::IAM::ManagedPolicy")
+    ((_, boundary),) = [(p, r) for p, r in policies if p == "/Network/PermissionsBoundary/Resource/Resource"]
+    statements = {s.get("Sid"): s for s in boundary["Properties"]["PolicyDocument"]["Statement"]}
+    rules = statements["DefaultSecurityGroupRules"]
+    assert rules["Effect"] == "Allow" and "DefaultSecurityGroup" in json.dumps(rules["Resource"])
+    assert "security-group/*" not in json.dumps(rules["Resource"])
+    assert not any("SecurityGroup" in a for a in statements["Ceiling"]["Action"])
 
 
 def test_contracts_cover_allow_deny_and_network(assembly: Assembly) -> None:
