@@ -43,6 +43,7 @@ def synth() -> tuple[GovernedSynth, Foundation, Foundation, dict[str, Any]]:
     c = foundation(app, "Collab")
     boundary = PermissionsBoundary(c.stack, "Boundary")  # contracts then hold under the platform's ceiling
     apply_permissions_boundary(c.stack, boundary.policy)
+    boundary.allow_default_security_group_rules(c.network.vpc)  # CDK's default-SG provider is bounded too
     hub = CuratedHub(
         c.stack,
         "Hub",
