@@ -12,6 +12,7 @@ answer in Python after at most one round trip per construct or stack, with the s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -73,12 +74,13 @@ def is_unresolved(value: Any) -> bool:
     return bool(Token.is_unresolved(value))
 
 
-def memo(obj: Any, key: str, compute: Any) -> Any:
+def memo(obj: Any, key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per ``obj`` and ``key`` (for values a construct never changes, e.g. ARNs)."""
-    cache = obj.__dict__.setdefault(_MEMO, {})
+    cache: dict[str, Any] = obj.__dict__.setdefault(_MEMO, {})
     if key not in cache:
         cache[key] = compute()
-    return cache[key]
+    value: T = cache[key]
+    return value
 
 
 def by_reference(obj: T) -> T:

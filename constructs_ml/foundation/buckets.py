@@ -407,7 +407,7 @@ def _bucket_arns(bucket: s3.IBucket) -> tuple[str, str | None]:
         key = bucket.encryption_key
         return bucket.bucket_arn, None if key is None else key.key_arn
 
-    return memo(bucket, "arns", read)  # type: ignore[no-any-return]
+    return memo(bucket, "arns", read)
 
 
 class AccessLogBucket(Construct):

@@ -157,7 +157,7 @@ class ManagedPolicyRole(Construct):
 
     @property
     def role_arn(self) -> str:
-        return memo(self, "role_arn", lambda: self.role.role_arn)  # type: ignore[no-any-return]
+        return memo(self, "role_arn", lambda: self.role.role_arn)
 
     @property
     def role_name(self) -> str:

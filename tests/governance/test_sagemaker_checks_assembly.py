@@ -24,7 +24,7 @@ from aws_cdk import aws_iam as iam
 
 from benchmarks.jsii_counter import install
 from constructs_ml.governance import SageMakerChecks, assembly_index
-from tests.governance.test_sagemaker_checks_platform import EXPECTED, build_l1_platform
+from tests.governance.test_sagemaker_checks_platform import EXPECTED, _role, build_l1_platform
 from tests.support import governed_synth, new_app
 
 FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
@@ -100,16 +100,8 @@ def test_the_pass_costs_a_few_round_trips_whatever_the_resource_count(
 
 
 def _legacy_role(scope: Stack, cid: str) -> iam.CfnRole:
-    return iam.CfnRole(
-        scope,
-        cid,
-        assume_role_policy_document={
-            "Statement": [
-                {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "sagemaker.amazonaws.com"}}
-            ]
-        },
-        managed_policy_arns=[FULL_ACCESS],
-    )
+    """A role with the AWS managed full-access policy: one SageMaker-NoFullAccess finding."""
+    return _role(scope, cid, "legacy", managed_policy_arns=[FULL_ACCESS])
 
 
 def test_acknowledgements_on_the_app_and_on_a_stage_count() -> None:
