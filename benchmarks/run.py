@@ -188,8 +188,13 @@ def make_empty_app(reference_dir: Path, where: Path) -> Path:
     return where
 
 
-def make_rebuild_app(reference_dir: Path, where: Path, *, governed: bool = False) -> Path | str:
+def make_rebuild_app(
+    reference_dir: Path, where: Path, *, governed: bool = False, assembly: Path | None = None
+) -> Path | str:
     """Write the rebuild app from one synth of the reference app (its output on failure).
+
+    ``assembly`` is a cloud assembly of ``reference_dir``'s app already synthesized (with its
+    ``cdk.json`` context): the rebuild is written from it, and it is left in place.
 
     ``governed`` adds the governance packs (``apply_governance``) with every acknowledgement the
     reference's resources carry (their own and their ancestors'): the floor with the checks the
@@ -198,13 +203,20 @@ def make_rebuild_app(reference_dir: Path, where: Path, *, governed: bool = False
     The synthesizer adds its own ``BootstrapVersion`` parameter and ``CheckBootstrapVersion`` rule to
     each stack, so the included copies drop theirs.
     """
-    source = where / "source"
-    env = python_synth_env(reference_dir, source, validation=False)
-    proc = subprocess.run(
-        [sys.executable, "app.py"], cwd=reference_dir, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    if proc.returncode != 0:
-        return (proc.stdout + proc.stderr)[-2000:]
+    source = assembly if assembly is not None else where / "source"
+    if assembly is None:
+        env = python_synth_env(reference_dir, source, validation=False)
+        proc = subprocess.run(
+            [sys.executable, "app.py"],
+            cwd=reference_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if proc.returncode != 0:
+            return (proc.stdout + proc.stderr)[-2000:]
     (where / "templates").mkdir(parents=True, exist_ok=True)
     acks: dict[str, dict[str, dict[str, str]]] = {}
     for path in sorted(source.glob("*.metadata.json")):
@@ -238,7 +250,8 @@ def make_rebuild_app(reference_dir: Path, where: Path, *, governed: bool = False
             if section in template and not template[section]:
                 del template[section]
         (where / "templates" / path.name.replace(".template.json", ".json")).write_text(json.dumps(template))
-    shutil.rmtree(source, ignore_errors=True)
+    if assembly is None:
+        shutil.rmtree(source, ignore_errors=True)
     (where / "app.py").write_text(REBUILD_APP)
     if governed:
         (where / "governed").write_text("apply_governance(app) with the reference's acknowledgements\n")

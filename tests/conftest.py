@@ -9,6 +9,7 @@ counts as the median. Tests keep their order within a module.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import statistics
@@ -18,7 +19,8 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-DURATIONS = Path(__file__).resolve().parents[1] / "benchmarks" / "test_durations.json"
+ROOT = Path(__file__).resolve().parents[1]
+DURATIONS = ROOT / "benchmarks" / "test_durations.json"
 
 
 def module_weights() -> dict[str, float]:
@@ -46,3 +48,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _module(item: pytest.Item, root: Path) -> str:
     path = Path(str(item.path))
     return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+@pytest.fixture(scope="session")
+def reference_assembly(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The reference platform's cloud assembly (``cdk.json`` context, every governance check), made once per run.
+
+    Under pytest-xdist the workers share it: the first one to ask synthesizes it into the run's
+    common temporary folder while holding a lock, the others wait and read it. Only read it.
+    """
+    if worker_id == "master":
+        return _synthesize_reference(tmp_path_factory.mktemp("reference") / "cdk.out")
+    shared = tmp_path_factory.getbasetemp().parent / "reference-assembly"
+    shared.mkdir(exist_ok=True)
+    done = shared / "done"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not done.exists():
+                _synthesize_reference(shared / "cdk.out")
+                done.write_text(worker_id)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return shared / "cdk.out"
+
+
+def _synthesize_reference(outdir: Path) -> Path:
+    from stacks.app import build_platform
+    from stacks.config import load_config
+    from tests.support import governed_synth, new_app
+
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    app = new_app(governed=False, outdir=str(outdir), **context)
+    build_platform(app, load_config(app.node.get_all_context(), base_dir=ROOT))
+    return governed_synth(app).outdir

@@ -5,6 +5,7 @@ Synthesize once per test module (module-scoped fixtures) and assert many times.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import os
@@ -36,15 +37,15 @@ GOVERNED_CONTEXT: dict[str, Any] = {
 }
 
 
-def new_app(*, governed: bool = True, validate_cfn: bool = True, **context: Any) -> App:
-    """A test app with a temporary outdir; ``governed`` adds the baseline packs.
+def new_app(*, governed: bool = True, validate_cfn: bool = True, outdir: str | None = None, **context: Any) -> App:
+    """A test app (in a new temporary outdir unless ``outdir`` is given); ``governed`` adds the baseline packs.
 
     ``validate_cfn=False`` turns CDK's built-in template validation off (it is most of the cost of a
     synth); use it only in modules that assert on template shape and have a governed synth elsewhere.
     """
     ctx = dict(GOVERNED_CONTEXT)
     ctx.update(context)
-    outdir = tempfile.mkdtemp(prefix="cdkout-")
+    outdir = outdir or tempfile.mkdtemp(prefix="cdkout-")
     app = (
         App(context=ctx, outdir=outdir)
         if validate_cfn
@@ -124,8 +125,12 @@ class GovernedSynth:
 
 def governed_synth(app: App) -> GovernedSynth:
     """Synthesize ``app`` (built with :func:`new_app`) and read its validation report."""
-    assembly = app.synth()
-    outdir = Path(assembly.directory)
+    return read_governed_synth(Path(app.synth().directory))
+
+
+def read_governed_synth(outdir: Path) -> GovernedSynth:
+    """A governed synth already written to ``outdir`` (e.g. the run's shared ``reference_assembly``)."""
+    assembly = CloudAssembly(str(outdir))
     report_file = outdir / "validation-report.json"
     report = json.loads(report_file.read_text()) if report_file.exists() else {}
     return GovernedSynth(assembly=assembly, outdir=outdir, report=report)
@@ -140,13 +145,37 @@ def assert_governance_clean(result: GovernedSynth) -> None:
 
 
 def cfn_lint_errors(template: dict[str, Any], region: str = REGION) -> list[str]:
-    """cfn-lint errors (not warnings or informational) on a template, as readable strings."""
-    from cfnlint.api import ManualArgs, lint
+    """cfn-lint errors (not warnings or informational) on a template, as readable strings.
 
-    matches = lint(json.dumps(template), config=ManualArgs(regions=[region]))
-    return [
+    The same checks as ``cfnlint.api.lint``, cheaper: cfn-lint's rule collection is loaded once per
+    process and region (``lint`` reloads all rules on every call, ~0.4 s), the template is decoded
+    with cfn-lint's JSON decoder (``lint`` parses a string with its YAML decoder first), and a
+    template already linted in this process is not linted again.
+    """
+    text = json.dumps(template)
+    return list(_cfn_lint_cached(text, region))
+
+
+@functools.lru_cache(maxsize=256)
+def _cfn_lint_cached(text: str, region: str) -> tuple[str, ...]:
+    from cfnlint.decode import cfn_json
+    from cfnlint.runner import run_template_by_data
+
+    config, rules = _cfn_lint_runner(region)
+    matches = run_template_by_data(cfn_json.loads(text), config, rules)
+    return tuple(
         f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path or []))})" for m in matches if m.rule.id.startswith("E")
-    ]
+    )
+
+
+@functools.cache
+def _cfn_lint_runner(region: str) -> tuple[Any, Any]:
+    """cfn-lint's configuration and loaded rules for one region (what ``cfnlint.api.lint`` builds per call)."""
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import Runner
+
+    config = ConfigMixIn(regions=[region])
+    return config, Runner(config).rules
 
 
 def load_example(path: Path) -> ModuleType:

@@ -63,11 +63,19 @@ def test_marginal_cost_is_over_the_zero_endpoint_app() -> None:
 
 
 @pytest.mark.parametrize("governed", [False, True], ids=["plain", "governed"])
-def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(tmp_path: Path, governed: bool) -> None:
+def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(
+    tmp_path: Path, governed: bool, request: pytest.FixtureRequest
+) -> None:
     from benchmarks.run import FIXTURE_APP, make_rebuild_app, python_synth_env
 
-    # governed: the reference app, whose acknowledgements must clear the packs on the rebuilt resources
-    rebuild = make_rebuild_app(REPO if governed else FIXTURE_APP, tmp_path / "rebuild", governed=governed)
+    # governed: the reference app (the run's shared synth of it), whose acknowledgements must clear the
+    # packs on the rebuilt resources; plain: the small emulator fixture app, synthesized here by make_rebuild_app
+    if governed:
+        assembly = request.getfixturevalue("reference_assembly")
+        rebuild = make_rebuild_app(REPO, tmp_path / "rebuild", governed=True, assembly=assembly)
+        assert (assembly / "manifest.json").exists()  # read, not consumed
+    else:
+        rebuild = make_rebuild_app(FIXTURE_APP, tmp_path / "rebuild")
     assert isinstance(rebuild, Path), rebuild
     out = tmp_path / "out"
     proc = subprocess.run(

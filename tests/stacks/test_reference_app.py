@@ -1,5 +1,7 @@
 """The reference platform, synthesized once with every governance check (the golden, validating synth).
 
+It is the run's shared synth (``reference_assembly`` in tests/conftest.py), which the report tests read too.
+
 META-01 (cdk-nag packs and our SageMaker pack clean), META-02 (every acknowledgement in the reviewed
 allowlist), META-04 (CDK's CloudFormation validation as errors, clean), META-05 (no unexpected
 Lambda-backed custom resources), cfn-lint with no errors on every template.
@@ -12,9 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stacks.app import ReferencePlatform, build_platform
-from stacks.config import load_config
-from tests.support import GovernedSynth, assert_governance_clean, cfn_lint_errors, governed_synth, new_app
+from tests.support import GovernedSynth, assert_governance_clean, cfn_lint_errors, read_governed_synth
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,16 +49,12 @@ EXPECTED_WARNINGS = {
 
 
 @pytest.fixture(scope="module")
-def platform() -> tuple[GovernedSynth, ReferencePlatform]:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    app = new_app(governed=False, **context)
-    config = load_config(app.node.get_all_context(), base_dir=ROOT)
-    platform = build_platform(app, config)
-    return governed_synth(app), platform
+def platform(reference_assembly: Path) -> GovernedSynth:
+    return read_governed_synth(reference_assembly)
 
 
-def test_meta01_02_04_governance_clean(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
-    result, _ = platform
+def test_meta01_02_04_governance_clean(platform: GovernedSynth) -> None:
+    result = platform
     assert_governance_clean(result)
     assert result.failed_plugins() == []
     # Packs with no finding are left out of the report or listed without violations; only our
@@ -76,30 +72,30 @@ def test_meta01_02_04_governance_clean(platform: tuple[GovernedSynth, ReferenceP
     assert all("/Serving/Monitor/" in f"/{path}" for path in step_off), step_off
 
 
-def test_meta01_all_six_packs_ran(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
-    result, _ = platform
+def test_meta01_all_six_packs_ran(platform: GovernedSynth) -> None:
+    result = platform
     acked_packs = {rule.split("-", 1)[0] for _, rule, _ in result.acknowledgements()}
     # Acknowledgements exist for findings of these packs, which proves they ran on this app.
     assert {"AwsSolutions", "HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"} <= acked_packs
 
 
-def test_acknowledgements_are_few_and_reviewed(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
-    result, _ = platform
+def test_acknowledgements_are_few_and_reviewed(platform: GovernedSynth) -> None:
+    result = platform
     acks = result.acknowledgements()
     assert acks and not result.unlisted_acknowledgements()
     assert all(len(reason) >= 60 for _, _, reason in acks)
 
 
-def test_cfn_lint_clean(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
-    result, _ = platform
+def test_cfn_lint_clean(platform: GovernedSynth) -> None:
+    result = platform
     templates = result.templates()
     assert set(templates) >= {"Network", "Platform"}
     for name, template in templates.items():
         assert cfn_lint_errors(template) == [], name
 
 
-def test_meta05_only_allowlisted_custom_resources(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
-    result, _ = platform
+def test_meta05_only_allowlisted_custom_resources(platform: GovernedSynth) -> None:
+    result = platform
     for name, template in result.templates().items():
         for logical_id, resource in template["Resources"].items():
             t = resource["Type"]
@@ -107,20 +103,31 @@ def test_meta05_only_allowlisted_custom_resources(platform: tuple[GovernedSynth,
                 assert t in ALLOWED_CUSTOM_RESOURCES, f"{name}/{logical_id}: {t}"
 
 
-def test_stack_names_and_tags(platform: tuple[GovernedSynth, ReferencePlatform]) -> None:
-    result, platform_stacks = platform
-    assert [s.stack_name for s in platform_stacks.stacks][:2] == ["mlplatform-network", "mlplatform-platform"]
+def test_stack_names_and_tags(platform: GovernedSynth) -> None:
+    result = platform
+    manifest = json.loads((result.outdir / "manifest.json").read_text())
+    names = {
+        artifact_id: artifact["properties"]["stackName"]
+        for artifact_id, artifact in manifest["artifacts"].items()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    assert names == {
+        "Network": "mlplatform-network",
+        "Platform": "mlplatform-platform",
+        "Build": "mlplatform-build",
+        "Serving": "mlplatform-serving",
+    }
     vpc = next(r for r in result.template("Network")["Resources"].values() if r["Type"] == "AWS::EC2::VPC")
     assert {"Key": "constructs-ml:platform", "Value": "mlplatform"} in vpc["Properties"]["Tags"]
     assert {"Key": "project", "Value": "constructs-ml-reference"} in vpc["Properties"]["Tags"]
 
 
 def test_glue_functions_reserve_no_concurrency_and_the_record_is_frozen(
-    platform: tuple[GovernedSynth, ReferencePlatform],
+    platform: GovernedSynth,
 ) -> None:
     # Issue 9.5: reserved concurrency fails stack creation in low-quota accounts; 9.8: an update of the
     # record resource (e.g. after a tag change) would reset the deployed package.
-    result, _ = platform
+    result = platform
     functions = [
         r["Properties"]
         for template in result.templates().values()
@@ -135,14 +142,14 @@ def test_glue_functions_reserve_no_concurrency_and_the_record_is_frozen(
 
 
 def test_the_monitors_compare_with_the_deployed_versions_baselines(
-    platform: tuple[GovernedSynth, ReferencePlatform],
+    platform: GovernedSynth,
 ) -> None:
     """Issue 11, the loop: the build pipeline registers baselines; the serving monitors read the deployed one's."""
     from tests.develop.definition_schema import body_of
     from tests.support import resources_of
 
-    result, p = platform
-    serving = result.template(p.serving)
+    result = platform
+    serving = result.template("Serving")
     bodies = [body_of(r) for r in resources_of(serving, "AWS::SageMaker::Pipeline").values()]
     windows = {b["Steps"][0]["Arguments"]["Environment"]["MONITOR_KIND"]: b["Steps"][0] for b in bodies}
     assert set(windows) == {"DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"}
@@ -150,7 +157,7 @@ def test_the_monitors_compare_with_the_deployed_versions_baselines(
         env = window["Arguments"]["Environment"]
         assert env["BASELINE_PARAMETER"] == "/constructs-ml/churn/deployed-package", kind
         assert "/baselines/churn/" in env["BASELINE_URI"], kind  # the ML engineer's, until a version is deployed
-    build = body_of(next(iter(resources_of(result.template(p.build), "AWS::SageMaker::Pipeline").values())))
+    build = body_of(next(iter(resources_of(result.template("Build"), "AWS::SageMaker::Pipeline").values())))
     (gate,) = [s for s in build["Steps"] if s["Type"] == "Condition"]
     (register,) = gate["Arguments"]["IfSteps"]
     assert set(register["Arguments"]["DriftCheckBaselines"]) == {"ModelDataQuality", "ModelQuality"}
