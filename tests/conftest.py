@@ -23,6 +23,36 @@ ROOT = Path(__file__).resolve().parents[1]
 DURATIONS = ROOT / "benchmarks" / "test_durations.json"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    _share_botocore_loader()
+
+
+def _share_botocore_loader() -> None:
+    """One botocore data loader for every boto3 session of the run.
+
+    moto's ``mock_aws`` gives boto3 a new default session each time it starts, and a new session
+    parses the service models again (SageMaker's is megabytes of JSON): that was most of each moto
+    test's setup. Sessions of one process share the loader here, with its cache of parsed models,
+    as the clients of one long-lived session do; clients, moto and the handlers are unchanged.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict[str, botocore.loaders.Loader] = {}
+
+    def shared(session: botocore.session.Session) -> botocore.loaders.Loader:
+        data_path = session.get_config_variable("data_path")
+        key = json.dumps(data_path)
+        if key not in loaders:
+            loaders[key] = botocore.loaders.create_loader(data_path)
+        return loaders[key]
+
+    def register_data_loader(session: botocore.session.Session) -> None:
+        session._components.lazy_register_component("data_loader", lambda: shared(session))
+
+    botocore.session.Session._register_data_loader = register_data_loader  # type: ignore[method-assign]
+
+
 def module_weights() -> dict[str, float]:
     """Measured seconds by test module path (``tests/...py``), or none when not measured."""
     try:

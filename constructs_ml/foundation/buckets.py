@@ -21,6 +21,7 @@ from constructs import Construct
 
 from constructs_ml._jsii_cache import env_of, memo, stack_env, stack_of
 from constructs_ml.errors import Problems
+from constructs_ml.foundation.roles import GrantStatement, grant_statements
 from constructs_ml.governance.acknowledgements import acknowledge
 
 #: S3 data-plane actions that :class:`VpcEndpointRestriction` confines to the VPC endpoint.
@@ -376,25 +377,17 @@ def grant_objects(
     object_actions = sorted({a for a in actions if a not in _BUCKET_LEVEL})
     bucket_actions = sorted({a for a in actions if a in _BUCKET_LEVEL})
     bucket_arn, key_arn = _bucket_arns(bucket)
-    grant = iam.Grant.add_to_principal(
-        grantee=grantee, actions=object_actions, resource_arns=[f"{bucket_arn}/{prefix}*"]
-    )
+    statements = [GrantStatement(object_actions, [f"{bucket_arn}/{prefix}*"])]
     keyed = [a for a in bucket_actions if prefix and a in _PREFIX_KEYED]
     for group, conditions in (
         ([a for a in bucket_actions if a not in keyed], None),
         (keyed, {"StringLike": {"s3:prefix": [f"{prefix}*"]}}),
     ):
         if group:
-            grant = grant.combine(
-                iam.Grant.add_to_principal(
-                    grantee=grantee, actions=group, resource_arns=[bucket_arn], conditions=conditions
-                )
-            )
+            statements.append(GrantStatement(group, [bucket_arn], conditions))
     if key_actions and key_arn is not None:
-        grant = grant.combine(
-            iam.Grant.add_to_principal(grantee=grantee, actions=sorted(set(key_actions)), resource_arns=[key_arn])
-        )
-    return grant
+        statements.append(GrantStatement(sorted(set(key_actions)), [key_arn]))
+    return grant_statements(grantee, statements)
 
 
 def _bucket_arns(bucket: s3.IBucket) -> tuple[str, str | None]:

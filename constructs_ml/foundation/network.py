@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import re
 from collections.abc import Sequence
@@ -53,27 +54,38 @@ class EndpointService(enum.Enum):
     GREENGRASS = "greengrass"
 
     def aws_service(self) -> ec2.InterfaceVpcEndpointAwsService:
-        return {
-            EndpointService.SAGEMAKER_API: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
-            EndpointService.SAGEMAKER_RUNTIME: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_RUNTIME,
-            EndpointService.SAGEMAKER_STUDIO: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_STUDIO,
-            EndpointService.SAGEMAKER_FEATURESTORE_RUNTIME: (
-                ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_FEATURESTORE_RUNTIME
-            ),
-            EndpointService.SAGEMAKER_EXPERIMENTS: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_EXPERIMENTS,
-            EndpointService.STS: ec2.InterfaceVpcEndpointAwsService.STS,
-            EndpointService.LOGS: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-            EndpointService.MONITORING: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
-            EndpointService.ECR_API: ec2.InterfaceVpcEndpointAwsService.ECR,
-            EndpointService.ECR_DKR: ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
-            EndpointService.KMS: ec2.InterfaceVpcEndpointAwsService.KMS,
-            EndpointService.EVENTS: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
-            EndpointService.SSM: ec2.InterfaceVpcEndpointAwsService.SSM,
-            EndpointService.GLUE: ec2.InterfaceVpcEndpointAwsService.GLUE,
-            EndpointService.ATHENA: ec2.InterfaceVpcEndpointAwsService.ATHENA,
-            EndpointService.SERVICE_CATALOG: ec2.InterfaceVpcEndpointAwsService.SERVICE_CATALOG,
-            EndpointService.GREENGRASS: ec2.InterfaceVpcEndpointAwsService.IOT_GREENGRASS,
-        }[self]
+        """CDK's service object for this endpoint (read from aws-cdk-lib once per process, not per call)."""
+        return _aws_service(self)
+
+
+#: CDK's ``InterfaceVpcEndpointAwsService`` attribute for each endpoint.
+_CDK_SERVICE_NAMES: dict[str, str] = {
+    "SAGEMAKER_API": "SAGEMAKER_API",
+    "SAGEMAKER_RUNTIME": "SAGEMAKER_RUNTIME",
+    "SAGEMAKER_STUDIO": "SAGEMAKER_STUDIO",
+    "SAGEMAKER_FEATURESTORE_RUNTIME": "SAGEMAKER_FEATURESTORE_RUNTIME",
+    "SAGEMAKER_EXPERIMENTS": "SAGEMAKER_EXPERIMENTS",
+    "STS": "STS",
+    "LOGS": "CLOUDWATCH_LOGS",
+    "MONITORING": "CLOUDWATCH_MONITORING",
+    "ECR_API": "ECR",
+    "ECR_DKR": "ECR_DOCKER",
+    "KMS": "KMS",
+    "EVENTS": "EVENTBRIDGE",
+    "SSM": "SSM",
+    "GLUE": "GLUE",
+    "ATHENA": "ATHENA",
+    "SERVICE_CATALOG": "SERVICE_CATALOG",
+    "GREENGRASS": "IOT_GREENGRASS",
+}
+
+
+@functools.cache
+def _aws_service(endpoint: EndpointService) -> ec2.InterfaceVpcEndpointAwsService:
+    service: ec2.InterfaceVpcEndpointAwsService = getattr(
+        ec2.InterfaceVpcEndpointAwsService, _CDK_SERVICE_NAMES[endpoint.name]
+    )
+    return service
 
 
 #: The endpoints a VPC-only SageMaker platform needs (the S3 and DynamoDB gateway endpoints are always

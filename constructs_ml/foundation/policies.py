@@ -51,6 +51,7 @@ def workload_statements(
     log_kinds: Sequence[str] = ("*",),
     ecr_repository_arns: Sequence[str] | None = None,
     vpc: bool = True,
+    pull_images: bool = True,
 ) -> list[iam.PolicyStatement]:
     """Statements a SageMaker job/model/app role needs to run: logs, metrics, image pull, VPC ENIs.
 
@@ -61,6 +62,7 @@ def workload_statements(
         ecr_repository_arns: repositories it pulls images from: any repository in this region
             (SageMaker's built-in images live in AWS-owned accounts) when omitted.
         vpc: add the VPC/ENI actions.
+        pull_images: add the ECR statements (leave them out for a role that pulls no image).
     """
     stack = stack_of(scope)
     env = env_of(stack)
@@ -77,15 +79,20 @@ def workload_statements(
             resources=["*"],
             conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/*", "aws/sagemaker/*"]}},
         ),
-        iam.PolicyStatement(sid="EcrAuthorization", actions=["ecr:GetAuthorizationToken"], resources=["*"]),
-        iam.PolicyStatement(
-            sid="PullImages",
-            actions=list(ECR_PULL_ACTIONS),
-            resources=list(ecr_repository_arns)
-            if ecr_repository_arns is not None
-            else [f"arn:{env.partition}:ecr:{env.region}:*:repository/*"],
-        ),
     ]
+    if pull_images:
+        statements.append(
+            iam.PolicyStatement(sid="EcrAuthorization", actions=["ecr:GetAuthorizationToken"], resources=["*"])
+        )
+        statements.append(
+            iam.PolicyStatement(
+                sid="PullImages",
+                actions=list(ECR_PULL_ACTIONS),
+                resources=list(ecr_repository_arns)
+                if ecr_repository_arns is not None
+                else [f"arn:{env.partition}:ecr:{env.region}:*:repository/*"],
+            )
+        )
     if vpc:
         statements.append(iam.PolicyStatement(sid="DescribeVpc", actions=list(VPC_DESCRIBE_ACTIONS), resources=["*"]))
         statements.append(

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import jsii
 from aws_cdk import Duration, Tags
@@ -180,6 +182,57 @@ class ManagedPolicyRole(Construct):
             resource_arns=[self.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": service}},
         )
+
+
+def grant_statements(grantee: iam.IGrantable, statements: Sequence[GrantStatement]) -> iam.Grant:
+    """Grant ``statements`` (actions, resources, conditions) to ``grantee``, in order, as one grant.
+
+    The same policy as one ``iam.Grant.add_to_principal`` per statement, combined. When ``grantee`` is a
+    :class:`ManagedPolicyRole` (or its ``grant_principal``), the statements after the first are added to
+    its policy in one call: each ``Grant.add_to_principal`` on a principal written in Python costs
+    Node two calls back into Python. The returned grant then holds the first statement; every
+    statement is in the role's policy, the grant's dependable.
+    """
+    if not statements:
+        raise ValueError("grant_statements: no statement to grant")
+    first, rest = statements[0], statements[1:]
+    grant = iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(first.actions), resource_arns=list(first.resources), conditions=first.conditions
+    )
+    owner = managed_policy_role_of(grantee)
+    if owner is not None:
+        owner.add_to_policy(*(s.to_policy_statement() for s in rest))
+        return grant
+    for s in rest:
+        grant = grant.combine(
+            iam.Grant.add_to_principal(
+                grantee=grantee, actions=list(s.actions), resource_arns=list(s.resources), conditions=s.conditions
+            )
+        )
+    return grant
+
+
+@dataclass(frozen=True)
+class GrantStatement:
+    """One statement of :func:`grant_statements`."""
+
+    actions: Sequence[str]
+    resources: Sequence[str]
+    conditions: dict[str, Any] | None = None
+
+    def to_policy_statement(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=list(self.actions), resources=list(self.resources), conditions=self.conditions
+        )
+
+
+def managed_policy_role_of(grantee: iam.IGrantable) -> ManagedPolicyRole | None:
+    """The :class:`ManagedPolicyRole` that ``grantee`` is (or is the principal of), else ``None``."""
+    if isinstance(grantee, ManagedPolicyRole):
+        return grantee
+    if isinstance(grantee, _ManagedPolicyPrincipal):
+        return grantee._owner
+    return None
 
 
 def stack_arn(scope: IConstruct, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:

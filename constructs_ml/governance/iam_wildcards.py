@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import jsii
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IValidation
 
@@ -93,31 +93,51 @@ def reviewed_entry(finding_id: str, statements: list[dict[str, Any]]) -> tuple[s
 
 @jsii.implements(IValidation)
 class _ReviewedWildcards:
-    def __init__(self, policy: iam.CfnManagedPolicy) -> None:
-        self._policy = policy
-        self._done = False
+    """The reviewed-wildcard acknowledgements of every registered policy of one stack, at synth.
+
+    One validation per stack (not per policy): each validation Node runs is a call back into Python.
+    """
+
+    def __init__(self, stack: Stack) -> None:
+        self._stack = stack
+        self.policies: list[iam.CfnManagedPolicy] = []
+        self._done = 0
 
     def validate(self) -> list[str]:
-        if self._done:
+        pending = self.policies[self._done :]
+        self._done = len(self.policies)
+        if not pending:
             return []
-        self._done = True
-        document = stack_of(self._policy).resolve(self._policy.policy_document)
-        by_finding: dict[str, list[dict[str, Any]]] = {}
-        for statement in _as_list(document.get("Statement") if isinstance(document, dict) else None):
-            for suffix in statement_findings(statement):
-                by_finding.setdefault(f"{IAM5}[{suffix}]", []).append(statement)
-        acks = []
-        for finding_id, statements in sorted(by_finding.items()):
-            match = reviewed_entry(finding_id, statements)
-            if match is not None:
-                acks.append(Acknowledgment(id=finding_id, reason=match[1].reason))
-        if acks:
-            Validations.of(self._policy).acknowledge(*acks)
+        # every pending document resolved in one call
+        documents = self._stack.resolve([p.policy_document for p in pending])
+        for policy, document in zip(pending, documents, strict=True):
+            acks = _acknowledgements(document)
+            if acks:
+                Validations.of(policy).acknowledge(*acks)
         return []
+
+
+def _acknowledgements(document: Any) -> list[Acknowledgment]:
+    by_finding: dict[str, list[dict[str, Any]]] = {}
+    for statement in _as_list(document.get("Statement") if isinstance(document, dict) else None):
+        for suffix in statement_findings(statement):
+            by_finding.setdefault(f"{IAM5}[{suffix}]", []).append(statement)
+    acks = []
+    for finding_id, statements in sorted(by_finding.items()):
+        match = reviewed_entry(finding_id, statements)
+        if match is not None:
+            acks.append(Acknowledgment(id=finding_id, reason=match[1].reason))
+    return acks
 
 
 def acknowledge_reviewed_wildcards(policy: iam.ManagedPolicy | iam.CfnManagedPolicy) -> None:
     """At synth, acknowledge the IAM5 findings of ``policy`` that reviewed allowlist entries cover."""
     cfn = policy if isinstance(policy, iam.CfnManagedPolicy) else policy.node.default_child
     assert isinstance(cfn, iam.CfnManagedPolicy)
-    cfn.node.add_validation(_ReviewedWildcards(cfn))
+    stack = stack_of(cfn)
+    validation: _ReviewedWildcards | None = stack.__dict__.get("_constructs_ml_reviewed_wildcards")
+    if validation is None:
+        validation = _ReviewedWildcards(stack)
+        stack.__dict__["_constructs_ml_reviewed_wildcards"] = validation
+        stack.node.add_validation(validation)
+    validation.policies.append(cfn)

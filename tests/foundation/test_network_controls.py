@@ -177,3 +177,13 @@ def test_net11_workload_group_rules_match_the_docs(template: dict[str, Any]) -> 
     ]
     assert "pl-6da54004" in egress_targets  # HTTPS to S3 through the gateway
     assert ref in egress_targets
+
+
+def test_every_endpoint_service_maps_to_cdks_service_of_the_same_name() -> None:
+    """``EndpointService.aws_service()`` (looked up once per process) is CDK's service for the enum's value."""
+    from constructs_ml.foundation.network import EndpointService
+
+    for endpoint in EndpointService:
+        service = endpoint.aws_service()
+        assert service.short_name == endpoint.value, endpoint
+        assert endpoint.aws_service() is service  # cached: one round trip to Node per service

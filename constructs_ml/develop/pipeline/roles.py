@@ -120,23 +120,22 @@ def grant_job_role(
     for loc in _unique(access.reads):
         if (loc.bucket.node.path, loc.prefix) not in written:
             grant_objects(loc.bucket, job_role, READ_ACTIONS, loc.prefix, key_actions=KEY_DECRYPT_ACTIONS)
-    job_role.add_to_policy(
+    key_arn = key.key_arn
+    statements = [
         iam.PolicyStatement(
             sid="JobVolumesAndOutputs",
             actions=["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
-            resources=[key.key_arn],
-        )
-    )
-    job_role.add_to_policy(
+            resources=[key_arn],
+        ),
         iam.PolicyStatement(
             sid="VolumeKeyGrantsForSageMaker",
             actions=["kms:CreateGrant"],
-            resources=[key.key_arn],
+            resources=[key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        )
-    )
+        ),
+    ]
     if access.shadow_endpoints:
-        job_role.add_to_policy(
+        statements.append(
             iam.PolicyStatement(
                 sid="ClarifyShadowEndpoints",
                 actions=[
@@ -156,10 +155,13 @@ def grant_job_role(
         )
     repositories = sorted({arn for image in access.images if (arn := image.repository_arn(scope)) is not None})
     kinds = sorted({_LOG_KINDS[k] for k in access.job_kinds if k in _LOG_KINDS} | _rule_log_kinds(access))
-    for statement in workload_statements(scope, log_kinds=kinds or ("TrainingJobs",), ecr_repository_arns=repositories):
-        if statement.sid in ("PullImages", "EcrAuthorization") and not repositories:
-            continue
-        job_role.add_to_policy(statement)
+    statements += workload_statements(
+        scope,
+        log_kinds=kinds or ("TrainingJobs",),
+        ecr_repository_arns=repositories,
+        pull_images=bool(repositories),
+    )
+    job_role.add_to_policy(*statements)
 
 
 def grant_pipeline_role(
@@ -172,36 +174,34 @@ def grant_pipeline_role(
     key: kms.IKey,
 ) -> None:
     """Give the pipeline role exactly what running these steps needs."""
-    for kind in sorted(access.job_kinds):
-        resources = [sagemaker_arn(scope, kind, JOB_NAME_PATTERN[kind])]
-        actions = list(JOB_ACTIONS[kind])
-        pipeline_role.add_to_policy(
-            iam.PolicyStatement(
-                sid="Pipeline" + "".join(p.title() for p in kind.split("-")),
-                actions=[f"sagemaker:{a}" for a in actions],
-                resources=resources,
-            )
+    jobs = [
+        iam.PolicyStatement(
+            sid="Pipeline" + "".join(p.title() for p in kind.split("-")),
+            actions=[f"sagemaker:{a}" for a in JOB_ACTIONS[kind]],
+            resources=[sagemaker_arn(scope, kind, JOB_NAME_PATTERN[kind])],
         )
+        for kind in sorted(access.job_kinds)
+    ]
     if "hyper-parameter-tuning-job" in access.job_kinds:
-        pipeline_role.add_to_policy(
+        jobs.append(
             iam.PolicyStatement(
                 sid="PipelineTuningTrainingJobs",
                 actions=["sagemaker:DescribeTrainingJob"],
                 resources=[sagemaker_arn(scope, "training-job", "*")],
             )
         )
+    pipeline_role.add_to_policy(*jobs)
     job_role.grant_pass_role(pipeline_role)
+    key_arn = key.key_arn
     pipeline_role.add_to_policy(
         iam.PolicyStatement(
             sid="JobKeyForSageMakerResources",
             actions=["kms:CreateGrant"],
-            resources=[key.key_arn],
+            resources=[key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-        )
-    )
-    # Apart: DescribeKey requests never carry kms:GrantIsForAWSResource, so under it no call matches.
-    pipeline_role.add_to_policy(
-        iam.PolicyStatement(sid="JobKeyDescribe", actions=["kms:DescribeKey"], resources=[key.key_arn])
+        ),
+        # Apart: DescribeKey requests never carry kms:GrantIsForAWSResource, so under it no call matches.
+        iam.PolicyStatement(sid="JobKeyDescribe", actions=["kms:DescribeKey"], resources=[key_arn]),
     )
     grant_objects(artifacts.bucket, pipeline_role, READ_ACTIONS, artifacts.prefix, key_actions=KEY_DECRYPT_ACTIONS)
     seen: set[str] = set()
