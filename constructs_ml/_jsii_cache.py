@@ -102,4 +102,40 @@ def env_of(obj: Any) -> Any:
     return stack_env(obj) if isinstance(obj, Stack) else obj
 
 
-__all__ = ["StackEnv", "by_reference", "env_of", "is_unresolved", "memo", "stack_env", "stack_of"]
+def bucket_name(bucket: Any) -> str:
+    """``bucket.bucket_name``, read from Node once per bucket."""
+    name: str = memo(bucket, "bucket_name", lambda: bucket.bucket_name)
+    return name
+
+
+def security_group_id(group: Any) -> str:
+    """``group.security_group_id``, read from Node once per security group."""
+    value: str = memo(group, "security_group_id", lambda: group.security_group_id)
+    return value
+
+
+def subnet_id(subnet: Any) -> str:
+    """``subnet.subnet_id``, read from Node once per subnet."""
+    value: str = memo(subnet, "subnet_id", lambda: subnet.subnet_id)
+    return value
+
+
+def duration_seconds(duration: Any) -> float:
+    """``duration.to_seconds()`` (a ``Duration`` never changes), asked of Node once per object."""
+    value: float = memo(duration, "to_seconds", lambda: duration.to_seconds())
+    return value
+
+
+__all__ = [
+    "StackEnv",
+    "bucket_name",
+    "by_reference",
+    "duration_seconds",
+    "env_of",
+    "is_unresolved",
+    "memo",
+    "security_group_id",
+    "stack_env",
+    "stack_of",
+    "subnet_id",
+]

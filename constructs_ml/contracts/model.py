@@ -28,6 +28,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
+from constructs_ml._jsii_cache import security_group_id, subnet_id
 from constructs_ml.errors import ValidationError
 
 #: The construct-metadata type contracts are recorded under.
@@ -217,8 +218,8 @@ class WorkloadContract:
         port: int = 443,
     ) -> WorkloadContract:
         """The workload reaches ``services`` (``"s3"``, ``"sagemaker.api"``, ..., or ``"self"``) over the network."""
-        sg_ids = [s if isinstance(s, str) else s.security_group_id for s in security_groups]
-        subnet_ids = [s if isinstance(s, str) else s.subnet_id for s in subnets]
+        sg_ids = [s if isinstance(s, str) else security_group_id(s) for s in security_groups]
+        subnet_ids = [s if isinstance(s, str) else subnet_id(s) for s in subnets]
         for service in [services] if isinstance(services, str) else services:
             self.entries.append(
                 Reach(

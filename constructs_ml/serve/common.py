@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import IConstruct
 
-from constructs_ml._jsii_cache import env_of, is_unresolved
+from constructs_ml._jsii_cache import bucket_name, env_of, is_unresolved
 from constructs_ml.instance_types import InstanceType
 
 #: SageMaker resource names: endpoints, endpoint configs, models, schedules, job definitions.
@@ -42,7 +42,8 @@ class S3Path:
     def uri(self) -> str:
         """``s3://<bucket>/<prefix>`` (no trailing slash)."""
         p = self.clean_prefix
-        return f"s3://{self.bucket.bucket_name}/{p}" if p else f"s3://{self.bucket.bucket_name}"
+        name = bucket_name(self.bucket)
+        return f"s3://{name}/{p}" if p else f"s3://{name}"
 
     @property
     def objects_arn(self) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 
 from aws_cdk import aws_s3 as s3
 
+from constructs_ml._jsii_cache import bucket_name
+
 
 class PipelineValue:
     """A value resolved by SageMaker Pipelines when the pipeline runs (an expression of the definition)."""
@@ -155,7 +157,7 @@ class S3Location:
     @property
     def uri(self) -> str:
         """``s3://<bucket>/<prefix>``."""
-        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
+        return f"s3://{bucket_name(self.bucket)}/{self.prefix}"
 
     @property
     def key_pattern(self) -> str:

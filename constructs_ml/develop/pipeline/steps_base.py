@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aws_cdk import Duration
 from constructs import Construct
 
+from constructs_ml._jsii_cache import duration_seconds
 from constructs_ml.develop.images import ContainerImage
 from constructs_ml.develop.pipeline.properties import PipelineValue, S3Location, StepProperty, render_value
 from constructs_ml.errors import Problems
@@ -295,7 +296,7 @@ def check_pipeline_value(
 
 
 def seconds(value: Duration) -> int:
-    return int(value.to_seconds())
+    return int(duration_seconds(value))
 
 
 def job_instances(

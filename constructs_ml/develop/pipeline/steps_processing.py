@@ -200,7 +200,7 @@ class ProcessingJobStep(Step):
         problems.unique(p("inputs[].name"), [i.name for i in self.inputs])
         problems.unique(p("outputs[].name"), [o.name for o in self.outputs])
         problems.require_range(p("volume_size_gb"), self.volume_size_gb, 1, 16384)
-        problems.require_range(p("max_runtime (s)"), self.max_runtime.to_seconds(), 1, 777600)
+        problems.require_range(p("max_runtime (s)"), seconds(self.max_runtime), 1, 777600)
         validate_job_instances(problems, self, self.instance_type, self.instance_count)
         self.image.validate(scope, problems, p("image"))
 
