@@ -111,7 +111,7 @@ def _template_of(stack: Any) -> dict[str, Any]:
 def _patch_kms_key() -> None:
     from moto.kms.models import Key
 
-    original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    original = Key.create_from_cloudformation_json.__func__
 
     def create_from_cloudformation_json(
         cls: type[Key], resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
@@ -127,13 +127,13 @@ def _patch_kms_key() -> None:
         key: Key = original(cls, resource_name, fixed, account_id, region_name, **kw)
         return key
 
-    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[arg-type]
 
 
 def _patch_ssm_parameter() -> None:
     from moto.ssm.models import Parameter
 
-    original = Parameter.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+    original = Parameter.create_from_cloudformation_json.__func__
 
     def create_from_cloudformation_json(
         cls: type[Parameter],
@@ -150,7 +150,7 @@ def _patch_ssm_parameter() -> None:
         parameter: Parameter = original(cls, resource_name, fixed, account_id, region_name, **kw)
         return parameter
 
-    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[assignment,arg-type]
+    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[arg-type]
 
 
 def _patch_security_group_rule() -> None:
@@ -168,7 +168,7 @@ def _patch_security_group_rule() -> None:
         rest = args[len(names) :]
         original(self, *(bound.pop(n) for n in names), *rest, **{k: v for k, v in bound.items() if k not in names})
 
-    SecurityGroupRule.__init__ = __init__  # type: ignore[method-assign]
+    SecurityGroupRule.__init__ = __init__
 
 
 def _patch_sagemaker_arn_attributes() -> None:
@@ -178,7 +178,7 @@ def _patch_sagemaker_arn_attributes() -> None:
         (FakeEndpointConfig, "EndpointConfigArn", lambda o: o.endpoint_config_arn),
         (Model, "ModelArn", lambda o: o.arn),
     ):
-        original_has = cls.has_cfn_attr.__func__  # type: ignore[attr-defined]
+        original_has = cls.has_cfn_attr.__func__
         original_get = cls.get_cfn_attribute
 
         def has_cfn_attr(klass: Any, name: str, _attr: str = attr, _has: Any = original_has) -> bool:
