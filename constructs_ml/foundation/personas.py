@@ -234,9 +234,7 @@ class Personas(Construct):
             resources=[stack_arn(self, "sagemaker", "*")],
         )
         for role in self._roles.values():
-            role.add_to_policy(read)
-            role.add_to_policy(list_in_account)
-            role.add_to_policy(describe)
+            role.add_to_policy(read, list_in_account, describe)
 
         ds = self._roles[PersonaKind.DATA_SCIENTIST]
         buckets.data.grant_read_write(ds)
@@ -343,11 +341,11 @@ class Personas(Construct):
                 guardrail=self.guardrail.policy,
                 tags={PERSONA_TAG: kind.value},
             )
-            role.add_to_policy(*workload_statements(self))
-            role.add_to_policy(read)
-            role.add_to_policy(list_in_account)
-            role.add_to_policy(describe)
             role.add_to_policy(
+                *workload_statements(self),
+                read,
+                list_in_account,
+                describe,
                 iam.PolicyStatement(
                     sid="RunJobsFromStudio",
                     actions=list(STUDIO_JOB_ACTIONS),
@@ -355,7 +353,7 @@ class Personas(Construct):
                         _sagemaker_arn(self, t)
                         for t in ("training-job", "processing-job", "hyper-parameter-tuning-job", "transform-job")
                     ],
-                )
+                ),
             )
             role.grant_pass_role(role)
             role.add_to_policy(

@@ -82,15 +82,13 @@ def grant_artifact_checks(deployer: DeployOnApproval, artifacts: S3Path) -> None
             sid="ReadPackageArtifactsForTheIntegrityCheck",
             actions=["s3:GetObject", "s3:GetObjectVersion"],
             resources=[artifacts.objects_arn],
-        )
-    )
-    deployer.function.add_to_role_policy(
+        ),
         iam.PolicyStatement(
             sid="CountArtifactIntegrityFailures",
             actions=["cloudwatch:PutMetricData"],
             resources=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": INTEGRITY_NAMESPACE}},
-        )
+        ),
     )
     key = f"{prefix}/contract-check/output/model.tar.gz" if prefix else "contract-check/output/model.tar.gz"
     contract = deployer.function.contract
@@ -135,7 +133,7 @@ def grant_deployer(
     """Everything the handler calls: the group's packages, the endpoint, the derived names, the record, the key."""
     stack = stack_of(deployer)
     env = env_of(stack)
-    for statement in sagemaker_statements(
+    statements = sagemaker_statements(
         deployer,
         group=deployer.group,
         endpoint_arn=deployer.endpoint_arn,
@@ -143,49 +141,46 @@ def grant_deployer(
         endpoint_config_names=endpoint_config_names,
         model_names=model_names,
         read_arns=read_arns,
-    ):
-        deployer.function.add_to_role_policy(statement)
+    )
     derived = flatten_cfn_reference(stack.resolve(derived_config_arn(deployer, deployer.model_name_prefix)))
     acknowledge(
         deployer.function.role.policy,
         "deploy-on-approval-derived-configs",
         rules=(f"AwsSolutions-IAM5[Resource::{derived}]",),
     )
-    deployer.function.add_to_role_policy(
+    statements += [
         iam.PolicyStatement(
             sid="PassTheExecutionRoleToSageMaker",
             actions=["iam:PassRole"],
             resources=[execution_role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-        )
-    )
-    deployer.function.add_to_role_policy(
+        ),
         iam.PolicyStatement(
             sid="RecordTheDeployedPackage",
             actions=["ssm:GetParameter", "ssm:PutParameter"],
             resources=[deployer.parameter_arn],
-        )
-    )
+        ),
+    ]
     if endpoint_key is not None:
         via_sagemaker = {"kms:ViaService": f"sagemaker.{env.region}.{env.url_suffix}"}
+        key_arn = endpoint_key.key_arn
         # kms:GrantIsForAWSResource applies to the grant operations only (KMS developer guide, "AWS KMS
         # condition keys"): under it DescribeKey would never be allowed, so it has its own statement.
-        deployer.function.add_to_role_policy(
+        statements += [
             iam.PolicyStatement(
                 sid="EndpointKeyForSageMaker",
                 actions=["kms:CreateGrant"],
-                resources=[endpoint_key.key_arn],
+                resources=[key_arn],
                 conditions={"StringEquals": via_sagemaker, "Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
-        )
-        deployer.function.add_to_role_policy(
+            ),
             iam.PolicyStatement(
                 sid="DescribeEndpointKeyViaSageMaker",
                 actions=["kms:DescribeKey"],
-                resources=[endpoint_key.key_arn],
+                resources=[key_arn],
                 conditions={"StringEquals": via_sagemaker},
-            )
-        )
+            ),
+        ]
+    deployer.function.add_to_role_policy(*statements)
 
 
 def deploy_on_approval_contract(

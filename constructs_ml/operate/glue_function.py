@@ -333,9 +333,9 @@ class GlueFunction(Construct):
         """The function's network connections (e.g. ``glue.connections.allow_to(peer, port)``)."""
         return self.security_group.connections
 
-    def add_to_role_policy(self, statement: iam.PolicyStatement) -> None:
-        """Add a statement to the role's customer-managed policy."""
-        self.role.add_to_policy(statement)
+    def add_to_role_policy(self, *statements: iam.PolicyStatement) -> None:
+        """Add statements to the role's customer-managed policy (in one call to Node however many)."""
+        self.role.add_to_policy(*statements)
 
     def grant_invoke(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to invoke the function."""

@@ -188,34 +188,29 @@ def execution_role(
         "lambda-vpc-eni-and-xray",
         rules=("AwsSolutions-IAM5[Resource::*]", f"AwsSolutions-IAM5[Resource::{_nag_ec2_any(stack)}]"),
     )
+    key_arn = key.key_arn
     role.add_to_policy(
         iam.PolicyStatement(
             sid="WriteOwnLogs",
             actions=["logs:CreateLogStream", "logs:PutLogEvents"],
             resources=[log_group.log_group_arn],
-        )
-    )
-    role.add_to_policy(
+        ),
         iam.PolicyStatement(
             sid="SendToDeadLetterQueue",
             actions=["sqs:SendMessage"],
             resources=[dead_letter_queue.queue_arn],
-        )
-    )
-    role.add_to_policy(
+        ),
         iam.PolicyStatement(
             sid="EncryptDeadLetters",
             actions=["kms:GenerateDataKey", "kms:Decrypt"],
-            resources=[key.key_arn],
+            resources=[key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"sqs.{env.region}.{env.url_suffix}"}},
-        )
-    )
-    role.add_to_policy(
+        ),
         iam.PolicyStatement(
             sid="DecryptEnvironment",
             actions=["kms:Decrypt"],
-            resources=[key.key_arn],
+            resources=[key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"lambda.{env.region}.{env.url_suffix}"}},
-        )
+        ),
     )
     return role, runtime_policy

@@ -232,16 +232,13 @@ def grant_monitor_role(
         reads += [p for p in (c.baseline, getattr(c, "ground_truth", None)) if p is not None]
         if isinstance(c, BiasMonitor | ExplainabilityMonitor):
             objects.append(c.analysis_config)
-    for path in reads:
-        role.add_to_policy(*path.read_statements())
-    for path in objects:
-        role.add_to_policy(*path.object_read_statements())
-    for stmt in [
+    role.add_to_policy(
+        *(stmt for path in reads for stmt in path.read_statements()),
+        *(stmt for path in objects for stmt in path.object_read_statements()),
         *output.write_statements(),
         *output.read_statements(),
         *kms_statements(key.key_arn, encrypt=True, decrypt=True),
-    ]:
-        role.add_to_policy(stmt)
+    )
     if any(isinstance(c, ExplainabilityMonitor) for c in configs):
         role.add_to_policy(shadow_endpoint_statement(scope))
     if baselines_from is not None:

@@ -240,29 +240,26 @@ def retraining_function(
         )
     stack = stack_of(scope)
     env = env_of(stack)
+    table_arn, table_key_arn = table.table_arn, table_key.key_arn
     function.add_to_role_policy(
         iam.PolicyStatement(
             sid="StartAndListThisPipeline",
             actions=["sagemaker:StartPipelineExecution", "sagemaker:ListPipelineExecutions"],
             resources=[pipeline_arn],
-        )
-    )
-    function.add_to_role_policy(
+        ),
         iam.PolicyStatement(
             sid="IdempotencyItems",
             actions=["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-            resources=[table.table_arn],
-        )
-    )
-    function.add_to_role_policy(
+            resources=[table_arn],
+        ),
         iam.PolicyStatement(
             sid="IdempotencyTableKey",
             actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-            resources=[table_key.key_arn],
+            resources=[table_key_arn],
             conditions={"StringEquals": {"kms:ViaService": f"dynamodb.{env.region}.{env.url_suffix}"}},
-        )
+        ),
     )
-    retraining_contract(function, pipeline_arn=pipeline_arn, table_arn=table.table_arn, table_key_arn=table_key.key_arn)
+    retraining_contract(function, pipeline_arn=pipeline_arn, table_arn=table_arn, table_key_arn=table_key_arn)
     return table, function
 
 
