@@ -120,13 +120,21 @@ def image_account(scope: Construct, family: str, *, prop: str, image: str, remed
     # one FindInMap token per stack and family: the lookup is the same wherever it is used
     lookups: dict[str, str] = stack.__dict__.setdefault("_constructs_ml_image_accounts", {})
     if family not in lookups:
-        mapping = stack.node.try_find_child(MAPPING_ID)
-        if not isinstance(mapping, CfnMapping):
-            # the first family's column in one call; later families add theirs value by value
-            mapping = CfnMapping(stack, MAPPING_ID, mapping={r: {family: a} for r, a in IMAGE_ACCOUNTS[family].items()})
-        else:
+        # The stack's mapping holds a column per family used. It is written in one call: a new family
+        # replaces it with the merged table (one value at a time would be a call to Node per region).
+        table: dict[str, dict[str, str]] = stack.__dict__.setdefault("_constructs_ml_image_account_table", {})
+        found = None if lookups else stack.node.try_find_child(MAPPING_ID)
+        if isinstance(found, CfnMapping):  # a mapping this function did not write: add the column to it
+            mapping = found
             for region, account in IMAGE_ACCOUNTS[family].items():
                 mapping.set_value(region, family, account)
+        else:
+            for region, account in IMAGE_ACCOUNTS[family].items():
+                table.setdefault(region, {})[family] = account
+            if lookups:
+                stack.node.try_remove_child(MAPPING_ID)
+            mapping = CfnMapping(stack, MAPPING_ID, mapping=table)
+        # the replaced mappings' lookups render the same (the logical id comes from the same path)
         lookups[family] = mapping.find_in_map(Aws.REGION, family)
     return lookups[family]
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, CfnOutput, CfnWaitConditionHandle, Environment, Stack
+from aws_cdk import App, CfnMapping, CfnOutput, CfnWaitConditionHandle, Environment, Stack
 
 from constructs_ml.develop import REGISTRY_ACCOUNTS, BuiltinAlgorithm, ContainerImage
 from constructs_ml.develop import image_accounts_data as data
@@ -196,3 +196,7 @@ def test_an_agnostic_stack_maps_every_published_region_of_the_families_it_uses_o
     assert mapping["il-central-1"] == {"AlgorithmsA": "898809789911"}  # no Clarify there: no entry
     assert mapping["ap-southeast-3"] == {"AlgorithmsA": "951798379941", "Clarify": "705930551576"}
     assert cfn_lint_errors(template) == []
+    # the mapping is rewritten whole when a family is added: one mapping, and CDK has nothing to say of it
+    assert [c.node.id for c in stack.node.children if isinstance(c, CfnMapping)] == [MAPPING_ID]
+    notes = {"aws:cdk:info", "aws:cdk:warning", "aws:cdk:error"}
+    assert not [e.data for e in stack.node.find_child(MAPPING_ID).node.metadata if e.type in notes]
