@@ -126,6 +126,18 @@ def duration_seconds(duration: Any) -> float:
     return value
 
 
+def path_of(construct: Any) -> str:
+    """``construct.node.path`` (a construct's path never changes), asked of Node once per construct."""
+    value: str = memo(construct, "node_path", lambda: construct.node.path)
+    return value
+
+
+def key_arn(key: Any) -> str:
+    """``key.key_arn``, read from Node once per key."""
+    value: str = memo(key, "key_arn", lambda: key.key_arn)
+    return value
+
+
 __all__ = [
     "StackEnv",
     "bucket_name",
@@ -133,7 +145,9 @@ __all__ = [
     "duration_seconds",
     "env_of",
     "is_unresolved",
+    "key_arn",
     "memo",
+    "path_of",
     "security_group_id",
     "stack_env",
     "stack_of",

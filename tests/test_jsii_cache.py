@@ -78,3 +78,41 @@ def test_memo_computes_once_per_object(stacks: tuple[Stack, Stack]) -> None:
     for scope in (first, first, second):
         memo(scope, "k", lambda: calls.append(1) or len(calls))
     assert memo(first, "k", lambda: 99) == 1 and memo(second, "k", lambda: 99) == 2
+
+
+def test_constant_properties_are_read_from_node_once(stacks: tuple[Stack, Stack]) -> None:
+    from aws_cdk import Duration
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_kms as kms
+    from aws_cdk import aws_s3 as s3
+
+    from constructs_ml._jsii_cache import (
+        bucket_name,
+        duration_seconds,
+        key_arn,
+        path_of,
+        security_group_id,
+        subnet_id,
+    )
+
+    pinned = stacks[1]
+    key = kms.Key(pinned, "CachedKey", enable_key_rotation=True)
+    bucket = s3.Bucket(pinned, "CachedBucket")
+    vpc = ec2.Vpc(pinned, "CachedVpc", max_azs=1, nat_gateways=0)
+    group = ec2.SecurityGroup(pinned, "CachedGroup", vpc=vpc)
+    subnet = vpc.isolated_subnets[0] if vpc.isolated_subnets else vpc.public_subnets[0]
+    duration = Duration.minutes(2)
+    reads = {
+        "key": (lambda: key_arn(key), key.key_arn),
+        "path": (lambda: path_of(key), key.node.path),
+        "bucket": (lambda: bucket_name(bucket), bucket.bucket_name),
+        "group": (lambda: security_group_id(group), group.security_group_id),
+        "subnet": (lambda: subnet_id(subnet), subnet.subnet_id),
+        "duration": (lambda: duration_seconds(duration), 120),
+    }
+    counter = install()
+    for name, (read, expected) in reads.items():
+        assert read() == expected, name
+        before = counter.round_trips
+        assert read() == expected and read() == expected, name
+        assert counter.round_trips == before, f"{name} asked Node again"

@@ -26,7 +26,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IConstruct
 
-from constructs_ml._jsii_cache import env_of, stack_of
+from constructs_ml._jsii_cache import env_of, key_arn, stack_of
 from constructs_ml.contracts.sources import DEFAULT_SG_RULE_ACTIONS
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
@@ -176,7 +176,7 @@ class SageMakerGuardrail(Construct):
         problems = Problems(self)
         problems.require(len(keys) >= 1, "keys", list(keys), "at least one KMS key")
         problems.raise_if_any()
-        key_arns = [k.key_arn for k in keys]
+        key_arns = [key_arn(k) for k in keys]
         #: the subnets jobs must use (None: any subnet, as long as there is one).
         self.subnet_ids: list[str] | None = list(subnet_ids) if subnet_ids else None
         statements = [

@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ from constructs import Construct, IConstruct
 from constructs_ml._jsii_cache import by_reference, env_of, memo, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.governance.iam_wildcards import acknowledge_reviewed_wildcards
+
+
+@functools.cache
+def _one_hour() -> Duration:
+    """The default maximum session (a ``Duration`` never changes: one object per process, not per role)."""
+    return Duration.hours(1)
 
 
 @jsii.implements(iam.IPrincipal)
@@ -125,7 +132,7 @@ class ManagedPolicyRole(Construct):
             managed_policies=policies,
             permissions_boundary=permissions_boundary,
             role_name=role_name,
-            max_session_duration=max_session_duration or Duration.hours(1),
+            max_session_duration=max_session_duration or _one_hour(),
         )
         for k, v in (tags or {}).items():
             Tags.of(self.role).add(k, v)

@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from constructs_ml._jsii_cache import env_of, stack_of
+from constructs_ml._jsii_cache import key_arn as cached_key_arn
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.develop.pipeline.roles import JOB_NAME_PATTERN
@@ -74,7 +75,7 @@ def record_monitor_contracts(
         )
         pipeline = WorkloadContract.of(m.pipeline.pipeline_role)
         job = sagemaker_arn(scope, "processing-job", JOB_NAME_PATTERN["processing-job"].replace("*", "contract-check"))
-        helper = {**src.compliant_job(key.key_arn, list(subnet_ids)), "sagemaker:NetworkIsolation": "false"}
+        helper = {**src.compliant_job(cached_key_arn(key), list(subnet_ids)), "sagemaker:NetworkIsolation": "false"}
         pipeline.allows(
             "sagemaker:CreateProcessingJob",
             job,
@@ -114,7 +115,7 @@ def record_monitor_contracts(
         )
         jobs.allows(
             "kms:Decrypt",
-            key.key_arn,
+            cached_key_arn(key),
             context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             why=why + " (SSE-KMS)",
             source=source,
@@ -182,7 +183,7 @@ def record_package_baseline_contract(
         # both accounts' policies.
         jobs.allows(
             "kms:Decrypt",
-            key.key_arn,
+            cached_key_arn(key),
             context={"kms:ViaService": f"s3.{env.region}.amazonaws.com"},
             why=why + " (SSE-KMS)",
             source=DRIFT_CHECK_BASELINES,

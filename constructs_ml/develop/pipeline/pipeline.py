@@ -35,7 +35,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, stack_of
+from constructs_ml._jsii_cache import env_of, key_arn, security_group_id, stack_of
 from constructs_ml.develop.naming import resource_name
 from constructs_ml.develop.pipeline.definition import (
     ExternalDefinition,
@@ -295,8 +295,8 @@ class TrainingPipeline(PipelineBase):
             scope=self,
             role_arn=self.job_role.role_arn,
             subnet_ids=self.subnet_ids,
-            security_group_ids=[g.security_group_id for g in self.security_groups],
-            key_arn=self.encryption_key.key_arn,
+            security_group_ids=[security_group_id(g) for g in self.security_groups],
+            key_arn=key_arn(self.encryption_key),
             artifacts=self.artifacts,
         )
         access = ResourceAccess()

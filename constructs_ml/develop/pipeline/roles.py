@@ -21,7 +21,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, stack_env, stack_of
+from constructs_ml._jsii_cache import env_of, path_of, stack_env, stack_of
+from constructs_ml._jsii_cache import key_arn as cached_key_arn
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.develop.pipeline.properties import S3Location
@@ -84,7 +85,7 @@ def _unique(locations: Sequence[S3Location]) -> list[S3Location]:
     seen: set[tuple[str, str]] = set()
     out: list[S3Location] = []
     for loc in locations:
-        key = (loc.bucket.node.path, loc.prefix)
+        key = (path_of(loc.bucket), loc.prefix)
         if key not in seen:
             seen.add(key)
             out.append(loc)
@@ -116,11 +117,11 @@ def grant_job_role(
             loc.prefix,
             key_actions=(*KEY_DECRYPT_ACTIONS, *KEY_ENCRYPT_ACTIONS),
         )
-    written = {(w.bucket.node.path, w.prefix) for w in writes}
+    written = {(path_of(w.bucket), w.prefix) for w in writes}
     for loc in _unique(access.reads):
-        if (loc.bucket.node.path, loc.prefix) not in written:
+        if (path_of(loc.bucket), loc.prefix) not in written:
             grant_objects(loc.bucket, job_role, READ_ACTIONS, loc.prefix, key_actions=KEY_DECRYPT_ACTIONS)
-    key_arn = key.key_arn
+    key_arn = cached_key_arn(key)
     statements = [
         iam.PolicyStatement(
             sid="JobVolumesAndOutputs",
@@ -192,7 +193,7 @@ def grant_pipeline_role(
         )
     pipeline_role.add_to_policy(*jobs)
     job_role.grant_pass_role(pipeline_role)
-    key_arn = key.key_arn
+    key_arn = cached_key_arn(key)
     pipeline_role.add_to_policy(
         iam.PolicyStatement(
             sid="JobKeyForSageMakerResources",
@@ -206,12 +207,12 @@ def grant_pipeline_role(
     grant_objects(artifacts.bucket, pipeline_role, READ_ACTIONS, artifacts.prefix, key_actions=KEY_DECRYPT_ACTIONS)
     seen: set[str] = set()
     for registry in access.register_into:
-        if registry.node.path not in seen:
-            seen.add(registry.node.path)
+        if path_of(registry) not in seen:
+            seen.add(path_of(registry))
             registry.grant_register(pipeline_role, allow_approved=access.auto_approve)
     for registry in access.read_registries:
-        if registry.node.path not in seen:
-            seen.add(registry.node.path)
+        if path_of(registry) not in seen:
+            seen.add(path_of(registry))
             registry.grant_read(pipeline_role)
 
 
@@ -228,7 +229,7 @@ def record_contracts(
     guardrail_subnet_ids: Sequence[str] | None = None,
 ) -> None:
     """The workload contracts of a pipeline's two roles (see :mod:`constructs_ml.contracts`)."""
-    key_arn = key.key_arn
+    key_arn = cached_key_arn(key)
     jobs = WorkloadContract.of(job_role)
     kinds = sorted({_LOG_KINDS[k] for k in access.job_kinds if k in _LOG_KINDS}) or ["TrainingJobs"]
     for kind in kinds:
@@ -318,9 +319,9 @@ def record_contracts(
     )
     seen: set[str] = set()
     for registry in access.register_into:
-        if registry.node.path in seen:
+        if path_of(registry) in seen:
             continue
-        seen.add(registry.node.path)
+        seen.add(path_of(registry))
         package = registry.model_package_arn_pattern.replace("*", "1")
         pipeline.allows(
             "sagemaker:CreateModelPackage",
