@@ -114,7 +114,7 @@ def _patch_kms_key() -> None:
     original = Key.create_from_cloudformation_json.__func__
 
     def create_from_cloudformation_json(
-        cls: type[Key], resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
+        cls: type[Key], /, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kw: Any
     ) -> Key:
         props = dict(cloudformation_json.get("Properties", {}))
         props["Tags"] = [
@@ -127,7 +127,7 @@ def _patch_kms_key() -> None:
         key: Key = original(cls, resource_name, fixed, account_id, region_name, **kw)
         return key
 
-    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[arg-type]
+    Key.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
 
 
 def _patch_ssm_parameter() -> None:
@@ -137,6 +137,7 @@ def _patch_ssm_parameter() -> None:
 
     def create_from_cloudformation_json(
         cls: type[Parameter],
+        /,
         resource_name: str,
         cloudformation_json: Any,
         account_id: str,
@@ -150,7 +151,7 @@ def _patch_ssm_parameter() -> None:
         parameter: Parameter = original(cls, resource_name, fixed, account_id, region_name, **kw)
         return parameter
 
-    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)  # type: ignore[arg-type]
+    Parameter.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
 
 
 def _patch_security_group_rule() -> None:

@@ -38,19 +38,15 @@ def _share_botocore_loader() -> None:
     import botocore.loaders
     import botocore.session
 
-    loaders: dict[str, botocore.loaders.Loader] = {}
+    loaders: dict[str | None, botocore.loaders.Loader] = {}
 
-    def shared(session: botocore.session.Session) -> botocore.loaders.Loader:
-        data_path = session.get_config_variable("data_path")
-        key = json.dumps(data_path)
-        if key not in loaders:
-            loaders[key] = botocore.loaders.create_loader(data_path)
-        return loaders[key]
+    def shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
 
-    def register_data_loader(session: botocore.session.Session) -> None:
-        session._components.lazy_register_component("data_loader", lambda: shared(session))
-
-    botocore.session.Session._register_data_loader = register_data_loader  # type: ignore[method-assign]
+    # the factory a session calls for its data loader (botocore.session imports it by name)
+    botocore.session.create_loader = shared_loader
 
 
 def module_weights() -> dict[str, float]:

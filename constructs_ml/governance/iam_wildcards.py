@@ -21,7 +21,7 @@ from aws_cdk import Acknowledgment, Stack, Validations
 from aws_cdk import aws_iam as iam
 from constructs import IValidation
 
-from constructs_ml._jsii_cache import stack_of
+from constructs_ml._jsii_cache import memo, stack_of
 from constructs_ml.governance.acknowledgements import ALLOWLIST, AllowedAcknowledgement
 
 IAM5 = "AwsSolutions-IAM5"
@@ -135,9 +135,10 @@ def acknowledge_reviewed_wildcards(policy: iam.ManagedPolicy | iam.CfnManagedPol
     cfn = policy if isinstance(policy, iam.CfnManagedPolicy) else policy.node.default_child
     assert isinstance(cfn, iam.CfnManagedPolicy)
     stack = stack_of(cfn)
-    validation: _ReviewedWildcards | None = stack.__dict__.get("_constructs_ml_reviewed_wildcards")
-    if validation is None:
-        validation = _ReviewedWildcards(stack)
-        stack.__dict__["_constructs_ml_reviewed_wildcards"] = validation
-        stack.node.add_validation(validation)
-    validation.policies.append(cfn)
+    memo(stack, "reviewed_wildcards", lambda: _add_to(stack)).policies.append(cfn)
+
+
+def _add_to(stack: Stack) -> _ReviewedWildcards:
+    validation = _ReviewedWildcards(stack)
+    stack.node.add_validation(validation)
+    return validation
