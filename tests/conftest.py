@@ -4,7 +4,10 @@
 module's app is synthesized once). Handing out the slowest modules first keeps one long module
 from running alone at the end: ``benchmarks/test_durations.json`` (written by
 ``make bench BENCH_ARGS=--tests``) has each module's measured seconds; a module it does not know
-counts as the median. Tests keep their order within a module.
+counts as the median. Tests keep their order within a module. pytest-xdist (3.x) reorders
+work units by their number of tests unless told not to (``--no-loadscope-reorder`` in
+``pyproject.toml``); with its default, the order set here was discarded and the longest module
+(the emulator deploy) could start last.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from cfnlint.api import ManualArgs, lint
 
 from tests.support import REGION, cfn_lint_errors
@@ -58,3 +59,16 @@ def test_a_changed_template_is_linted_again() -> None:
     changed = json.loads(json.dumps(GOOD))
     changed["Resources"]["Queue"]["Properties"]["DelaySeconds"] = "later"
     assert first == [] and any(e.startswith("E3012") for e in cfn_lint_errors(changed))
+
+
+def test_the_suite_hands_out_modules_in_the_measured_order(pytestconfig: pytest.Config) -> None:
+    """xdist keeps the heaviest-first order of ``conftest.py`` only with its reorder switched off."""
+    import tomllib
+
+    from tests.conftest import ROOT, module_weights
+
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert "--dist loadfile" in addopts and "--no-loadscope-reorder" in addopts
+    if hasattr(pytestconfig.option, "loadscopereorder"):  # xdist is installed (it is, from requirements-dev)
+        assert pytestconfig.option.loadscopereorder is False
+    assert module_weights(), "benchmarks/test_durations.json is missing: make bench BENCH_ARGS=--tests writes it"
