@@ -102,6 +102,9 @@ class Options:
         port: a fixed emulator port; 0 picks a free one.
         echo: stream the CDK CLI's output (off in tests, which still get it in errors).
         extra_env: added to the environment of the CDK CLI and the app (e.g. app switches).
+        synthesized: deploy the cloud assembly already in ``outdir`` instead of synthesizing: it must
+            have been synthesized with every governance check (e.g. by ``cdk synth``); its validation
+            report must show no unacknowledged finding, or nothing is deployed.
     """
 
     app_dir: Path = REPO
@@ -112,6 +115,7 @@ class Options:
     port: int = 0
     echo: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    synthesized: bool = False
 
     @property
     def assembly(self) -> Path:
@@ -362,6 +366,27 @@ def synth(opts: Options, env: dict[str, str], cli: list[str]) -> None:
         raise GovernanceFailed(f"{what}; nothing was deployed.{listed}\n{err}", findings, str(err)) from None
 
 
+def check_synthesized(assembly: Path) -> None:
+    """Accept a cloud assembly synthesized earlier: it exists and its validation report has no finding.
+
+    Raises:
+        JobError: ``assembly`` is not a cloud assembly (no ``manifest.json``).
+        GovernanceFailed: its validation report has unacknowledged findings; nothing is deployed.
+    """
+    if not (assembly / "manifest.json").exists():
+        raise JobError(
+            f"no cloud assembly in {assembly} (manifest.json is missing): synthesize first, or drop --synthesized"
+        )
+    findings = governance_findings(assembly)
+    if findings:
+        listed = "".join(f"\n  {f}" for f in findings[:30]) + ("\n  ..." if len(findings) > 30 else "")
+        raise GovernanceFailed(
+            f"{len(findings)} unacknowledged governance finding(s) in {assembly}; nothing was deployed.{listed}",
+            findings,
+            "",
+        )
+
+
 def compliance_report(opts: Options, env: dict[str, str]) -> str:
     """Run ``python -m constructs_ml.governance report <assembly>`` if the library ships it.
 
@@ -454,7 +479,10 @@ def run_platform(opts: Options) -> DeployReport:
         if emulator:
             report.actions.extend(f"emulator patch: {patch}" for patch in EMULATOR_PATCHES)
         with phases("synth + governance"):
-            synth(opts, agnostic_synth_env(env) if emulator else env, cli)
+            if opts.synthesized:
+                check_synthesized(assembly)
+            else:
+                synth(opts, agnostic_synth_env(env) if emulator else env, cli)
         with phases("workload contracts"):
             message = workload_contracts(opts, env)
             report.actions.append(message)
@@ -573,6 +601,11 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--outdir", type=Path, help="cloud assembly folder (default: <app-dir>/cdk.out)")
     parser.add_argument("--port", type=int, default=0, help="emulator port (default: a free one)")
     parser.add_argument("--quiet", action="store_true", help="do not stream the CDK CLI's output")
+    parser.add_argument(
+        "--synthesized",
+        action="store_true",
+        help="deploy the assembly already in --outdir (synthesized with every governance check) without synthesizing",
+    )
     args = parser.parse_args(argv)
     if args.target not in ("emulator", "aws"):
         parser.error(f"DEPLOY_TARGET must be emulator or aws (got {args.target!r})")
@@ -584,6 +617,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         destroy=args.target == "emulator" or args.destroy,
         port=args.port,
         echo=not args.quiet,
+        synthesized=args.synthesized,
     )
 
 

@@ -3,12 +3,18 @@
 Runs the same code as ``make platform`` (``scripts.platform.run_platform``), once per module, on the
 reference app when the repo has one (``cdk.json`` and ``app.py`` at the root), else on the small
 stand-in app in ``tests/fixtures/emulator_app``. ``EMULATOR_TEST_APP=fixture|reference`` forces one.
+
+The reference app is not synthesized again here: the job deploys a copy of the run's shared,
+governed synth of it (``reference_assembly``, the assembly the golden governance tests check) with
+``synthesized=True``, as ``make platform --synthesized`` would. The CLI's own synth step, and the
+job stopping on a governance finding, run on the fixture app below.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,9 +25,11 @@ from scripts.platform import (
     REPO,
     REPORT_NAME,
     GovernanceFailed,
+    JobError,
     Options,
     ToolingMissing,
     cdk_cli,
+    check_synthesized,
     emulator_env,
     parse_args,
     run_platform,
@@ -56,9 +64,14 @@ def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def report(outdir: Path) -> DeployReport:
+def report(outdir: Path, request: pytest.FixtureRequest) -> DeployReport:
     require_tooling()
-    return run_platform(Options(app_dir=app_under_test(), outdir=outdir, echo=False))
+    app = app_under_test()
+    if app != REPO:
+        return run_platform(Options(app_dir=app, outdir=outdir, echo=False))
+    # the run's shared synth is only read: the job writes its report and the emulator log into a copy
+    shutil.copytree(request.getfixturevalue("reference_assembly"), outdir, dirs_exist_ok=True)
+    return run_platform(Options(app_dir=app, outdir=outdir, echo=False, synthesized=True))
 
 
 def test_deploy_and_destroy_raised_no_error(report: DeployReport) -> None:
@@ -134,6 +147,22 @@ def test_governance_failure_stops_the_job_before_deploy(tmp_path: Path) -> None:
     assert not (tmp_path / REPORT_NAME).exists()
 
 
+def test_a_presynthesized_assembly_is_deployed_only_without_findings(tmp_path: Path) -> None:
+    with pytest.raises(JobError, match=r"no cloud assembly in .* \(manifest.json is missing\)"):
+        check_synthesized(tmp_path)
+    (tmp_path / "manifest.json").write_text("{}")
+    check_synthesized(tmp_path)  # no validation report: nothing failed
+    violation = {
+        "ruleName": "AwsSolutions-S1",
+        "violatingConstructs": [{"constructPath": "Platform/Data/Resource"}],
+    }
+    report = {"pluginReports": [{"pluginName": "AwsSolutions", "conclusion": "failure", "violations": [violation]}]}
+    (tmp_path / "validation-report.json").write_text(json.dumps(report))
+    with pytest.raises(GovernanceFailed, match="1 unacknowledged governance finding") as caught:
+        check_synthesized(tmp_path)
+    assert caught.value.findings == ["AwsSolutions AwsSolutions-S1 Platform/Data/Resource"]
+
+
 def test_emulator_env_drops_real_aws_settings(tmp_path: Path) -> None:
     polluted = {
         "PATH": "/bin",
@@ -162,4 +191,5 @@ def test_real_aws_is_opt_in_and_destroy_is_opt_in_there(monkeypatch: pytest.Monk
     aws = parse_args([])
     assert aws.target == "aws" and not aws.destroy
     assert parse_args(["--destroy"]).destroy
+    assert parse_args(["--synthesized"]).synthesized and not default.synthesized
     assert parse_args(["--target", "emulator"]).target == "emulator"
