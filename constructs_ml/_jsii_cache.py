@@ -11,6 +11,7 @@ answer in Python after at most one round trip per construct or stack, with the s
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,6 +139,28 @@ def key_arn(key: Any) -> str:
     return value
 
 
+def select_subnets(vpc: Any, **selection: Any) -> Any:
+    """``vpc.select_subnets(**selection)``, asked of Node once per VPC and selection.
+
+    A VPC's subnets are fixed once it exists (the L2 ``Vpc`` makes them at construction, an imported
+    VPC is given them), so a selection always selects the same subnets. The answer is a plain struct
+    (reading it back from Node is one round trip per field): every construct placed in the same VPC
+    and subnets shares it. Objects in the selection (subnets, filters) count by identity.
+    """
+    key = "select_subnets:" + repr(sorted((name, _identity(value)) for name, value in selection.items()))
+    # the selection is kept with the answer: the objects whose ids are in the key stay alive
+    kept: tuple[dict[str, Any], Any] = memo(vpc, key, lambda: (selection, vpc.select_subnets(**selection)))
+    return kept[1]
+
+
+def _identity(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return tuple(_identity(v) for v in value)
+    if value is None or isinstance(value, str | int | float | bool | enum.Enum):
+        return value
+    return ("object", id(value))
+
+
 __all__ = [
     "StackEnv",
     "bucket_name",
@@ -149,6 +172,7 @@ __all__ = [
     "memo",
     "path_of",
     "security_group_id",
+    "select_subnets",
     "stack_env",
     "stack_of",
     "subnet_id",

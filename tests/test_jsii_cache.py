@@ -116,3 +116,37 @@ def test_constant_properties_are_read_from_node_once(stacks: tuple[Stack, Stack]
         before = counter.round_trips
         assert read() == expected and read() == expected, name
         assert counter.round_trips == before, f"{name} asked Node again"
+
+
+def test_a_subnet_selection_is_asked_of_node_once_per_vpc_and_selection(stacks: tuple[Stack, Stack]) -> None:
+    from aws_cdk import aws_ec2 as ec2
+
+    from constructs_ml._jsii_cache import select_subnets
+
+    pinned = stacks[1]
+    vpc = ec2.Vpc(
+        pinned,
+        "SelectVpc",
+        max_azs=2,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="Isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED),
+            ec2.SubnetConfiguration(name="Public", subnet_type=ec2.SubnetType.PUBLIC),
+        ],
+    )
+    isolated = {"subnet_type": ec2.SubnetType.PRIVATE_ISOLATED}
+    chosen = {"subnets": [vpc.isolated_subnets[1]]}
+    selections = [isolated, {"subnet_type": ec2.SubnetType.PUBLIC}, {"subnet_group_name": "Isolated"}, chosen, {}]
+    expected = [vpc.select_subnets(**s).subnet_ids for s in selections]
+    assert expected[0] != expected[1] and expected[3] == [vpc.isolated_subnets[1].subnet_id]
+    counter = install()
+    assert [select_subnets(vpc, **s).subnet_ids for s in selections] == expected
+    before = counter.round_trips
+    assert [select_subnets(vpc, **s).subnet_ids for s in selections] == expected
+    # an equal selection (same values, the same subnet objects) is the same question
+    assert select_subnets(vpc, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED).subnet_ids == expected[0]
+    assert select_subnets(vpc, subnets=list(chosen["subnets"])).subnet_ids == expected[3]
+    assert counter.round_trips == before, "a selection already made asked Node again"
+    # another VPC is another question
+    other = ec2.Vpc(pinned, "OtherVpc", max_azs=1, nat_gateways=0)
+    assert select_subnets(other, **isolated).subnet_ids == other.select_subnets(**isolated).subnet_ids

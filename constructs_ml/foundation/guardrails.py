@@ -30,6 +30,7 @@ from constructs_ml._jsii_cache import env_of, key_arn, stack_of
 from constructs_ml.contracts.sources import DEFAULT_SG_RULE_ACTIONS
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.arns import sagemaker_arn
+from constructs_ml.foundation.roles import policy_document
 from constructs_ml.governance.acknowledgements import acknowledge
 
 #: Create calls that accept a VPC config (sagemaker:VpcSubnets) and must carry one.
@@ -135,11 +136,16 @@ DOMAIN_ACTIONS: tuple[str, ...] = ("sagemaker:CreateDomain", "sagemaker:UpdateDo
 CLARIFY_SHADOW_PREFIX = "sm-clarify-"
 
 
-def _deny(sid: str, actions: Sequence[str], conditions: dict[str, Any]) -> iam.PolicyStatement:
-    """A guardrail statement: deny ``actions`` on every resource when ``conditions`` hold (always when empty)."""
-    return iam.PolicyStatement(
-        sid=sid, effect=iam.Effect.DENY, actions=list(actions), resources=["*"], conditions=conditions or None
-    )
+def _deny(sid: str, actions: Sequence[str], conditions: dict[str, Any]) -> dict[str, Any]:
+    """A guardrail statement (IAM JSON): deny ``actions`` on every resource when ``conditions`` hold (always if empty).
+
+    Plain data: the guardrail hands its whole document to CDK in one call (:func:`policy_document`),
+    not one ``PolicyStatement`` object per statement.
+    """
+    statement: dict[str, Any] = {"Sid": sid, "Effect": "Deny", "Action": list(actions), "Resource": "*"}
+    if conditions:
+        statement["Condition"] = conditions
+    return statement
 
 
 class SageMakerGuardrail(Construct):
@@ -233,14 +239,9 @@ class SageMakerGuardrail(Construct):
             ),
         ]
         if clarify_shadow_endpoints:
-            (no_key,) = [st for st in statements if st.sid == "DenyInstanceEndpointConfigWithoutVolumeKey"]
-            statements[statements.index(no_key)] = iam.PolicyStatement(
-                sid=no_key.sid,
-                effect=iam.Effect.DENY,
-                actions=list(ENDPOINT_CONFIG_ACTIONS),
-                not_resources=[sagemaker_arn(self, "endpoint-config", f"{CLARIFY_SHADOW_PREFIX}*")],
-                conditions=no_key.conditions,
-            )
+            (no_key,) = [st for st in statements if st["Sid"] == "DenyInstanceEndpointConfigWithoutVolumeKey"]
+            no_key.pop("Resource")
+            no_key["NotResource"] = sagemaker_arn(self, "endpoint-config", f"{CLARIFY_SHADOW_PREFIX}*")
             Annotations.of(self).add_warning_v2(
                 "constructs-ml:guardrail-clarify-shadow-endpoint",
                 f"SageMakerGuardrail: endpoint configs named {CLARIFY_SHADOW_PREFIX}* may omit the volume key "
@@ -271,7 +272,7 @@ class SageMakerGuardrail(Construct):
             self,
             "Resource",
             description="constructs-ml SageMaker guardrail: deny creates outside the platform's VPC/KMS/isolation",
-            statements=statements,
+            document=policy_document(statements),
         )
 
     @property

@@ -24,7 +24,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
-from constructs_ml._jsii_cache import env_of, stack_of
+from constructs_ml._jsii_cache import env_of, select_subnets, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems, is_token
@@ -622,5 +622,5 @@ class MlNetwork(Construct):
 def _select(vpc: ec2.IVpc, selection: ec2.SubnetSelection) -> list[ec2.ISubnet]:
     """The subnets ``selection`` picks in ``vpc`` (jsii methods take struct fields as kwargs)."""
     if selection.subnets:
-        return list(vpc.select_subnets(subnets=selection.subnets).subnets)
-    return list(vpc.select_subnets(subnet_type=selection.subnet_type).subnets)
+        return list(select_subnets(vpc, subnets=selection.subnets).subnets)
+    return list(select_subnets(vpc, subnet_type=selection.subnet_type).subnets)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
@@ -29,7 +30,7 @@ from constructs_ml.foundation.imported import IPlatformBuckets, data_key
 from constructs_ml.foundation.keys import PlatformKeys
 from constructs_ml.foundation.network import MlNetwork
 from constructs_ml.foundation.policies import workload_statements
-from constructs_ml.foundation.roles import ManagedPolicyRole, stack_arn
+from constructs_ml.foundation.roles import ManagedPolicyRole, policy_document, stack_arn
 from constructs_ml.governance.acknowledgements import SAGEMAKER_LIST_ACTIONS
 
 #: The tag every persona and execution role carries; the SageMaker rule pack reads it.
@@ -155,25 +156,26 @@ class Personas(Construct):
             {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
         )
 
-        guard_statements = [
-            iam.PolicyStatement(
-                sid="OnlyApproverApproves",
-                effect=iam.Effect.DENY,
-                actions=["sagemaker:UpdateModelPackage", "sagemaker:CreateModelPackage"],
-                resources=["*"],
-                conditions={"StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"}},
-            )
+        # IAM JSON, handed to CDK one document per policy (not one PolicyStatement object per statement)
+        guard_statements: list[dict[str, Any]] = [
+            {
+                "Sid": "OnlyApproverApproves",
+                "Effect": "Deny",
+                "Action": ["sagemaker:UpdateModelPackage", "sagemaker:CreateModelPackage"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"sagemaker:ModelApprovalStatus": "Approved"}},
+            }
         ]
         vpce_ids = [i for i in ((network.studio_endpoint_id, network.api_endpoint_id) if network else ()) if i]
         if vpce_ids:
             guard_statements.append(
-                iam.PolicyStatement(
-                    sid="StudioOnlyThroughVpcEndpoints",
-                    effect=iam.Effect.DENY,
-                    actions=["sagemaker:CreatePresignedDomainUrl"],
-                    resources=["*"],
-                    conditions={"StringNotEquals": {"aws:SourceVpce": vpce_ids}},
-                )
+                {
+                    "Sid": "StudioOnlyThroughVpcEndpoints",
+                    "Effect": "Deny",
+                    "Action": "sagemaker:CreatePresignedDomainUrl",
+                    "Resource": "*",
+                    "Condition": {"StringNotEquals": {"aws:SourceVpce": vpce_ids}},
+                }
             )
         else:
             Annotations.of(self).add_warning_v2(
@@ -184,7 +186,7 @@ class Personas(Construct):
             self,
             "PersonaGuardrail",
             description="constructs-ml persona guardrail: only approvers approve; Studio only via VPC endpoints",
-            statements=guard_statements,
+            document=policy_document(guard_statements),
         )
         # The approver's own guard: Studio through the endpoints too, but approving allowed.
         approver_guard_statements = guard_statements[1:]
@@ -193,7 +195,7 @@ class Personas(Construct):
                 self,
                 "ApproverGuardrail",
                 description="constructs-ml approver guardrail: Studio only via VPC endpoints",
-                statements=approver_guard_statements,
+                document=policy_document(approver_guard_statements),
             )
             if approver_guard_statements
             else None

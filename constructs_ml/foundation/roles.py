@@ -242,6 +242,15 @@ def managed_policy_role_of(grantee: iam.IGrantable) -> ManagedPolicyRole | None:
     return None
 
 
+def policy_document(statements: Sequence[dict[str, Any]]) -> iam.PolicyDocument:
+    """A policy document from IAM JSON statements, in one call to CDK however many statements.
+
+    The same document as one ``iam.PolicyStatement`` per statement added to it (CDK builds each with
+    ``PolicyStatement.from_json``), for policies whose statements are all known up front.
+    """
+    return iam.PolicyDocument.from_json({"Version": "2012-10-17", "Statement": list(statements)})
+
+
 def stack_arn(scope: IConstruct, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
     """An ARN in the scope's partition/region/account, e.g. ``stack_arn(self, "sagemaker", "pipeline/x")``."""
     stack = stack_of(scope)

@@ -36,7 +36,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
+from constructs_ml._jsii_cache import env_of, is_unresolved, select_subnets, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.roles import ManagedPolicyRole
 from constructs_ml.label.task_types import (
@@ -217,9 +217,12 @@ class LabelingWorkflow(Construct):
         subnet_ids: list[str] = []
         if automated_labeling is not None:
             selection = automated_labeling.subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-            subnet_ids = automated_labeling.vpc.select_subnets(
-                **{k: getattr(selection, k) for k in _SELECTION_KEYS if getattr(selection, k, None) is not None}
-            ).subnet_ids
+            subnet_ids = list(
+                select_subnets(
+                    automated_labeling.vpc,
+                    **{k: getattr(selection, k) for k in _SELECTION_KEYS if getattr(selection, k, None) is not None},
+                ).subnet_ids
+            )
         functions = [f for f in (task_type.pre_annotation, task_type.post_annotation) if f is not None]
         objects = [p for p in (ui_template, label_categories) if p is not None]
         self.job_role: ManagedPolicyRole = labeling_job_role(

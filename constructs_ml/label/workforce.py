@@ -29,7 +29,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from constructs_ml._jsii_cache import is_unresolved, stack_of
+from constructs_ml._jsii_cache import is_unresolved, select_subnets, stack_of
 from constructs_ml.errors import Problems
 from constructs_ml.serve.common import physical_name
 
@@ -177,8 +177,8 @@ class PrivateWorkforce(Construct):
         if access is None:
             return None
         selection = access.subnets or ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
-        subnets = access.vpc.select_subnets(
-            **{k: getattr(selection, k) for k in _SELECTION_KEYS if getattr(selection, k, None) is not None}
+        subnets = select_subnets(
+            access.vpc, **{k: getattr(selection, k) for k in _SELECTION_KEYS if getattr(selection, k, None) is not None}
         )
         return sagemaker.CfnWorkforce.WorkforceVpcConfigRequestProperty(
             vpc_id=access.vpc.vpc_id,

@@ -49,7 +49,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_ml._jsii_cache import is_unresolved, stack_of
+from constructs_ml._jsii_cache import is_unresolved, select_subnets, stack_of
 from constructs_ml.errors import ValidationError, is_token
 from constructs_ml.operate.deploy_on_approval_parts import (
     DEFAULT_DEPLOYMENT,
@@ -218,7 +218,7 @@ class DeployOnApproval(Construct):
         )
         literal_endpoint = not is_unresolved(self.endpoint_name)
         self.model_name_prefix = model_name_prefix or (self.endpoint_name[:40].rstrip("-") if literal_endpoint else "")
-        subnets = vpc.select_subnets(**subnet_selection(model_subnets))
+        subnets = select_subnets(vpc, **subnet_selection(model_subnets))
         if isinstance(deployed_package_parameter, ApprovedPackageParameter):
             problems_first = deployed_package_parameter.problems()
             if problems_first:

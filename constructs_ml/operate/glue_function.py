@@ -54,7 +54,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml._jsii_cache import stack_env
+from constructs_ml._jsii_cache import select_subnets, stack_env
 from constructs_ml.errors import Problems
 from constructs_ml.governance.acknowledgements import acknowledge
 from constructs_ml.operate.glue_code import (
@@ -266,7 +266,7 @@ class GlueFunction(Construct):
         for alarm in (self.error_alarm, self.dead_letter_alarm):
             alarm.add_alarm_action(cw_actions.SnsAction(alarm_topic))
         #: The subnets the function's ENIs are in (for its contract's network paths).
-        self.subnets: list[ec2.ISubnet] = list(vpc.select_subnets(**_selection(subnets)).subnets)
+        self.subnets: list[ec2.ISubnet] = list(select_subnets(vpc, **_selection(subnets)).subnets)
         #: The workload contract of the function's role; the constructs using it add their calls.
         self.contract = glue_runtime_contract(self, key.key_arn)
 

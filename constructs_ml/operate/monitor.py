@@ -32,7 +32,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, stack_of
+from constructs_ml._jsii_cache import env_of, select_subnets, stack_of
 from constructs_ml.develop.images import ContainerImage
 from constructs_ml.errors import Problems
 from constructs_ml.foundation.guardrails import SageMakerGuardrail
@@ -185,7 +185,7 @@ class ModelMonitor(Construct):
         self.operational_alarms: list[cloudwatch.Alarm] = []
         stack = stack_of(self)
         env = env_of(stack)
-        subnet_ids = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids
+        subnet_ids = list(select_subnets(vpc, **({} if vpc_subnets is None else _selection(vpc_subnets))).subnet_ids)
         # Clarify's SHAP analysis serves the model on a shadow endpoint whose config takes no KMS key: the
         # jobs' role gets the platform guardrail's controls with that one exception (sm-clarify-* configs).
         self.job_guardrail: SageMakerGuardrail | None = None
@@ -315,7 +315,7 @@ class ModelMonitor(Construct):
             return
 
         role_arn = self.role.role_arn if self.role is not None else (role.role_arn if role else "")
-        subnets = vpc.select_subnets(**({} if vpc_subnets is None else _selection(vpc_subnets))).subnets
+        subnets = list(select_subnets(vpc, **({} if vpc_subnets is None else _selection(vpc_subnets))).subnets)
         network = {
             "EnableInterContainerTrafficEncryption": True,
             "VpcConfig": {

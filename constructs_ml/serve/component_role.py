@@ -18,7 +18,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, is_unresolved, stack_of
+from constructs_ml._jsii_cache import env_of, is_unresolved, select_subnets, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
@@ -55,7 +55,7 @@ class ComponentNetwork:
         if not problems.require(vpc is not None, "vpc", vpc, "the platform VPC (MlNetwork.vpc) in component mode"):
             return None
         assert vpc is not None
-        subnets = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets)
+        subnets = list(select_subnets(vpc, **_selection_kwargs(vpc_subnets)).subnets)
         problems.require(len(subnets) >= 2, "vpc_subnets", f"{len(subnets)} subnet(s)", "at least two subnets")
         azs = [s.availability_zone for s in subnets]
         if not any(is_unresolved(a) for a in azs) and len(subnets) >= 2:

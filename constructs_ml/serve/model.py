@@ -25,7 +25,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, is_unresolved, stack_env, stack_of
+from constructs_ml._jsii_cache import env_of, is_unresolved, select_subnets, stack_env, stack_of
 from constructs_ml.contracts import sources as src
 from constructs_ml.contracts.model import WorkloadContract
 from constructs_ml.errors import Problems
@@ -271,7 +271,7 @@ class Model(ModelBase):
         else:
             if problems.require(vpc is not None, "vpc", vpc, "the platform VPC (MlNetwork.vpc)"):
                 assert vpc is not None
-                subnets = list(vpc.select_subnets(**_selection_kwargs(vpc_subnets)).subnets)
+                subnets = list(select_subnets(vpc, **_selection_kwargs(vpc_subnets)).subnets)
                 public = public_subnet_paths(vpc, subnets)
                 problems.require(
                     not public,

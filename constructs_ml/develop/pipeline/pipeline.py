@@ -35,7 +35,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
-from constructs_ml._jsii_cache import env_of, key_arn, security_group_id, stack_of
+from constructs_ml._jsii_cache import env_of, key_arn, security_group_id, select_subnets, stack_of
 from constructs_ml.develop.naming import resource_name
 from constructs_ml.develop.pipeline.definition import (
     ExternalDefinition,
@@ -267,7 +267,7 @@ class TrainingPipeline(PipelineBase):
         )
         prefix = artifacts_prefix if artifacts_prefix is not None else f"pipelines/{name}/"
         self.artifacts = S3Location(artifacts_bucket, prefix)
-        self.subnet_ids = vpc.select_subnets(**_selection(vpc_subnets)).subnet_ids
+        self.subnet_ids = list(select_subnets(vpc, **_selection(vpc_subnets)).subnet_ids)
 
         sagemaker_principal = iam.ServicePrincipal("sagemaker.amazonaws.com").with_conditions(
             {"StringEquals": {"aws:SourceAccount": env.account}}
