@@ -102,3 +102,30 @@ def test_the_rebuild_app_synthesizes_the_reference_templates_unchanged(
         assert any(r.startswith("Annotation::AwsSolutions-IAM5[") for r in rules)
     else:
         assert all(r.startswith("CloudFormation-Validate::") for r in rules)
+
+
+def test_the_suite_figure_is_the_median_run_and_the_durations_the_median_per_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import run
+
+    runs = iter(
+        [
+            {"wall_seconds": 150.0, "by_module": {"tests/a.py": 10.0, "tests/b.py": 2.0}, "summary": "slow"},
+            {"wall_seconds": 130.0, "by_module": {"tests/a.py": 8.0, "tests/b.py": 3.0}, "summary": "fast"},
+            {"wall_seconds": 140.0, "by_module": {"tests/a.py": 9.0}, "summary": "middle"},
+        ]
+    )
+
+    def one_run() -> dict[str, object]:
+        r = next(runs)
+        return {**r, "exit_code": 0, "failed": [], "slowest": [], "test_seconds_total": sum(r["by_module"].values())}
+
+    monkeypatch.setattr(run, "_run_suite", one_run)
+    durations = tmp_path / "durations.json"
+    result = run.time_tests(durations, reps=3)
+    assert result["wall_seconds"] == 140.0 and result["summary"] == "middle"
+    assert result["runs_wall_seconds"] == [150.0, 130.0, 140.0] and result["exit_code"] == 0
+    written = json.loads(durations.read_text())
+    assert written["seconds_by_module"] == {"tests/a.py": 9.0, "tests/b.py": 2.0}  # b: absent in one run counts 0
+    assert "the median of 3 runs" in written["measured"]
