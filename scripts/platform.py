@@ -362,8 +362,12 @@ def synth(opts: Options, env: dict[str, str], cli: list[str]) -> None:
     except CommandFailed as err:
         findings = governance_findings(assembly)
         what = f"{len(findings)} unacknowledged governance finding(s)" if findings else "synth failed"
-        listed = "".join(f"\n  {f}" for f in findings[:30]) + ("\n  ..." if len(findings) > 30 else "")
-        raise GovernanceFailed(f"{what}; nothing was deployed.{listed}\n{err}", findings, str(err)) from None
+        raise GovernanceFailed(f"{what}; nothing was deployed.{_listed(findings)}\n{err}", findings, str(err)) from None
+
+
+def _listed(findings: list[str], limit: int = 30) -> str:
+    """The first ``limit`` findings, one per indented line (for the error message)."""
+    return "".join(f"\n  {f}" for f in findings[:limit]) + ("\n  ..." if len(findings) > limit else "")
 
 
 def check_synthesized(assembly: Path) -> None:
@@ -379,9 +383,9 @@ def check_synthesized(assembly: Path) -> None:
         )
     findings = governance_findings(assembly)
     if findings:
-        listed = "".join(f"\n  {f}" for f in findings[:30]) + ("\n  ..." if len(findings) > 30 else "")
         raise GovernanceFailed(
-            f"{len(findings)} unacknowledged governance finding(s) in {assembly}; nothing was deployed.{listed}",
+            f"{len(findings)} unacknowledged governance finding(s) in {assembly}; nothing was deployed."
+            + _listed(findings),
             findings,
             "",
         )
