@@ -2,10 +2,11 @@
 
 Run ``python -m scripts.platform`` (``make platform``). By default it never touches AWS:
 
-1. starts moto in server mode on localhost (a free port),
-2. ``cdk synth --quiet`` with every governance check (a failing check stops the job, findings shown),
+1. ``cdk synth --quiet`` with every governance check (a failing check stops the job, findings shown),
    then every role's workload contract (``python -m constructs_ml.contracts``: a contract not honoured stops
-   the job like a governance finding), then the compliance report (``python -m constructs_ml.governance report``),
+   the job like a governance finding), then the compliance report (``python -m constructs_ml.governance report``);
+   offline, with no credentials or endpoint,
+2. starts moto in server mode on localhost (a free port), only once those checks passed,
 3. ``cdk bootstrap``, ``cdk deploy --all`` with the real CDK CLI against the emulator,
 4. checks what was created, resource by resource, against what the templates declare, and probes
    the created resources through their APIs (smoke checks),
@@ -459,9 +460,33 @@ def run_platform(opts: Options) -> DeployReport:
     assembly = opts.assembly
     with contextlib.ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="platform-")))
-        server: MotoServer | None = None
         if emulator:
             region = opts.region or EMULATOR_REGION
+            # synth, contracts and the report are offline: no endpoint, no credentials, and no emulator
+            # yet, so a governance or contract failure stops the job before anything has started
+            offline_env = agnostic_synth_env(emulator_env(base, "", region, scratch))
+        else:
+            region = opts.region or _aws_region(base)
+            offline_env = env = aws_env(base, region)
+            clients = boto_clients("aws", region)
+            _require_aws_credentials(clients)  # before a synth that could not be deployed anyway
+        report = DeployReport(target=opts.target, region=region, endpoint="", app_dir=str(opts.app_dir))
+        report.phases = phases.seconds
+        with phases("synth + governance"):
+            if opts.synthesized:
+                check_synthesized(assembly)
+            else:
+                synth(opts, offline_env, cli)
+        with phases("workload contracts"):
+            message = workload_contracts(opts, offline_env)
+            report.actions.append(message)
+            if opts.echo:
+                print(message)
+        with phases("compliance report"):
+            message = compliance_report(opts, offline_env)
+            if opts.echo:
+                print(message)
+        if emulator:
             with phases("emulator start"):
                 server_env = emulator_env(base, "", region, scratch)
                 del server_env["AWS_ENDPOINT_URL"]
@@ -471,31 +496,8 @@ def run_platform(opts: Options) -> DeployReport:
                     print(f"moto server on {server.endpoint}, log {assembly / 'emulator.log'}")
             env = emulator_env(base, server.endpoint, region, scratch)
             clients = boto_clients("emulator", region, server.endpoint)
-        else:
-            region = opts.region or _aws_region(base)
-            env = aws_env(base, region)
-            clients = boto_clients("aws", region)
-            _require_aws_credentials(clients)
-        report = DeployReport(
-            target=opts.target, region=region, endpoint=server.endpoint if server else "", app_dir=str(opts.app_dir)
-        )
-        report.phases = phases.seconds
-        if emulator:
+            report.endpoint = server.endpoint
             report.actions.extend(f"emulator patch: {patch}" for patch in EMULATOR_PATCHES)
-        with phases("synth + governance"):
-            if opts.synthesized:
-                check_synthesized(assembly)
-            else:
-                synth(opts, agnostic_synth_env(env) if emulator else env, cli)
-        with phases("workload contracts"):
-            message = workload_contracts(opts, env)
-            report.actions.append(message)
-            if opts.echo:
-                print(message)
-        with phases("compliance report"):
-            message = compliance_report(opts, env)
-            if opts.echo:
-                print(message)
         stacks = load_stacks(assembly)
         names = [s.stack_name for s in stacks]
         tmo: Callable[[str], float | None] = lambda k: EMULATOR_TIMEOUTS[k] if emulator else None  # noqa: E731

@@ -135,7 +135,11 @@ def test_report_json_matches(report: DeployReport, outdir: Path) -> None:
     assert data["totals"]["declared"] == len(report.resources)
     assert data["totals"]["created"] + data["totals"]["skipped"] == data["totals"]["declared"]
     assert set(data["skipped_types"]) == {r.type for r in report.resources if r.outcome == SKIPPED}
-    assert {"synth + governance", "deploy", "destroy", "emulator stop"} <= set(data["phases_seconds"])
+    phases = list(data["phases_seconds"])
+    assert {"synth + governance", "deploy", "destroy", "emulator stop"} <= set(phases)
+    # the offline checks run before the emulator starts (a finding there never starts it)
+    assert phases.index("compliance report") < phases.index("emulator start") < phases.index("bootstrap")
+    assert data["endpoint"].startswith("http://localhost:")
 
 
 def test_governance_failure_stops_the_job_before_deploy(tmp_path: Path) -> None:
@@ -145,6 +149,8 @@ def test_governance_failure_stops_the_job_before_deploy(tmp_path: Path) -> None:
         run_platform(opts)
     assert any("AwsSolutions" in f for f in caught.value.findings), caught.value.findings
     assert not (tmp_path / REPORT_NAME).exists()
+    # the job stops before it starts the emulator: no server ran, so it wrote no log
+    assert not (tmp_path / "emulator.log").exists()
 
 
 def test_a_presynthesized_assembly_is_deployed_only_without_findings(tmp_path: Path) -> None:
