@@ -7,6 +7,10 @@ and the peak memory of both processes of the synth (this Python process and its 
 read from ``/proc`` before the kernel exits).
 
 ``python -m benchmarks.probe import``: time ``import constructs_ml`` and count the modules it loaded.
+
+``python -m benchmarks.probe lint ASSEMBLY [REPS]``: cfn-lint on every template of a cloud assembly, as
+the tests run it (rules loaded once, templates decoded with cfn-lint's JSON decoder): the seconds to
+import cfn-lint and load its rules, and the seconds of each pass over the templates.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 import os
 import resource
 import runpy
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -95,6 +100,42 @@ def probe_import() -> dict[str, Any]:
     }
 
 
+#: The region cfn-lint checks against (the emulator's; the reference app is environment-agnostic).
+LINT_REGION = "us-east-1"
+
+
+def probe_lint(assembly: Path, reps: int = 3) -> dict[str, Any]:
+    """cfn-lint on every template of ``assembly``, ``reps`` passes: load and pass times, findings by level."""
+    start = time.perf_counter()
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.decode import cfn_json
+    from cfnlint.runner import Runner, run_template_by_data
+
+    config = ConfigMixIn(regions=[LINT_REGION])
+    rules = Runner(config).rules
+    load = time.perf_counter() - start
+    templates = sorted(assembly.rglob("*.template.json"))
+    texts = [t.read_text() for t in templates]
+    passes: list[float] = []
+    levels: dict[str, int] = {}
+    for _ in range(max(reps, 1)):
+        began = time.perf_counter()
+        levels = {}
+        for text in texts:
+            for match in run_template_by_data(cfn_json.loads(text), config, rules):
+                levels[match.rule.id[0]] = levels.get(match.rule.id[0], 0) + 1
+        passes.append(round(time.perf_counter() - began, 3))
+    return {
+        "region": LINT_REGION,
+        "load_seconds": round(load, 3),
+        "pass_seconds": passes,
+        "median_pass_seconds": round(statistics.median(passes), 3),
+        "templates": len(templates),
+        "resources": sum(len(json.loads(text).get("Resources", {})) for text in texts),
+        "findings_by_level": dict(sorted(levels.items())),
+    }
+
+
 def main() -> int:
     """Dispatch on ``sys.argv``; print one JSON line last."""
     what = sys.argv[1] if len(sys.argv) > 1 else ""
@@ -102,8 +143,10 @@ def main() -> int:
         result = probe_import()
     elif what == "synth" and len(sys.argv) > 2:
         result = probe_synth(Path(sys.argv[2]).resolve())
+    elif what == "lint" and len(sys.argv) > 2:
+        result = probe_lint(Path(sys.argv[2]).resolve(), int(sys.argv[3]) if len(sys.argv) > 3 else 3)
     else:
-        print("usage: python -m benchmarks.probe import | synth APP_DIR", file=sys.stderr)
+        print("usage: python -m benchmarks.probe import | synth APP_DIR | lint ASSEMBLY [REPS]", file=sys.stderr)
         return 2
     print("\n" + json.dumps(result), flush=True)
     return 0

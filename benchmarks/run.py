@@ -324,17 +324,23 @@ def run_probe(args: Sequence[str], env: dict[str, str], cwd: Path) -> dict[str, 
     return result
 
 
-def probe_synth(app_dir: Path, scratch: Path, *, validation: bool = True) -> dict[str, Any]:
-    """Round trips, resources and peak memory of one ``python app.py`` of ``app_dir``."""
-    outdir = Path(tempfile.mkdtemp(prefix="probe-out-", dir=scratch))
+def probe_synth(app_dir: Path, scratch: Path, *, validation: bool = True, keep: Path | None = None) -> dict[str, Any]:
+    """Round trips, resources and peak memory of one ``python app.py`` of ``app_dir`` (its assembly in ``keep``)."""
+    outdir = keep or Path(tempfile.mkdtemp(prefix="probe-out-", dir=scratch))
     env = python_synth_env(app_dir, outdir, validation=validation)
     result = run_probe(["synth", str(app_dir)], env, REPO)
-    shutil.rmtree(outdir, ignore_errors=True)
+    if keep is None:
+        shutil.rmtree(outdir, ignore_errors=True)
     if result.get("ok"):
         result["peak_mib_python_plus_node"] = round(
             (result.get("python_peak_mib") or 0) + (result.get("node_peak_mib") or 0), 1
         )
     return result
+
+
+def probe_lint(assembly: Path, reps: int) -> dict[str, Any]:
+    """cfn-lint on the templates of ``assembly`` in a fresh process (``benchmarks.probe lint``)."""
+    return run_probe(["lint", str(assembly), str(max(reps, 1))], base_env(), REPO)
 
 
 def probe_import(reps: int, scratch: Path) -> dict[str, Any]:
@@ -621,12 +627,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         rebuild_governed = made_governed if isinstance(made_governed, Path) else None
         if rebuild_governed is None:
             print(f"  the governed rebuild app could not be made:\n{str(made_governed)[-600:]}", file=sys.stderr)
-        results["probes"] = {"reference": probe_synth(reference, scratch), "empty": probe_synth(empty, scratch)}
+        assembly = scratch / "reference-assembly"
+        results["probes"] = {
+            "reference": probe_synth(reference, scratch, keep=assembly),
+            "empty": probe_synth(empty, scratch),
+        }
         for name, app_dir in (("rebuild", rebuild), ("rebuild-governed", rebuild_governed)):
             if app_dir is not None:
                 results["probes"][name] = probe_synth(app_dir, scratch)
         for name, probe in results["probes"].items():
             print(f"  {name}: {_fmt({k: v for k, v in probe.items() if k not in ('resources_per_template',)})}")
+        print("\ncfn-lint on the reference's templates (a fresh process, as the tests run it) ...")
+        results["cfn_lint"] = probe_lint(assembly, max(args.reps, 1))
+        print(f"  {_fmt(results['cfn_lint'])}")
         if args.reps > 0:
             print(f"\nsynth times, {args.reps} runs per variant (+1 warm-up), interleaved ...")
             variants = time_synths(reference, scratch, args, rebuild, rebuild_governed)

@@ -129,3 +129,19 @@ def test_the_suite_figure_is_the_median_run_and_the_durations_the_median_per_mod
     written = json.loads(durations.read_text())
     assert written["seconds_by_module"] == {"tests/a.py": 9.0, "tests/b.py": 2.0}  # b: absent in one run counts 0
     assert "the median of 3 runs" in written["measured"]
+
+
+def test_the_lint_probe_lints_every_template_of_an_assembly(tmp_path: Path) -> None:
+    from benchmarks.probe import probe_lint
+
+    bucket = {"Type": "AWS::S3::Bucket", "Properties": {"VersioningConfiguration": {"Status": "Enabled"}}}
+    (tmp_path / "Good.template.json").write_text(json.dumps({"Resources": {"Data": bucket}}))
+    nested = tmp_path / "assembly-Stage"
+    nested.mkdir()
+    wrong = {"Type": "AWS::S3::Bucket", "Properties": {"NoSuchProperty": "x"}}  # E3002
+    (nested / "Bad.template.json").write_text(json.dumps({"Resources": {"Data": bucket, "Wrong": wrong}}))
+    result = probe_lint(tmp_path, reps=2)
+    assert result["templates"] == 2 and result["resources"] == 3
+    assert result["findings_by_level"] == {"E": 1}
+    assert len(result["pass_seconds"]) == 2 and result["load_seconds"] > 0
+    assert result["median_pass_seconds"] == pytest.approx(sum(result["pass_seconds"]) / 2, abs=1e-3)
