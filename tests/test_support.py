@@ -72,3 +72,14 @@ def test_the_suite_hands_out_modules_in_the_measured_order(pytestconfig: pytest.
     if hasattr(pytestconfig.option, "loadscopereorder"):  # xdist is installed (it is, from requirements-dev)
         assert pytestconfig.option.loadscopereorder is False
     assert module_weights(), "benchmarks/test_durations.json is missing: make bench BENCH_ARGS=--tests writes it"
+
+
+def test_the_test_processes_collect_cyclic_garbage_rarely() -> None:
+    """``conftest.py``'s collector settings hold in the process running the tests (a worker under xdist)."""
+    import gc
+
+    from tests.conftest import GC_THRESHOLDS
+
+    assert gc.get_threshold() == GC_THRESHOLDS and GC_THRESHOLDS[0] > 700  # Python's default is (700, 10, 10)
+    assert gc.get_freeze_count() > 0  # what collection imported is out of every later collection
+    assert gc.isenabled()  # rarer, not off: cycles are still collected
