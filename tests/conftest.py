@@ -1,4 +1,4 @@
-"""Suite-wide settings: the Node banner off, and the heaviest test modules scheduled first.
+"""Suite-wide settings: the Node banner off, the heaviest test modules scheduled first, a rarer cyclic GC.
 
 ``make test`` runs the suite on two pytest-xdist workers, one test module per work unit (so each
 module's app is synthesized once). Handing out the slowest modules first keeps one long module
@@ -43,8 +43,9 @@ def _tune_gc() -> None:
     botocore's service models, every test module), and with Python's default thresholds each full
     collection walked all of it again, dozens of times per run. Raised thresholds make collections
     rare; :func:`pytest_collection_finish` also freezes what collection imported, so no collection
-    walks it again. Reference counting still frees everything not in a cycle at once; the workers'
-    peak memory did not change measurably. The library itself does not touch the collector.
+    walks it again. Reference counting still frees everything not in a cycle at once; cycles wait
+    longer, and a worker's peak memory rose by about 5% when this was measured. The library itself
+    does not touch the collector (its synths spend little time in it).
     """
     gc.set_threshold(*GC_THRESHOLDS)
 
