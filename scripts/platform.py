@@ -464,7 +464,8 @@ def run_platform(opts: Options) -> DeployReport:
             region = opts.region or EMULATOR_REGION
             # synth, contracts and the report are offline: no endpoint, no credentials, and no emulator
             # yet, so a governance or contract failure stops the job before anything has started
-            offline_env = agnostic_synth_env(emulator_env(base, "", region, scratch))
+            no_endpoint = emulator_env(base, "", region, scratch)
+            offline_env = agnostic_synth_env(no_endpoint)
         else:
             region = opts.region or _aws_region(base)
             offline_env = env = aws_env(base, region)
@@ -488,8 +489,7 @@ def run_platform(opts: Options) -> DeployReport:
                 print(message)
         if emulator:
             with phases("emulator start"):
-                server_env = emulator_env(base, "", region, scratch)
-                del server_env["AWS_ENDPOINT_URL"]
+                server_env = {k: v for k, v in no_endpoint.items() if k != "AWS_ENDPOINT_URL"}
                 server = start_moto(assembly / "emulator.log", server_env, port=opts.port)
                 stack.callback(_stop_server, server, phases)
                 if opts.echo:
